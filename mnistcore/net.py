@@ -1,0 +1,69 @@
+"""Forward pass, softmax cross-entropy, backpropagation and SGD for a stack of Linear+ReLU layers.
+
+    z1 = x W1 + b1,  a1 = ReLU(z1),  ...,  zL = a(L-1) WL + bL,  y = softmax(zL),  L = -log y[true]
+
+x is (n, 784) float32; the loss is averaged over the batch. Nothing here changes its arguments.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .params import Forward, Grads, Params
+
+
+def softmax(logits: np.ndarray) -> np.ndarray:
+    """Row-wise softmax, stable for any finite logits."""
+    e = np.exp(logits - logits.max(axis=1, keepdims=True))
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def log_softmax(logits: np.ndarray) -> np.ndarray:
+    shifted = logits - logits.max(axis=1, keepdims=True)
+    return shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+
+
+def forward(params: Params, x: np.ndarray) -> Forward:
+    """(n, 784) input -> every z and activation, the logits (n, 10) and the probabilities (n, 10)."""
+    a = x
+    zs, activations = [], [x]
+    last = len(params.Ws) - 1
+    for l, (W, b) in enumerate(zip(params.Ws, params.bs)):
+        z = a @ W + b  # (n, n_in) @ (n_in, n_out) -> (n, n_out)
+        zs.append(z)
+        if l < last:
+            a = np.maximum(z, 0)  # ReLU
+            activations.append(a)
+    return Forward(x=x, zs=tuple(zs), activations=tuple(activations), probs=softmax(zs[-1]))
+
+
+def losses(logits: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """(n,) per-example cross-entropy -log softmax(z)[y], from the log-softmax so it stays finite."""
+    return -log_softmax(logits)[np.arange(len(y)), y]
+
+
+def cross_entropy(logits: np.ndarray, y: np.ndarray) -> float:
+    """Mean of -log softmax(z)[y] over the batch."""
+    return float(losses(logits, y).mean())
+
+
+def backward(params: Params, fwd: Forward, y: np.ndarray) -> Grads:
+    """Gradients of cross_entropy(fwd.logits, y) with respect to every W, b and the input x."""
+    n = len(y)
+    onehot = np.zeros_like(fwd.probs)
+    onehot[np.arange(n), y] = 1
+    dz = (fwd.probs - onehot) / n  # dL/dzL; the 1/n is the batch mean of the loss
+    dWs, dbs = [], []
+    for l in range(len(params.Ws) - 1, -1, -1):
+        a = fwd.activations[l]
+        dWs.append(a.T @ dz)       # z = a @ W + b  ->  dW = a.T @ dz
+        dbs.append(dz.sum(axis=0))  # ->  db = sum over the batch of dz
+        da = dz @ params.Ws[l].T   # ->  da = dz @ W.T
+        if l > 0:
+            dz = da * (fwd.zs[l - 1] > 0)  # a = ReLU(z)  ->  dz = da where z > 0
+    return Grads(dWs=tuple(reversed(dWs)), dbs=tuple(reversed(dbs)), dx=da)
+
+
+def sgd_step(params: Params, grads: Grads, lr: float) -> Params:
+    """A new Params one plain gradient-descent step away; `params` is untouched."""
+    return Params(Ws=tuple(W - lr * dW for W, dW in zip(params.Ws, grads.dWs)),
+                  bs=tuple(b - lr * db for b, db in zip(params.bs, grads.dbs)))

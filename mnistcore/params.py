@@ -1,0 +1,77 @@
+"""The values the engine passes around: a model's parameters, a forward pass, its gradients.
+
+Orientation follows the equations, not torch: `z = a @ W + b` with `Ws[l]` of shape (n_in, n_out).
+Everything is float32. A Params' arrays are read-only, so a model shared between users or cached by
+the app can never be changed in place; functions return new values instead.
+"""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from functools import cached_property
+
+import numpy as np
+
+N_INPUTS, N_CLASSES = 784, 10
+
+
+class ModelFileError(ValueError):
+    """A model file we refuse to load; the message says what is wrong and what to do."""
+
+
+def _frozen(a) -> np.ndarray:
+    a = np.array(a, dtype=np.float32, copy=True)
+    a.setflags(write=False)
+    return a
+
+
+@dataclass(frozen=True, eq=False)
+class Params:
+    Ws: tuple[np.ndarray, ...]  # Ws[l] has shape (n_in, n_out): z = a @ W + b
+    bs: tuple[np.ndarray, ...]  # bs[l] has shape (n_out,)
+
+    def __post_init__(self):
+        object.__setattr__(self, "Ws", tuple(_frozen(W) for W in self.Ws))
+        object.__setattr__(self, "bs", tuple(_frozen(b) for b in self.bs))
+        assert len(self.Ws) == len(self.bs) >= 1, "one bias per weight matrix"
+        for W, b in zip(self.Ws, self.bs):
+            assert W.ndim == 2 and b.shape == (W.shape[1],), (W.shape, b.shape)
+        for W, W_next in zip(self.Ws, self.Ws[1:]):
+            assert W.shape[1] == W_next.shape[0], "layers must chain"
+
+    @property
+    def sizes(self) -> tuple[int, ...]:
+        """Layer widths, input first: (784, 512, 10) for the default network."""
+        return (self.Ws[0].shape[0],) + tuple(W.shape[1] for W in self.Ws)
+
+    @property
+    def n_params(self) -> int:
+        return sum(W.size + b.size for W, b in zip(self.Ws, self.bs))
+
+    @cached_property
+    def digest(self) -> str:
+        """sha256 of the layer sizes and every array's bytes: a cache key that two models never share."""
+        h = hashlib.sha256(repr(self.sizes).encode())
+        for W, b in zip(self.Ws, self.bs):
+            h.update(W.tobytes())
+            h.update(b.tobytes())
+        return h.hexdigest()
+
+
+@dataclass(frozen=True, eq=False)
+class Forward:
+    x: np.ndarray                        # (n, 784) the input
+    zs: tuple[np.ndarray, ...]           # zs[l] = activations[l] @ Ws[l] + bs[l]; zs[-1] are the logits
+    activations: tuple[np.ndarray, ...]  # activations[0] = x, activations[l] = ReLU(zs[l-1])
+    probs: np.ndarray                    # (n, 10) softmax of the logits
+
+    @property
+    def logits(self) -> np.ndarray:
+        return self.zs[-1]
+
+
+@dataclass(frozen=True, eq=False)
+class Grads:
+    dWs: tuple[np.ndarray, ...]  # dL/dWs[l], shaped like Ws[l]
+    dbs: tuple[np.ndarray, ...]  # dL/dbs[l]
+    dx: np.ndarray               # dL/dx, shaped like the input

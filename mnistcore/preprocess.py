@@ -1,0 +1,87 @@
+"""From a drawing to the network's input, the way MNIST made its digits; and the one input scaling.
+
+MNIST's recipe (LeCun et al.): crop to the ink, scale the longer side to 20 px keeping the aspect
+ratio with anti-aliasing, then place the ink's centre of mass at the centre of a 28x28 field.
+Images here are float32 in [0, 1] with ink = 1 (MNIST's 255). The network sees `scale_input(img)`:
+training, the engine and the app all use that one function's constants.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+SIDE = 28
+N_PIXELS = SIDE * SIDE
+BOX = 20                                # MNIST fits the longer side of the ink into 20 px
+MNIST_MEAN, MNIST_STD = 0.1307, 0.3081  # mean and std of MNIST's training pixels on a 0..1 scale
+INK_LEVEL = 0.1                         # a canvas pixel counts as ink above 10 % brightness
+MIN_INK_EXTENT = 0.04                   # a drawing smaller than 4 % of the canvas is a stray dot
+
+
+def scale_input(images: np.ndarray) -> np.ndarray:
+    """(n, 28, 28) or (n, 784) images in [0, 1] -> (n, 784) float32 network input."""
+    x = np.asarray(images, np.float32).reshape(-1, N_PIXELS)
+    return (x - np.float32(MNIST_MEAN)) / np.float32(MNIST_STD)
+
+
+def canvas_ink(rgba: np.ndarray) -> np.ndarray:
+    """(H, W, 4) uint8 canvas (light strokes on a dark or transparent ground) -> (H, W) ink in [0, 1]."""
+    rgba = np.asarray(rgba)
+    if rgba.ndim != 3 or rgba.shape[2] not in (3, 4):
+        raise ValueError(f"expected an (H, W, 4) RGBA image, got shape {rgba.shape}")
+    rgb = rgba[..., :3].astype(np.float32)
+    alpha = rgba[..., 3].astype(np.float32) / 255 if rgba.shape[2] == 4 else 1.0
+    return rgb.mean(axis=2) / 255 * alpha
+
+
+def _area_matrix(n_out: int, n_in: int) -> np.ndarray:
+    """(n_out, n_in) weights that average each output cell's share of the input: an anti-aliasing resize."""
+    edges = np.linspace(0, n_in, n_out + 1)
+    lo, hi = edges[:-1, None], edges[1:, None]
+    i = np.arange(n_in)[None, :]
+    overlap = np.clip(np.minimum(hi, i + 1) - np.maximum(lo, i), 0, None)
+    return (overlap / overlap.sum(axis=1, keepdims=True)).astype(np.float32)
+
+
+def ink_box(ink: np.ndarray) -> tuple[int, int, int, int] | None:
+    """(top, bottom, left, right) of the pixels above INK_LEVEL, bottom/right exclusive; None if none."""
+    rows = np.flatnonzero((ink > INK_LEVEL).any(axis=1))
+    if rows.size == 0:
+        return None
+    cols = np.flatnonzero((ink > INK_LEVEL).any(axis=0))
+    return int(rows[0]), int(rows[-1]) + 1, int(cols[0]), int(cols[-1]) + 1
+
+
+def is_stray_dot(ink: np.ndarray) -> bool:
+    """True when the ink is too small in both directions to be a digit (a tap or a speck)."""
+    box = ink_box(ink)
+    if box is None:
+        return False
+    top, bottom, left, right = box
+    return max(bottom - top, right - left) < MIN_INK_EXTENT * max(ink.shape)
+
+
+def center_digit(ink: np.ndarray) -> np.ndarray | None:
+    """(H, W) ink in [0, 1] -> (28, 28) float32 MNIST-style digit, or None when there is no ink."""
+    box = ink_box(ink)
+    if box is None:
+        return None
+    top, bottom, left, right = box
+    crop = ink[top:bottom, left:right].astype(np.float32)
+    h, w = crop.shape
+    scale = BOX / max(h, w)
+    new_h, new_w = max(1, round(h * scale)), max(1, round(w * scale))
+    small = _area_matrix(new_h, h) @ crop @ _area_matrix(new_w, w).T  # (new_h, new_w), anti-aliased
+    # Centre of mass of the small image -> centre of the 28x28 field (integer shift, as MNIST did).
+    mass = small.sum()
+    cy = (small.sum(axis=1) @ np.arange(new_h)) / mass
+    cx = (small.sum(axis=0) @ np.arange(new_w)) / mass
+    y0 = int(np.clip(round((SIDE - 1) / 2 - cy), 0, SIDE - new_h))
+    x0 = int(np.clip(round((SIDE - 1) / 2 - cx), 0, SIDE - new_w))
+    out = np.zeros((SIDE, SIDE), np.float32)
+    out[y0:y0 + new_h, x0:x0 + new_w] = small
+    return np.clip(out, 0.0, 1.0)
+
+
+def preprocess_canvas(rgba: np.ndarray) -> np.ndarray | None:
+    """(H, W, 4) uint8 canvas -> (28, 28) float32 digit in [0, 1], or None for an empty canvas."""
+    return center_digit(canvas_ink(rgba))

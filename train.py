@@ -1,0 +1,179 @@
+"""Train the shipped 784-512-10 network with torch and write mnist_model.pth and its model card.
+
+    python train.py                      # the shipped recipe (seed 0); see README for the time it takes
+    python train.py --epochs 3 --out /tmp/m.pth
+
+The last 5,000 training images are held out for validation (every choice of the recipe was made on
+them); the test set is only read at the end, through the NumPy engine, for the model card.
+Augmentation runs batched in torch: a random affine map and a Simard et al. (2003) elastic distortion
+in one `grid_sample`, then stroke-thickness changes (grey-level dilation or erosion), because digits
+drawn on the app's canvas have uniform pen strokes of other widths than MNIST's.
+"""
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import math
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+from tqdm import tqdm
+
+from mnistcore import Params, cross_entropy, forward, load_mnist
+from mnistcore.preprocess import MNIST_MEAN, MNIST_STD, scale_input
+
+N_VAL = 5000  # the last 5,000 training images: canvas_replay's `--split train --start 55000`
+
+
+class MLP(nn.Module):
+    def __init__(self, hidden: int = 512):
+        super().__init__()
+        self.fc1 = nn.Linear(784, hidden)
+        self.fc2 = nn.Linear(hidden, 10)
+
+    def forward(self, x):
+        return self.fc2(F.relu(self.fc1(x)))
+
+
+def gaussian_blur(field: torch.Tensor, sigma: float) -> torch.Tensor:
+    """Separable Gaussian blur of (B, C, H, W), zero padded."""
+    r = int(3 * sigma)
+    k = torch.exp(-torch.arange(-r, r + 1, dtype=torch.float32) ** 2 / (2 * sigma ** 2))
+    k = (k / k.sum()).to(field)
+    c = field.shape[1]
+    field = F.conv2d(field, k.view(1, 1, 1, -1).repeat(c, 1, 1, 1), padding=(0, r), groups=c)
+    return F.conv2d(field, k.view(1, 1, -1, 1).repeat(c, 1, 1, 1), padding=(r, 0), groups=c)
+
+
+def augment(x: torch.Tensor, g: torch.Generator, a) -> torch.Tensor:
+    """(B, 1, 28, 28) images in [0, 1] -> randomly distorted images of the same shape."""
+    B = x.shape[0]
+    u = lambda *shape: torch.rand(*shape, generator=g) * 2 - 1  # noqa: E731  uniform in [-1, 1]
+    angle = u(B) * math.radians(a.rotate)
+    scale = 1 + u(B, 2) * a.scale                   # independent x and y scale
+    shear = u(B) * a.shear
+    shift = u(B, 2) * a.shift * 2 / 28               # pixels -> grid units
+    cos, sin = torch.cos(angle), torch.sin(angle)
+    theta = torch.stack([torch.stack([cos * scale[:, 0], -sin * scale[:, 1] + shear, shift[:, 0]], 1),
+                         torch.stack([sin * scale[:, 0], cos * scale[:, 1], shift[:, 1]], 1)], 1)
+    grid = F.affine_grid(theta, (B, 1, 28, 28), align_corners=False)
+    # Simard et al.: a uniform random displacement field, smoothed by a Gaussian, scaled by alpha.
+    disp = gaussian_blur(u(B, 2, 28, 28), a.elastic_sigma) * a.elastic_alpha * 2 / 28
+    use = (torch.rand(B, generator=g) < a.elastic_p).float().view(B, 1, 1, 1)
+    grid = grid + use * disp.permute(0, 2, 3, 1)
+    x = F.grid_sample(x, grid, mode="bilinear", padding_mode="zeros", align_corners=False)
+    # Stroke thickness: blend towards a 3x3 grey dilation (thicker) or erosion (thinner).
+    dil = F.max_pool2d(x, 3, 1, 1)
+    ero = -F.max_pool2d(-x, 3, 1, 1)
+    r, t = torch.rand(B, generator=g).view(B, 1, 1, 1), torch.rand(B, generator=g).view(B, 1, 1, 1)
+    x = torch.where(r < a.thick_p, x + t * (dil - x), x)
+    x = torch.where(r > 1 - a.thin_p, x + 0.7 * t * (ero - x), x)  # full erosion breaks thin strokes
+    return x
+
+
+def to_params(model: MLP) -> Params:
+    sd = model.state_dict()  # torch stores Linear weights as (out, in); the engine keeps (in, out)
+    return Params(Ws=(sd["fc1.weight"].T.numpy(), sd["fc2.weight"].T.numpy()),
+                  bs=(sd["fc1.bias"].numpy(), sd["fc2.bias"].numpy()))
+
+
+def evaluate(params: Params, images: np.ndarray, labels: np.ndarray) -> tuple[float, float]:
+    """(accuracy, mean cross-entropy) of the NumPy engine on uint8 images."""
+    fwd = forward(params, scale_input(images / np.float32(255)))
+    return float((fwd.probs.argmax(1) == labels).mean()), cross_entropy(fwd.logits, labels)
+
+
+def parse_args(argv=None):
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--epochs", type=int, default=300)
+    p.add_argument("--batch", type=int, default=128)
+    p.add_argument("--lr", type=float, default=1e-3)
+    p.add_argument("--hidden", type=int, default=512)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--threads", type=int, default=2, help="torch threads (fixed, so a rerun is bit-identical)")
+    p.add_argument("--rotate", type=float, default=12.0, help="max rotation, degrees")
+    p.add_argument("--scale", type=float, default=0.12, help="max relative change of x and y scale")
+    p.add_argument("--shear", type=float, default=0.2)
+    p.add_argument("--shift", type=float, default=2.0, help="max shift, pixels")
+    p.add_argument("--elastic-alpha", type=float, default=34.0)
+    p.add_argument("--elastic-sigma", type=float, default=4.0)
+    p.add_argument("--elastic-p", type=float, default=0.5)
+    p.add_argument("--thick-p", type=float, default=0.25)
+    p.add_argument("--thin-p", type=float, default=0.25)
+    p.add_argument("--limit", type=int, default=0, help="train on only this many images (for tests)")
+    p.add_argument("--out", type=Path, default=Path(__file__).resolve().parent / "mnist_model.pth")
+    p.add_argument("--no-test", action="store_true", help="skip the test-set figure (for tests)")
+    return p.parse_args(argv)
+
+
+def main(argv=None) -> dict:
+    a = parse_args(argv)
+    torch.set_num_threads(a.threads)
+    torch.manual_seed(a.seed)
+    g = torch.Generator().manual_seed(a.seed)
+    images, labels = load_mnist("train")
+    tr_x, tr_y = images[:-N_VAL], labels[:-N_VAL]
+    va_x, va_y = images[-N_VAL:], labels[-N_VAL:]
+    if a.limit:
+        tr_x, tr_y = tr_x[:a.limit], tr_y[:a.limit]
+    X = torch.from_numpy(tr_x.copy()).float().div_(255).unsqueeze(1)  # (n, 1, 28, 28) in [0, 1]
+    Y = torch.from_numpy(tr_y.astype(np.int64))
+
+    model = MLP(a.hidden)
+    opt = torch.optim.Adam(model.parameters(), lr=a.lr)
+    steps_per_epoch = math.ceil(len(X) / a.batch)
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=a.lr, epochs=a.epochs, pct_start=0.02,
+                                                steps_per_epoch=steps_per_epoch, anneal_strategy="cos")
+    t0 = time.time()
+    history = []
+    bar = tqdm(range(a.epochs), desc="epochs", unit="ep")
+    for epoch in bar:
+        model.train()
+        order = torch.randperm(len(X), generator=g)
+        total = 0.0
+        for i in range(0, len(X), a.batch):
+            idx = order[i:i + a.batch]
+            xb = augment(X[idx], g, a)
+            xb = (xb.view(len(idx), -1) - MNIST_MEAN) / MNIST_STD  # the engine's scale_input, in torch
+            loss = F.cross_entropy(model(xb), Y[idx])
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            sched.step()
+            total += loss.item() * len(idx)
+        val_acc, val_loss = evaluate(to_params(model), va_x, va_y)
+        history.append({"epoch": epoch + 1, "train_loss": total / len(X), "val_acc": val_acc, "val_loss": val_loss})
+        bar.set_postfix(train_loss=f"{total / len(X):.4f}", val_acc=f"{val_acc:.4f}", val_loss=f"{val_loss:.4f}")
+        tqdm.write(f"epoch {epoch + 1:3d}  train loss {total / len(X):.4f}  val acc {val_acc:.4f}  val loss {val_loss:.4f}")
+    seconds = time.time() - t0
+
+    a.out.parent.mkdir(parents=True, exist_ok=True)
+    torch.save(model.state_dict(), a.out)
+    card = {
+        "architecture": f"784-{a.hidden}-10 fully connected, ReLU, softmax",
+        "layers": {"fc1": [784, a.hidden], "fc2": [a.hidden, 10]},
+        "input_scaling": {"formula": "x = (pixel / 255 - mean) / std, ink = 255", "mean": MNIST_MEAN, "std": MNIST_STD},
+        "recipe": {k: v for k, v in vars(a).items() if k not in ("out", "no_test")},
+        "optimizer": "Adam, one-cycle cosine schedule (2 % warm-up), cross-entropy",
+        "train_images": len(X), "validation": "last 5,000 training images",
+        "epochs": a.epochs, "seconds": round(seconds, 1),
+        "val_accuracy": history[-1]["val_acc"], "val_loss": history[-1]["val_loss"],
+        "torch": torch.__version__,
+        "sha256": hashlib.sha256(a.out.read_bytes()).hexdigest(),
+    }
+    if not a.no_test:
+        te_x, te_y = load_mnist("test")
+        card["test_accuracy"], card["test_loss"] = evaluate(to_params(model), te_x, te_y)
+        print(f"test accuracy {card['test_accuracy']:.4f}  test loss {card['test_loss']:.4f}")
+    a.out.with_suffix(".json").write_text(json.dumps(card, indent=1) + "\n")
+    print(f"wrote {a.out} and {a.out.with_suffix('.json').name} in {seconds:.0f} s")
+    return {"card": card, "history": history}
+
+
+if __name__ == "__main__":
+    main()
