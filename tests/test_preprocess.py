@@ -1,0 +1,103 @@
+"""MNIST-style preprocessing of canvas drawings: crop, 20 px box, aspect ratio, centre of mass."""
+import numpy as np
+import pytest
+
+from mnistcore.preprocess import (BOX, MNIST_MEAN, MNIST_STD, SIDE, canvas_ink, center_digit, is_stray_dot,
+                                  preprocess_canvas, scale_input)
+
+
+def canvas(shapes, size=280, background_alpha=255):
+    """RGBA canvas, black ground, with white filled rectangles (top, bottom, left, right)."""
+    rgba = np.zeros((size, size, 4), np.uint8)
+    rgba[..., 3] = background_alpha
+    for top, bottom, left, right in shapes:
+        rgba[top:bottom, left:right] = 255
+    return rgba
+
+
+def ink_extent(img):
+    rows = np.flatnonzero((img > 0.05).any(1))
+    cols = np.flatnonzero((img > 0.05).any(0))
+    return rows[-1] - rows[0] + 1, cols[-1] - cols[0] + 1
+
+
+def centre_of_mass(img):
+    r, c = np.indices(img.shape)
+    return (r * img).sum() / img.sum(), (c * img).sum() / img.sum()
+
+
+@pytest.mark.parametrize("name, box, expect_hw", [
+    ("tall thin stroke", (40, 240, 135, 145), (20, 1)),
+    ("wide bar", (130, 180, 40, 240), (5, 20)),
+    ("tall block", (20, 260, 100, 160), (20, 5)),
+    ("square", (100, 180, 100, 180), (20, 20)),
+    ("very small square", (10, 22, 250, 262), (20, 20)),
+    ("full canvas", (0, 280, 0, 280), (20, 20)),
+])
+def test_longer_side_becomes_20px_keeping_the_aspect_ratio_and_the_mass_is_centred(name, box, expect_hw):
+    img = preprocess_canvas(canvas([box]))
+    assert img.shape == (SIDE, SIDE) and img.dtype == np.float32
+    assert 0 <= img.min() and img.max() <= 1
+    h, w = ink_extent(img)
+    assert (h, w) == pytest.approx(expect_hw, abs=1)
+    assert max(h, w) == BOX
+    cy, cx = centre_of_mass(img)
+    assert abs(cy - 13.5) <= 0.5 + 1e-4 and abs(cx - 13.5) <= 0.5 + 1e-4
+
+
+def test_the_same_drawing_anywhere_on_the_canvas_gives_the_same_image():
+    shape = [(0, 60, 0, 15), (45, 60, 0, 40)]  # an "L"
+    at = lambda dy, dx: [(t + dy, b + dy, l + dx, r + dx) for t, b, l, r in shape]  # noqa: E731
+    ref = preprocess_canvas(canvas(at(10, 10)))
+    np.testing.assert_array_equal(preprocess_canvas(canvas(at(200, 210))), ref)
+    np.testing.assert_array_equal(preprocess_canvas(canvas(at(90, 30))), ref)
+
+
+def test_an_off_centre_mass_is_moved_to_the_centre_not_the_box():
+    # a heavy vertical bar on the left joined to a thin top line: the box centre is not the mass centre
+    img = preprocess_canvas(canvas([(40, 240, 40, 80), (40, 70, 80, 240)]))
+    cy, cx = centre_of_mass(img)
+    assert abs(cy - 13.5) <= 0.5 + 1e-4 and abs(cx - 13.5) <= 0.5 + 1e-4
+    rows = np.flatnonzero((img > 0.05).any(1))
+    cols = np.flatnonzero((img > 0.05).any(0))
+    assert cols[0] + cols[-1] > 27  # the box sits right of centre so that the heavy left side is centred
+
+
+def test_empty_and_transparent_canvases_give_none():
+    assert preprocess_canvas(canvas([])) is None
+    assert preprocess_canvas(np.zeros((280, 280, 4), np.uint8)) is None  # transparent ground
+    faint = canvas([])
+    faint[100:150, 100:150, :3] = 10  # below the ink level: noise, not a drawing
+    assert preprocess_canvas(faint) is None
+
+
+def test_ink_is_brightness_times_alpha():
+    rgba = canvas([(10, 20, 10, 20)], background_alpha=0)
+    ink = canvas_ink(rgba)
+    assert ink[15, 15] == 1 and ink[0, 0] == 0
+    rgba[15, 15, 3] = 0  # a white pixel that is fully transparent is no ink
+    assert canvas_ink(rgba)[15, 15] == 0
+
+
+def test_a_stray_dot_is_told_apart_from_a_small_digit():
+    assert is_stray_dot(canvas_ink(canvas([(100, 106, 100, 106)])))
+    assert not is_stray_dot(canvas_ink(canvas([(100, 140, 100, 104)])))
+    assert not is_stray_dot(canvas_ink(canvas([])))
+
+
+def test_center_digit_matches_mnist_digits_already_centred():
+    from mnistcore import load_mnist
+    images, _ = load_mnist("test")
+    for img in images[:50]:
+        x = img / np.float32(255)
+        out = center_digit(x)
+        # MNIST digits already fill a 20 px box around their centre of mass: re-centring moves them little
+        assert max(ink_extent(out)) == BOX
+        assert np.abs(np.array(centre_of_mass(out)) - 13.5).max() <= 0.5 + 1e-4
+
+
+def test_scale_input_is_the_training_normalisation():
+    x = np.array([[0.0, 1.0]], np.float32)
+    out = scale_input(np.tile(x, (1, 392)))
+    assert out.shape == (1, 784) and out.dtype == np.float32
+    np.testing.assert_allclose(out[0, :2], [-MNIST_MEAN / MNIST_STD, (1 - MNIST_MEAN) / MNIST_STD], rtol=1e-6, atol=0)
