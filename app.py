@@ -1,0 +1,12 @@
+"""Router and frame: page config, the pages, and the sidebar's model status and upload."""
+import streamlit as st
+
+from pages._shared import model_sidebar
+
+st.set_page_config(page_title="How a network reads a digit", page_icon="✏️", layout="wide")
+
+pg = st.navigation([
+    st.Page("pages/draw.py", title="Draw", icon="✏️", default=True),
+])
+model_sidebar()  # after st.navigation: created before it, the first upload of a session is lost
+pg.run()

@@ -1,0 +1,69 @@
+"""Plotly figure builders for the Draw page and the views other pages reuse.
+
+Each builder takes arrays and options and returns a `go.Figure`, with its own hover text and colour
+range, and never calls Streamlit. Numbers are rounded so the JSON sent to the browser stays small.
+"""
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+
+DIGITS = [str(d) for d in range(10)]
+ACCENT, MUTED = "#ff4b4b", "#8c9bb0"
+GRID_COLS = 32  # hidden units per row of the activation grid (512 -> 16 x 32)
+
+
+def _compact(fig: go.Figure, height: int) -> go.Figure:
+    fig.update_layout(height=height, margin=dict(l=8, r=8, t=28, b=8), paper_bgcolor="rgba(0,0,0,0)",
+                      plot_bgcolor="rgba(0,0,0,0)")
+    return fig
+
+
+def softmax_bars(probs: np.ndarray, logits: np.ndarray, *, winner: int | None = None,
+                 true_label: int | None = None) -> go.Figure:
+    """The ten probabilities as bars (the winner in the accent colour), logits in the hover and labels."""
+    colors = [ACCENT if d == winner else MUTED for d in range(10)]
+    text = [f"{p:.0%}" if p >= 0.005 else "" for p in probs]
+    fig = go.Figure(go.Bar(
+        x=DIGITS, y=np.round(probs, 4), marker_color=colors, text=text, textposition="outside",
+        customdata=np.round(logits, 2),
+        hovertemplate="digit %{x}<br>p = %{y:.4f}<br>logit z2 = %{customdata:.2f}<extra></extra>"))
+    if true_label is not None:
+        fig.add_annotation(x=str(true_label), y=float(probs[true_label]), text="true", showarrow=True,
+                           arrowhead=2, ay=-30)
+    fig.update_yaxes(range=[0, 1.15], tickformat=".0%", title=None)
+    fig.update_xaxes(type="category", title=None)
+    return _compact(fig, 260)
+
+
+def hidden_grid(z: np.ndarray, a: np.ndarray, *, title: str = "hidden layer") -> go.Figure:
+    """A layer's activations as a grid of GRID_COLS columns; hover names the unit, z and a."""
+    n = len(a)
+    rows = -(-n // GRID_COLS)
+    pad = rows * GRID_COLS - n
+    grid = np.pad(np.round(a, 3).astype(float), (0, pad), constant_values=np.nan).reshape(rows, GRID_COLS)
+    units = np.pad(np.arange(n, dtype=float), (0, pad), constant_values=np.nan).reshape(rows, GRID_COLS)
+    zs = np.pad(np.round(z, 3).astype(float), (0, pad), constant_values=np.nan).reshape(rows, GRID_COLS)
+    fig = go.Figure(go.Heatmap(
+        z=grid, customdata=np.dstack([units, zs]), colorscale="Viridis", zmin=0,
+        zmax=max(float(a.max()), 1e-6), xgap=1, ygap=1, colorbar=dict(thickness=10, title="a"),
+        hovertemplate="unit %{customdata[0]:.0f}<br>z = %{customdata[1]:.3f}<br>a = %{z:.3f}<extra></extra>"))
+    fig.update_xaxes(visible=False)
+    fig.update_yaxes(visible=False, autorange="reversed", scaleanchor="x")
+    fig.update_layout(title=dict(text=title, font=dict(size=13)))
+    return _compact(fig, 40 + 14 * rows)
+
+
+def gray_image(img: np.ndarray, scale: int = 1) -> np.ndarray:
+    """(h, w) ink in [0, 1] -> (h*scale, w*scale) uint8, white ink on black, pixels kept sharp."""
+    out = (np.clip(img, 0, 1) * 255).round().astype(np.uint8)
+    return np.kron(out, np.ones((scale, scale), np.uint8)) if scale > 1 else out
+
+
+def diverging_rgb(w: np.ndarray, vmax: float | None = None, scale: int = 1) -> np.ndarray:
+    """(h, w) weights -> (h*scale, w*scale, 3) uint8: blue for negative, white at 0, red for positive."""
+    vmax = float(np.abs(w).max()) if vmax is None else vmax
+    t = np.clip(w / max(vmax, 1e-12), -1, 1)[..., None]                 # (h, w, 1) in [-1, 1]
+    red, blue, white = np.array([178, 24, 43]), np.array([33, 102, 172]), np.array([247, 247, 247])
+    rgb = np.where(t > 0, white + t * (red - white), white - t * (blue - white)).round().astype(np.uint8)
+    return np.kron(rgb, np.ones((scale, scale, 1), np.uint8)) if scale > 1 else rgb

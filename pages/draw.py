@@ -1,0 +1,55 @@
+"""Draw a digit and watch the network read it: input, prediction, softmax, hidden layer, top units."""
+import numpy as np
+import streamlit as st
+from streamlit_drawable_canvas import st_canvas
+
+from mnistcore import cross_entropy, forward, scale_input
+from mnistcore.figures import gray_image
+from mnistcore.preprocess import canvas_ink, center_digit, is_stray_dot
+from pages._shared import current_params, prediction_views
+
+CANVAS = 280
+
+st.title("Draw a digit")
+st.caption("Draw one digit, 0 to 9, in the black box. After each stroke the network below reads it, "
+           "in plain NumPy: z1 = x W1 + b1, a1 = ReLU(z1), z2 = a1 W2 + b2, y = softmax(z2).")
+
+
+@st.fragment
+def draw_and_read() -> None:
+    left, right = st.columns([1, 2], gap="large")
+    with left:
+        canvas = st_canvas(stroke_width=st.session_state.get("draw.stroke_width", 18), stroke_color="#FFFFFF",
+                           background_color="#000000", height=CANVAS, width=CANVAS, drawing_mode="freedraw",
+                           return_image_data=True, key="draw.canvas")
+        st.caption("Undo, redo and clear are in the canvas's toolbar (hover its top right corner).")
+        st.slider("Stroke width", 8, 32, 18, key="draw.stroke_width")
+        label = st.selectbox("The digit you meant (for the loss)", [None] + list(range(10)),
+                             format_func=lambda d: "–" if d is None else str(d), key="draw.label")
+
+    ink = canvas_ink(canvas.image_data) if canvas.image_data is not None else None
+    digit = center_digit(ink) if ink is not None and not is_stray_dot(ink) else None
+    with right:
+        if digit is None:
+            st.metric("Prediction", "–")
+            if ink is not None and (ink > 0.1).any():
+                st.info("That looks like a stray dot. Draw a whole digit, as big as the box allows.")
+            else:
+                st.info("The canvas is empty. Draw a digit with the mouse, a finger or a pen.")
+            return
+        params = current_params()
+        fwd = forward(params, scale_input(digit[None]))  # (1, 784) -> every layer
+        probs = fwd.probs[0]
+        winner = int(probs.argmax())
+        c1, c2, c3 = st.columns([1, 1, 1])
+        c1.metric("Prediction", str(winner), f"{probs[winner]:.1%} sure", delta_color="off")
+        with c2:
+            st.image(gray_image(digit, scale=4), caption="what the network sees (28×28)", width=112)
+        if label is not None:
+            c3.metric(f"Loss −log y[{label}]", f"{cross_entropy(fwd.logits, np.array([label])):.3f}")
+        else:
+            c3.caption("Pick the digit you meant to see the cross-entropy loss −log y[true].")
+        prediction_views(params, fwd, true_label=label, key="draw")
+
+
+draw_and_read()
