@@ -1,9 +1,10 @@
 """mnistcore: a readable NumPy engine for fully connected ReLU networks on MNIST (no torch needed)."""
 from .data import DataFileError, load_mnist, read_idx
+from .load import load_params
 from .net import backward, cross_entropy, forward, losses, sgd_step, softmax
 from .params import Forward, Grads, ModelFileError, N_CLASSES, N_INPUTS, Params
 from .preprocess import preprocess_canvas, scale_input
 
 __all__ = ["DataFileError", "Forward", "Grads", "ModelFileError", "N_CLASSES", "N_INPUTS", "Params",
-           "backward", "cross_entropy", "forward", "load_mnist", "losses", "preprocess_canvas",
-           "read_idx", "scale_input", "sgd_step", "softmax"]
+           "backward", "cross_entropy", "forward", "load_mnist", "load_params", "losses",
+           "preprocess_canvas", "read_idx", "scale_input", "sgd_step", "softmax"]
