@@ -14,7 +14,7 @@ N_PIXELS = SIDE * SIDE
 BOX = 20                                # MNIST fits the longer side of the ink into 20 px
 MNIST_MEAN, MNIST_STD = 0.1307, 0.3081  # mean and std of MNIST's training pixels on a 0..1 scale
 INK_LEVEL = 0.1                         # a canvas pixel counts as ink above 10 % brightness
-MIN_INK_EXTENT = 0.04                   # a drawing smaller than 4 % of the canvas is a stray dot
+MIN_INK_EXTENT = 0.12                   # smaller than 12 % of the canvas both ways (a 32 px pen dot on 280 px) is a stray dot
 
 
 def scale_input(images: np.ndarray) -> np.ndarray:

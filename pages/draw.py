@@ -17,7 +17,7 @@ st.caption("Draw one digit, 0 to 9, in the black box. After each stroke the netw
 
 @st.fragment
 def draw_and_read() -> None:
-    left, right = st.columns([1, 2], gap="large")
+    left, right = st.columns([2, 3], gap="large")  # the 280 px canvas needs 2/5 of a wide page
     with left:
         canvas = st_canvas(stroke_width=st.session_state.get("draw.stroke_width", 18), stroke_color="#FFFFFF",
                            background_color="#000000", height=CANVAS, width=CANVAS, drawing_mode="freedraw",
@@ -42,7 +42,7 @@ def draw_and_read() -> None:
         probs = fwd.probs[0]
         winner = int(probs.argmax())
         c1, c2, c3 = st.columns([1, 1, 1])
-        c1.metric("Prediction", str(winner), f"{probs[winner]:.1%} sure", delta_color="off")
+        c1.metric("Prediction", str(winner), f"{probs[winner]:.1%} sure", delta_color="off", delta_arrow="off")
         with c2:
             st.image(gray_image(digit, scale=4), caption="what the network sees (28×28)", width=112)
         if label is not None:

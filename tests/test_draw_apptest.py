@@ -1,0 +1,74 @@
+"""The Draw page's wiring without a browser: inject a drawing into the canvas's state and read the page."""
+import base64
+import io
+
+import numpy as np
+from PIL import Image
+from streamlit.testing.v1 import AppTest
+
+from conftest import ROOT
+from mnistcore import forward, load_mnist, load_params, preprocess_canvas, scale_input
+
+KEY = "draw.canvas"
+
+
+def png_data_url(rgba: np.ndarray) -> str:
+    buf = io.BytesIO()
+    Image.fromarray(rgba).save(buf, format="PNG")
+    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode()
+
+
+def canvas_from_digit(img28: np.ndarray) -> np.ndarray:
+    """An MNIST digit blown up to the 280 px canvas, white on black, as the component returns it."""
+    big = np.asarray(Image.fromarray(img28).resize((280, 280), Image.BILINEAR))
+    return np.dstack([big, big, big, np.full_like(big, 255)])
+
+
+def run_with(rgba: np.ndarray | None) -> AppTest:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=30).run()
+    if rgba is not None:
+        at.session_state[KEY] = {"drawing": {"raw": {"objects": [{"type": "path"}]}, "data": png_data_url(rgba)}}
+        at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def prediction(at: AppTest) -> str:
+    return next(m.value for m in at.metric if m.label == "Prediction")
+
+
+def test_empty_canvas_shows_a_dash_and_a_hint():
+    at = run_with(None)
+    assert prediction(at) == "–"
+    assert any("canvas is empty" in i.value for i in at.info)
+
+
+def test_injected_digits_are_predicted_as_the_engine_predicts_them():
+    images, labels = load_mnist("test")
+    params = load_params(ROOT / "mnist_model.pth")
+    for i in [0, 1, 2, 3, 4, 7, 8, 11, 18, 61]:
+        rgba = canvas_from_digit(images[i])
+        expected = int(forward(params, scale_input(preprocess_canvas(rgba)[None])).probs.argmax())
+        at = run_with(rgba)
+        assert prediction(at) == str(expected)
+        assert expected == labels[i]
+
+
+def test_loss_is_shown_for_the_chosen_true_label():
+    images, labels = load_mnist("test")
+    rgba = canvas_from_digit(images[0])
+    at = run_with(rgba)
+    at.selectbox(key="draw.label").set_value(int(labels[0])).run()
+    params = load_params(ROOT / "mnist_model.pth")
+    fwd = forward(params, scale_input(preprocess_canvas(rgba)[None]))
+    loss = next(m.value for m in at.metric if m.label.startswith("Loss"))
+    assert float(loss) == round(float(-np.log(fwd.probs[0, labels[0]])), 3)
+
+
+def test_a_stray_dot_is_not_predicted():
+    rgba = np.zeros((280, 280, 4), np.uint8)
+    rgba[..., 3] = 255
+    rgba[140:145, 140:145, :3] = 255
+    at = run_with(rgba)
+    assert prediction(at) == "–"
+    assert any("stray dot" in i.value for i in at.info)

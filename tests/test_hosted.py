@@ -1,0 +1,33 @@
+"""The hosted path: a clean venv from requirements.txt alone (as Streamlit Community Cloud builds it)
+has no torch, imports mnistcore, loads the shipped model and reads the test set like the dev venv."""
+import subprocess
+import sys
+
+import numpy as np
+
+from mnistcore import forward, load_mnist, load_params, scale_input
+from conftest import ROOT
+
+SCRIPT = """
+import importlib.util, sys
+assert importlib.util.find_spec("torch") is None, "torch must not be installed on the hosted path"
+import streamlit, streamlit_drawable_canvas, plotly  # what the app imports
+from mnistcore import forward, load_mnist, load_params, scale_input
+params = load_params("mnist_model.pth")
+images, labels = load_mnist("test")
+print(" ".join(map(str, forward(params, scale_input(images[:200] / 255)).probs.argmax(1))))
+"""
+
+
+def test_app_requirements_alone_run_the_engine_without_torch(tmp_path):
+    venv = tmp_path / "venv"
+    subprocess.run([sys._base_executable, "-m", "venv", str(venv)], check=True)
+    py = venv / "bin" / "python"
+    subprocess.run([py, "-m", "pip", "install", "-q", "--disable-pip-version-check", "-r", "requirements.txt"],
+                   cwd=ROOT, check=True)
+    out = subprocess.run([py, "-c", SCRIPT], cwd=ROOT, capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    ours = np.array(out.stdout.split(), int)
+    images, _ = load_mnist("test")
+    expected = forward(load_params(ROOT / "mnist_model.pth"), scale_input(images[:200] / 255)).probs.argmax(1)
+    np.testing.assert_array_equal(ours, expected)
