@@ -167,6 +167,7 @@ class _Unpickler(pickle.Unpickler):
         if module == "torch._utils" and name in TENSOR_REBUILDS:
             rebuild = rebuild_tensor if name == "_rebuild_tensor_v2" else _rebuild_parameter
             return lambda *args: rebuild(*args)
+        module = {"__builtin__": "builtins"}.get(module, module)  # protocol 2 keeps Python 2's name
         raise ModelFileError(model_file_advice(f"{module}.{name}"))
 
     def persistent_load(self, pid):

@@ -1,0 +1,412 @@
+"""load_params against torch.load(..., weights_only=True): every format and dict shape people save,
+and one test per file we must refuse, hostile pickles included (they try to create a marker file)."""
+import io
+import os
+import pickle
+import subprocess
+import sys
+import zipfile
+from collections import OrderedDict
+
+import numpy as np
+import pytest
+import safetensors.torch
+import torch
+from PIL import Image
+
+import numpy.testing._private.utils as np_testing_utils
+from mnistcore import ModelFileError, Params, forward, load_params
+from conftest import ROOT
+
+SHAPES = [(784, 512, 10), (784, 256, 128, 10), (784, 32, 10)]
+DTYPES = [torch.float32, torch.float64, torch.float16, torch.bfloat16]
+FORMATS = ["zip", "legacy"]
+
+
+def mlp(sizes, seed=0) -> torch.nn.Sequential:
+    """Linear, ReLU, Linear, ...: its state_dict has keys 0.weight, 0.bias, 2.weight, ..."""
+    torch.manual_seed(seed)
+    layers = []
+    for n_in, n_out in zip(sizes, sizes[1:]):
+        layers += [torch.nn.Linear(n_in, n_out), torch.nn.ReLU()]
+    return torch.nn.Sequential(*layers[:-1])
+
+
+class FcNet(torch.nn.Module):  # keys fc1.weight, fc1.bias, fc2.weight, fc2.bias
+    def __init__(self, hidden=32):
+        super().__init__()
+        self.fc1, self.fc2 = torch.nn.Linear(784, hidden), torch.nn.Linear(hidden, 10)
+
+
+class LayersNet(torch.nn.Module):  # keys layers.0.weight, ..., layers.2.bias
+    def __init__(self):
+        super().__init__()
+        self.layers = mlp((784, 32, 10))
+
+
+class UnsortedNet(torch.nn.Module):  # saved order z_in, a_out is not alphabetical order
+    def __init__(self):
+        super().__init__()
+        self.z_in, self.a_out = torch.nn.Linear(784, 32), torch.nn.Linear(32, 10)
+
+
+def save(obj, path, fmt="zip"):
+    torch.save(obj, path, _use_new_zipfile_serialization=(fmt == "zip"))
+    return path
+
+
+def weights_of(state_dict) -> list[tuple[torch.Tensor, torch.Tensor | None]]:
+    """(weight, bias) of each Linear, in saved order."""
+    names = [k for k in state_dict if k.endswith("weight")]
+    return [(state_dict[k], state_dict.get(k[: -len("weight")] + "bias")) for k in names]
+
+
+def assert_equal_to_reference(params: Params, state_dict):
+    """Our (in, out) float32 arrays equal torch's (out, in) tensors, transposed and made float32."""
+    pairs = weights_of(state_dict)
+    assert len(params.Ws) == len(pairs)
+    for W, b, (w_ref, b_ref) in zip(params.Ws, params.bs, pairs):
+        assert W.dtype == b.dtype == np.float32
+        np.testing.assert_array_equal(W, w_ref.float().numpy().T)
+        np.testing.assert_array_equal(b, b_ref.float().numpy())
+
+
+# ---------------------------------------------------------------- files we read
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+@pytest.mark.parametrize("dtype", DTYPES, ids=str)
+@pytest.mark.parametrize("sizes", SHAPES, ids=lambda s: "-".join(map(str, s)))
+def test_state_dict_equals_torch_load_bit_for_bit(tmp_path, sizes, dtype, fmt):
+    path = save(mlp(sizes).to(dtype).state_dict(), tmp_path / "m.pth", fmt)
+    params = load_params(path)
+    assert params.sizes == sizes
+    assert_equal_to_reference(params, torch.load(path, weights_only=True))
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+@pytest.mark.parametrize("model", [FcNet(), LayersNet(), UnsortedNet(), torch.nn.DataParallel(FcNet())],
+                         ids=["fc1", "layers.0", "saved-order", "module-prefix"])
+def test_key_names_pair_weights_with_biases_in_saved_order(tmp_path, model, fmt):
+    path = save(model.state_dict(), tmp_path / "m.pth", fmt)
+    params = load_params(path)
+    assert params.sizes == (784, 32, 10)
+    assert_equal_to_reference(params, torch.load(path, weights_only=True))
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+@pytest.mark.parametrize("key", ["state_dict", "model_state_dict"])
+def test_checkpoint_with_adam_state_and_epoch(tmp_path, key, fmt):
+    model = FcNet()
+    opt = torch.optim.Adam(model.parameters())
+    for _ in range(2):  # so Adam's state holds exp_avg, exp_avg_sq and step tensors
+        opt.zero_grad()
+        model.fc2(torch.relu(model.fc1(torch.rand(4, 784)))).sum().backward()
+        opt.step()
+    path = save({"epoch": 7, key: model.state_dict(), "optimizer_state_dict": opt.state_dict(), "loss": 0.25},
+                tmp_path / "ckpt.pth", fmt)
+    reference = torch.load(path, weights_only=True)
+    assert reference["optimizer_state_dict"]["state"][0]["exp_avg"].shape == (32, 784)
+    assert_equal_to_reference(load_params(path), reference[key])
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_views_strides_and_shared_storage_are_honoured(tmp_path, fmt):
+    torch.manual_seed(1)
+    big = torch.randn(32, 2 * 784)
+    flat = torch.randn(42)
+    state = OrderedDict([("fc1.weight", big[:, ::2]),         # every other column: stride (1568, 2)
+                         ("fc1.bias", flat[:32]),             # two biases in one storage ...
+                         ("fc2.weight", torch.randn(32, 10).t()),  # a transpose: stride (1, 10)
+                         ("fc2.bias", flat[32:])])            # ... the second at offset 32
+    path = save(state, tmp_path / "views.pth", fmt)
+    reference = torch.load(path, weights_only=True)
+    assert not reference["fc1.weight"].is_contiguous() and not reference["fc2.weight"].is_contiguous()
+    assert reference["fc2.bias"].storage_offset() == 32
+    assert reference["fc2.bias"].untyped_storage().data_ptr() == reference["fc1.bias"].untyped_storage().data_ptr()
+    assert_equal_to_reference(load_params(path), reference)
+
+
+def test_linear_without_bias_gets_zero_bias(tmp_path):
+    model = torch.nn.Sequential(torch.nn.Linear(784, 32, bias=False), torch.nn.ReLU(), torch.nn.Linear(32, 10))
+    params = load_params(save(model.state_dict(), tmp_path / "m.pth"))
+    np.testing.assert_array_equal(params.bs[0], np.zeros(32, np.float32))
+    x = np.random.default_rng(0).random((5, 784), dtype=np.float32)
+    np.testing.assert_allclose(forward(params, x).logits, model(torch.tensor(x)).detach().numpy(),
+                               rtol=1e-4, atol=1e-6)
+
+
+@pytest.mark.parametrize("dtype", DTYPES, ids=str)
+def test_safetensors_equals_safetensors_load_file(tmp_path, dtype):
+    path = tmp_path / "m.safetensors"
+    safetensors.torch.save_file(mlp((784, 256, 128, 10)).to(dtype).state_dict(), path)
+    params = load_params(path)
+    assert params.sizes == (784, 256, 128, 10)
+    assert_equal_to_reference(params, safetensors.torch.load_file(path))
+
+
+def test_safetensors_layers_go_in_natural_name_order(tmp_path):
+    # safetensors keeps names sorted as strings (layers.10 before layers.2), so it loses the saved order
+    torch.manual_seed(5)
+    state = {}
+    for name, (n_out, n_in) in {"layers.0": (32, 784), "layers.2": (16, 32), "layers.10": (10, 16)}.items():
+        state[f"{name}.weight"], state[f"{name}.bias"] = torch.randn(n_out, n_in), torch.randn(n_out)
+    safetensors.torch.save_file(state, tmp_path / "m.safetensors")
+    params = load_params(tmp_path / "m.safetensors")
+    assert params.sizes == (784, 32, 16, 10)
+    assert_equal_to_reference(params, state)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.float16])
+def test_npz_keeps_in_out_orientation(tmp_path, dtype):
+    rng = np.random.default_rng(2)
+    arrays = {"W1": rng.normal(size=(784, 64)), "b1": rng.normal(size=64),
+              "W2": rng.normal(size=(64, 10)), "b2": rng.normal(size=10)}
+    arrays = {k: v.astype(dtype) for k, v in arrays.items()}
+    np.savez(tmp_path / "m.npz", **arrays)
+    params = load_params(tmp_path / "m.npz")
+    for l in (1, 2):
+        np.testing.assert_array_equal(params.Ws[l - 1], arrays[f"W{l}"].astype(np.float32))
+        np.testing.assert_array_equal(params.bs[l - 1], arrays[f"b{l}"].astype(np.float32))
+
+
+def test_path_str_bytes_and_file_objects_give_the_same_model(tmp_path):
+    path = save(FcNet().state_dict(), tmp_path / "any name.bin")
+    with open(path, "rb") as f:
+        from_file = load_params(f)
+    digests = {load_params(path).digest, load_params(str(path)).digest, load_params(path.read_bytes()).digest,
+               load_params(io.BytesIO(path.read_bytes())).digest, from_file.digest}
+    assert len(digests) == 1
+
+
+def test_loaded_arrays_are_read_only_float32(tmp_path):
+    params = load_params(save(FcNet().state_dict(), tmp_path / "m.pth"))
+    for a in params.Ws + params.bs:
+        assert a.dtype == np.float32 and not a.flags.writeable
+    with pytest.raises(ValueError):
+        params.Ws[0][0, 0] = 1
+
+
+NO_TORCH = """
+import sys
+attempts = []
+class NoTorch:  # any import of torch fails, and we see it
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".")[0] == "torch":
+            attempts.append(name)
+            raise ImportError("torch is not installed here")
+sys.meta_path.insert(0, NoTorch())
+import numpy as np
+from mnistcore import forward, load_params
+x = np.load(sys.argv[1])
+for path in sys.argv[2:]:
+    print(" ".join(repr(float(v)) for v in forward(load_params(path), x).logits.ravel()))
+assert attempts == [], attempts
+"""
+
+
+def test_load_and_forward_run_where_torch_cannot_be_imported(tmp_path):
+    model = mlp((784, 32, 10))
+    paths = [save(model.state_dict(), tmp_path / "zip.pth"), save(model.state_dict(), tmp_path / "legacy.pth", "legacy"),
+             tmp_path / "m.safetensors", tmp_path / "m.npz"]
+    safetensors.torch.save_file(model.state_dict(), paths[2])
+    sd = model.state_dict()
+    np.savez(paths[3], W1=sd["0.weight"].numpy().T, b1=sd["0.bias"].numpy(), W2=sd["2.weight"].numpy().T,
+             b2=sd["2.bias"].numpy())
+    x = np.random.default_rng(3).random((4, 784), dtype=np.float32)
+    np.save(tmp_path / "x.npy", x)
+    out = subprocess.run([sys.executable, "-c", NO_TORCH, tmp_path / "x.npy", *paths], cwd=ROOT,
+                         capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    expected = model(torch.tensor(x)).detach().numpy().ravel()
+    lines = out.stdout.splitlines()
+    assert len(lines) == 4
+    for line in lines:
+        np.testing.assert_allclose(np.array(line.split(), float), expected, rtol=1e-4, atol=1e-6)
+
+
+# ---------------------------------------------------------------- files we refuse
+
+
+def refusal(source) -> str:
+    with pytest.raises(ModelFileError) as e:
+        load_params(source)
+    return str(e.value)
+
+
+def test_random_bytes_are_not_a_model(tmp_path):
+    path = tmp_path / "noise.pth"
+    path.write_bytes(np.random.default_rng(4).bytes(5000))
+    assert "not a model file" in refusal(path)
+
+
+def test_png_image_is_not_a_model(tmp_path):
+    Image.new("L", (28, 28)).save(tmp_path / "digit.png")
+    assert "This is a PNG image, not a model file" in refusal(tmp_path / "digit.png")
+
+
+def test_text_file_is_not_a_model(tmp_path):
+    (tmp_path / "model.pth").write_text("fc1.weight = [[0.1, 0.2], ...]\n")
+    assert "This is a text file, not a model file" in refusal(tmp_path / "model.pth")
+
+
+def test_empty_file_is_refused(tmp_path):
+    (tmp_path / "m.pth").write_bytes(b"")
+    assert "empty" in refusal(tmp_path / "m.pth")
+
+
+def test_missing_file_is_refused(tmp_path):
+    assert "Cannot read" in refusal(tmp_path / "nope.pth")
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_file_cut_in_half_is_refused(tmp_path, fmt):
+    data = save(FcNet().state_dict(), tmp_path / "m.pth", fmt).read_bytes()
+    message = refusal(data[: len(data) // 2])
+    assert "damaged" in message or "cut short" in message
+
+
+def test_too_large_file_is_refused(tmp_path, monkeypatch):
+    monkeypatch.setattr("mnistcore.load.MAX_FILE_BYTES", 1000)
+    path = save(FcNet().state_dict(), tmp_path / "m.pth")
+    assert "larger than" in refusal(path)
+    assert "larger than" in refusal(path.read_bytes())
+
+
+def test_convolutional_network_is_refused(tmp_path):
+    net = torch.nn.Module()
+    net.conv1 = torch.nn.Conv2d(1, 32, 3)
+    net.fc1 = torch.nn.Linear(32 * 26 * 26, 10)
+    message = refusal(save(net.state_dict(), tmp_path / "cnn.pth"))
+    assert "This looks like a convolutional network (conv1.weight has shape 32x1x3x3)" in message
+
+
+def test_layers_that_do_not_chain_are_named(tmp_path):
+    state = {"fc1.weight": torch.zeros(512, 784), "fc1.bias": torch.zeros(512),
+             "fc2.weight": torch.zeros(10, 256), "fc2.bias": torch.zeros(10)}
+    message = refusal(save(state, tmp_path / "m.pth"))
+    assert "Layer 2 (fc2.weight) expects 256 inputs but layer 1 (fc1.weight) gives 512" in message
+
+
+def test_input_other_than_784_is_refused(tmp_path):
+    message = refusal(save(mlp((100, 32, 10)).state_dict(), tmp_path / "m.pth"))
+    assert "(0.weight) expects 100 inputs" in message and "784" in message
+
+
+def test_output_other_than_10_is_refused(tmp_path):
+    message = refusal(save(mlp((784, 32, 5)).state_dict(), tmp_path / "m.pth"))
+    assert "(2.weight) gives 5 outputs" in message and "10 classes" in message
+
+
+@pytest.mark.parametrize("name, value", [("fc2.weight", float("nan")), ("fc1.bias", float("inf"))])
+def test_nan_or_infinite_weights_are_named(tmp_path, name, value):
+    state = FcNet().state_dict()
+    state[name].view(-1)[3] = value
+    assert f"{name} contains NaN or infinite values" in refusal(save(state, tmp_path / "m.pth"))
+
+
+def test_float64_beyond_float32_range_is_refused(tmp_path):
+    state = {k: v.double() for k, v in FcNet().state_dict().items()}
+    state["fc1.weight"][0, 0] = 1e300
+    assert "fc1.weight contains NaN or infinite values" in refusal(save(state, tmp_path / "m.pth"))
+
+
+@pytest.mark.parametrize("state, expected", [
+    ({}, "holds no weights"),
+    ({"epoch": 3, "optimizer": {"lr": 0.1}}, "holds no weights"),
+    ({"fc1.weight": torch.zeros(10, 784, dtype=torch.int64)}, "fc1.weight holds int64 numbers"),
+    ({"bn.weight": torch.ones(10), "bn.bias": torch.zeros(10)}, "bn.weight has shape 10"),
+    ({"fc1.weight": torch.zeros(10, 784), "fc1.running_mean": torch.zeros(10)}, "fc1.running_mean is not"),
+    ({"fc1.bias": torch.zeros(10)}, "fc1.bias has no weight"),
+    ([torch.zeros(10, 784)], "holds a list, not a state_dict"),
+], ids=["empty", "no-tensors", "int64", "batchnorm", "buffer", "bias-only", "list"])
+def test_dicts_without_linear_weights_are_refused(tmp_path, state, expected):
+    assert expected in refusal(save(state, tmp_path / "m.pth"))
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+@pytest.mark.parametrize("model", [mlp((784, 32, 10)), FcNet()], ids=["Sequential", "custom"])
+def test_whole_pickled_module_is_refused_with_advice(tmp_path, model, fmt):
+    message = refusal(save(model, tmp_path / "whole.pth", fmt))
+    assert type(model).__name__ in message and "torch.save(model.state_dict(), path)" in message
+
+
+class CallOnLoad:
+    """Pickles as a call to `func(*args)`, the way a hostile file runs code in a plain unpickler."""
+
+    def __init__(self, func, *args):
+        self.func, self.args = func, args
+
+    def __reduce__(self):
+        return self.func, self.args
+
+
+def hostile_calls(marker, tmp_path):
+    """(name the refusal must show, object that creates `marker` when unpickled)."""
+    (tmp_path / "hubconf.py").write_text(f"open({str(marker)!r}, 'w').close()\ndef entry():\n    return 0\n")
+    create = f"open({str(marker)!r}, 'w').close()"
+    return {
+        "os.system": ("posix.system", CallOnLoad(os.system, f"touch '{marker}'")),
+        "eval": ("builtins.eval", CallOnLoad(eval, create)),
+        "numpy": ("numpy.testing._private.utils.runstring", CallOnLoad(np_testing_utils.runstring, create, {})),
+        "torch.hub": ("torch.hub._load_local", CallOnLoad(torch.hub._load_local, str(tmp_path), "entry")),
+    }
+
+
+HOSTILE = ["os.system", "eval", "numpy", "torch.hub"]
+
+
+def hostile_file(tmp_path, kind, fmt):
+    marker = tmp_path / "marker"
+    name, evil = hostile_calls(marker, tmp_path)[kind]
+    path = save({"state_dict": FcNet().state_dict(), "epoch": evil}, tmp_path / f"{kind}.pth", fmt)
+    return path, name, marker
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+@pytest.mark.parametrize("kind", HOSTILE)
+def test_hostile_pickle_is_refused_before_it_runs(tmp_path, kind, fmt):
+    path, name, marker = hostile_file(tmp_path, kind, fmt)
+    message = refusal(path)
+    assert f"This file tries to call {name} while loading, so it was refused" in message
+    assert not marker.exists()
+
+
+def test_hostile_files_really_run_code_in_a_plain_unpickler(tmp_path):
+    # the control for the test above: torch.load without weights_only creates every marker
+    files = []
+    for kind in HOSTILE:
+        (tmp_path / kind).mkdir()
+        files.append(hostile_file(tmp_path / kind, kind, "legacy"))
+    load_all = "import sys, torch\nfor path in sys.argv[1:]: torch.load(path, weights_only=False)"
+    subprocess.run([sys.executable, "-c", load_all, *(path for path, _, _ in files)], cwd=tmp_path, check=True)
+    assert all(marker.exists() for _, _, marker in files)
+
+
+def tensor_pickle(offset, size, stride) -> bytes:
+    """A data.pkl whose fc1.weight declares (offset, size, stride) on storage '0' of 4 floats."""
+    class Pickler(pickle.Pickler):
+        def persistent_id(self, obj):
+            return ("storage", torch.FloatStorage, "0", "cpu", 4) if obj == "storage 0" else None
+    weight = CallOnLoad(torch._utils._rebuild_tensor_v2, "storage 0", offset, size, stride, False, OrderedDict())
+    f = io.BytesIO()
+    Pickler(f, protocol=2).dump({"fc1.weight": weight})
+    return f.getvalue()
+
+
+def replace_member(zip_bytes: bytes, suffix: str, content: bytes) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(zip_bytes)) as src, zipfile.ZipFile(out, "w") as dst:
+        for info in src.infolist():
+            dst.writestr(info, content if info.filename.endswith(suffix) else src.read(info))
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("offset, size, stride", [(0, (20, 20), (20, 1)), (3, (1, 2), (2, 1)),
+                                                  (0, (2, 2), (3, 1)), (1, (2, 2), (2, 1)), (0, (1, 5), (0, 1))])
+def test_tensor_larger_than_its_storage_is_refused(tmp_path, offset, size, stride):
+    data = save({"fc1.weight": torch.zeros(4)}, tmp_path / "m.pth").read_bytes()
+    ok = replace_member(data, "/data.pkl", tensor_pickle(0, (2, 2), (2, 1)))
+    assert "expects 2 inputs" in refusal(ok)  # the hand-written file is read up to the shape check
+    message = refusal(replace_member(data, "/data.pkl", tensor_pickle(offset, size, stride)))
+    assert "damaged" in message and "storage that holds only 4" in message
