@@ -182,6 +182,8 @@ def _npz_layers(npz) -> list[Layer]:
     layers = []
     for l in range(1, n_layers + 1):
         W, b = npz[f"W{l}"], npz[f"b{l}"]
+        if not (isinstance(W, np.ndarray) and isinstance(b, np.ndarray)):  # NpzFile gives bytes for a non-.npy
+            raise ModelFileError(f"This file is damaged: W{l} or b{l} is not a NumPy array.")
         _check_weight_ndim(f"W{l}", W.shape)
         if b.shape != (W.shape[1],):
             raise ModelFileError(f"b{l} has shape {fmt_shape(b.shape)}, but W{l} has shape "

@@ -36,6 +36,8 @@ MAX_ELEMENTS = 50_000_000  # 200 MB of float32; far more than any MNIST MLP
 def model_file_advice(refused: str) -> str:
     """The message for a pickle that names a global we refuse."""
     module, _, name = refused.rpartition(".")
+    if not refused.isprintable() or len(refused) > 100:  # a damaged name: show it escaped and short
+        refused = repr(refused[:100])
     if module.startswith("torch.nn") or module == "__main__" or name[:1].isupper():
         return (f"This file holds a pickled Python object ({refused}), probably a whole model saved "
                 f"with torch.save(model). A model file only needs its tensors: save the weights with "
