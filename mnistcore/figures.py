@@ -13,45 +13,45 @@ ACCENT, MUTED = "#ff4b4b", "#8c9bb0"
 GRID_COLS = 32  # hidden units per row of the activation grid (512 -> 16 x 32)
 
 
-def _compact(fig: go.Figure, height: int) -> go.Figure:
-    fig.update_layout(height=height, margin=dict(l=8, r=8, t=28, b=8), paper_bgcolor="rgba(0,0,0,0)",
-                      plot_bgcolor="rgba(0,0,0,0)")
-    return fig
+def _layout(height: int, **extra) -> dict:
+    return dict(height=height, margin=dict(l=8, r=8, t=28, b=8), paper_bgcolor="rgba(0,0,0,0)",
+                plot_bgcolor="rgba(0,0,0,0)", **extra)
+
+
+def _figure(trace: dict, layout: dict) -> go.Figure:
+    # Built in one go and unvalidated: plotly's validation costs ~50 ms a figure, and these are rebuilt
+    # on every stroke. tests/test_figures.py validates each builder's output instead.
+    return go.Figure(data=[trace], layout=layout, _validate=False)
 
 
 def softmax_bars(probs: np.ndarray, logits: np.ndarray, *, winner: int | None = None,
                  true_label: int | None = None) -> go.Figure:
     """The ten probabilities as bars (the winner in the accent colour), logits in the hover and labels."""
-    colors = [ACCENT if d == winner else MUTED for d in range(10)]
-    text = [f"{p:.0%}" if p >= 0.005 else "" for p in probs]
-    fig = go.Figure(go.Bar(
-        x=DIGITS, y=np.round(probs, 4), marker_color=colors, text=text, textposition="outside",
-        customdata=np.round(logits, 2),
-        hovertemplate="digit %{x}<br>p = %{y:.4f}<br>logit z2 = %{customdata:.2f}<extra></extra>"))
-    if true_label is not None:
-        fig.add_annotation(x=str(true_label), y=float(probs[true_label]), text="true", showarrow=True,
-                           arrowhead=2, ay=-30)
-    fig.update_yaxes(range=[0, 1.15], tickformat=".0%", title=None)
-    fig.update_xaxes(type="category", title=None)
-    return _compact(fig, 260)
+    trace = dict(type="bar", x=DIGITS, y=np.round(probs, 4).tolist(),
+                 marker=dict(color=[ACCENT if d == winner else MUTED for d in range(10)]),
+                 text=[f"{p:.0%}" if p >= 0.005 else "" for p in probs], textposition="outside",
+                 customdata=np.round(logits, 2).tolist(),
+                 hovertemplate="digit %{x}<br>p = %{y:.4f}<br>logit z2 = %{customdata:.2f}<extra></extra>")
+    annotations = [] if true_label is None else [
+        dict(x=str(true_label), y=float(probs[true_label]), text="true", showarrow=True, arrowhead=2, ay=-30)]
+    return _figure(trace, _layout(260, yaxis=dict(range=[0, 1.15], tickformat=".0%"),
+                                  xaxis=dict(type="category"), annotations=annotations))
 
 
 def hidden_grid(z: np.ndarray, a: np.ndarray, *, title: str = "hidden layer") -> go.Figure:
     """A layer's activations as a grid of GRID_COLS columns; hover names the unit, z and a."""
     n = len(a)
     rows = -(-n // GRID_COLS)
-    pad = rows * GRID_COLS - n
-    grid = np.pad(np.round(a, 3).astype(float), (0, pad), constant_values=np.nan).reshape(rows, GRID_COLS)
-    units = np.pad(np.arange(n, dtype=float), (0, pad), constant_values=np.nan).reshape(rows, GRID_COLS)
-    zs = np.pad(np.round(z, 3).astype(float), (0, pad), constant_values=np.nan).reshape(rows, GRID_COLS)
-    fig = go.Figure(go.Heatmap(
-        z=grid, customdata=np.dstack([units, zs]), colorscale="Viridis", zmin=0,
-        zmax=max(float(a.max()), 1e-6), xgap=1, ygap=1, colorbar=dict(thickness=10, title="a"),
-        hovertemplate="unit %{customdata[0]:.0f}<br>z = %{customdata[1]:.3f}<br>a = %{z:.3f}<extra></extra>"))
-    fig.update_xaxes(visible=False)
-    fig.update_yaxes(visible=False, autorange="reversed", scaleanchor="x")
-    fig.update_layout(title=dict(text=title, font=dict(size=13)))
-    return _compact(fig, 40 + 14 * rows)
+    as_grid = lambda v: np.pad(v.astype(float), (0, rows * GRID_COLS - n),  # noqa: E731
+                               constant_values=np.nan).reshape(rows, GRID_COLS)
+    units, zs, acts = as_grid(np.arange(n)), as_grid(np.round(z, 3)), as_grid(np.round(a, 3))
+    trace = dict(type="heatmap", z=acts.tolist(), customdata=np.dstack([units, zs]).tolist(),
+                 colorscale="Viridis", zmin=0, zmax=max(float(a.max()), 1e-6), xgap=1, ygap=1,
+                 colorbar=dict(thickness=10, title=dict(text="a")),
+                 hovertemplate="unit %{customdata[0]:.0f}<br>z = %{customdata[1]:.3f}<br>a = %{z:.3f}<extra></extra>")
+    return _figure(trace, _layout(40 + 14 * rows, title=dict(text=title, font=dict(size=13)),
+                                  xaxis=dict(visible=False),
+                                  yaxis=dict(visible=False, autorange="reversed", scaleanchor="x")))
 
 
 def gray_image(img: np.ndarray, scale: int = 1) -> np.ndarray:

@@ -1,0 +1,26 @@
+"""Adapter for ../shared/tools/canvas_replay: the Draw page's preprocessing and the shipped model.
+
+    cd ../shared/tools/canvas_replay && python canvas_replay.py --offline-only \\
+        --offline-predict canvas_adapter:predict --offline-path ../../../main/benchmarks \\
+        --split test --n-per-class 50 --stroke-width 18 --canvas-size 280
+
+MODEL=path/to/model.pth selects another model file.
+"""
+import os
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from mnistcore import forward, load_params, scale_input  # noqa: E402
+from mnistcore.preprocess import canvas_ink, center_digit, is_stray_dot  # noqa: E402
+
+PARAMS = load_params(os.environ.get("MODEL", ROOT / "mnist_model.pth"))
+
+
+def predict(rgba):
+    """What the Draw page shows: None (the '–') for an empty canvas or a stray dot, else probabilities."""
+    ink = canvas_ink(rgba)
+    digit = None if is_stray_dot(ink) else center_digit(ink)
+    return None if digit is None else forward(PARAMS, scale_input(digit[None])).probs[0]

@@ -1,0 +1,58 @@
+"""The Draw page's figure builders: valid Plotly, and the numbers they show are the ones they were given."""
+import numpy as np
+import plotly.graph_objects as go
+
+from mnistcore.figures import ACCENT, GRID_COLS, diverging_rgb, gray_image, hidden_grid, softmax_bars
+
+
+def validated(fig: go.Figure) -> go.Figure:
+    """Rebuild with plotly's validation on: raises on any invalid property (the builders skip it for speed)."""
+    return go.Figure(fig.to_dict())
+
+
+def test_softmax_bars_show_each_probability_and_logit_and_mark_the_winner():
+    rng = np.random.default_rng(0)
+    logits = rng.normal(size=10).astype(np.float32)
+    probs = np.exp(logits) / np.exp(logits).sum()
+    fig = validated(softmax_bars(probs, logits, winner=int(probs.argmax()), true_label=3))
+    bar = fig.data[0]
+    np.testing.assert_allclose(bar.y, probs, rtol=0, atol=5e-5)
+    np.testing.assert_allclose(bar.customdata, logits, rtol=0, atol=5e-3)
+    assert [c == ACCENT for c in bar.marker.color] == [d == probs.argmax() for d in range(10)]
+    assert fig.layout.annotations[0].x == "3" and fig.layout.annotations[0].text == "true"
+
+
+def test_hidden_grid_cell_hover_names_the_unit_and_its_z_and_a():
+    rng = np.random.default_rng(1)
+    z = rng.normal(size=512).astype(np.float32)
+    a = np.maximum(z, 0)
+    fig = validated(hidden_grid(z, a))
+    hm = fig.data[0]
+    grid, custom = np.array(hm.z, float), np.array(hm.customdata, float)
+    assert grid.shape == (512 // GRID_COLS, GRID_COLS)
+    for r, c in [(0, 0), (3, 17), (15, 31)]:
+        unit = r * GRID_COLS + c
+        assert custom[r, c, 0] == unit
+        assert abs(custom[r, c, 1] - z[unit]) < 1e-3 and abs(grid[r, c] - a[unit]) < 1e-3
+    assert "unit %{customdata[0]" in hm.hovertemplate
+
+
+def test_hidden_grid_pads_a_layer_that_is_not_a_multiple_of_the_row_length():
+    z = np.linspace(-1, 1, 100).astype(np.float32)
+    fig = validated(hidden_grid(z, np.maximum(z, 0)))
+    grid = np.array(fig.data[0].z, float)
+    assert grid.shape == (4, GRID_COLS)
+    assert np.isnan(grid.ravel()[100:]).all() and not np.isnan(grid.ravel()[:100]).any()
+
+
+def test_images_keep_orientation_and_colours():
+    img = np.zeros((28, 28), np.float32)
+    img[2, 5] = 1.0
+    big = gray_image(img, scale=3)
+    assert big.shape == (84, 84) and big[6:9, 15:18].min() == 255 and big.sum() == 9 * 255
+    w = np.zeros((28, 28), np.float32)
+    w[0, 0], w[27, 27] = 1.0, -1.0
+    rgb = diverging_rgb(w)
+    assert rgb[0, 0, 0] > rgb[0, 0, 2]       # positive -> red
+    assert rgb[27, 27, 2] > rgb[27, 27, 0]   # negative -> blue
+    assert (rgb[10, 10] == 247).all()        # zero -> white
