@@ -1,0 +1,123 @@
+"""Plotly figure builders for the Test-set page: confusion matrix, per-class accuracy, calibration.
+
+Each builder takes arrays from `mnistcore.evaluate` and returns a `go.Figure` with its own hover text
+and colour range; none calls Streamlit. Histograms are binned here with NumPy, so the browser gets
+a few dozen bars, never 10,000 values. `thumbnail` makes the gallery's small images.
+"""
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+
+from .evaluate import Reliability
+from .figures import ACCENT, DIGITS, MUTED
+
+RIGHT, WRONG = "#2e9e6a", ACCENT
+
+
+def _compact(fig: go.Figure, height: int, top: int = 28) -> go.Figure:
+    fig.update_layout(height=height, margin=dict(l=8, r=8, t=top, b=8), paper_bgcolor="rgba(0,0,0,0)",
+                      plot_bgcolor="rgba(0,0,0,0)")
+    return fig
+
+
+def confusion_heatmap(confusion: np.ndarray, *, normalise: bool = False) -> go.Figure:
+    """(10, 10) counts confusion[true, predicted] as a heatmap: the diagonal in green, mistakes in red.
+
+    With `normalise`, each row is divided by its total, so a cell reads "of all true 4s, this share
+    was called 9". A transparent marker sits on every cell so that a click selects it: Plotly reports
+    no selection for heatmaps, only for markers. Its customdata is (true, predicted).
+    """
+    counts = np.asarray(confusion)
+    rows = counts.sum(axis=1, keepdims=True)
+    share = counts / np.maximum(rows, 1)
+    value = share if normalise else counts
+    text = np.where(counts == 0, "", np.vectorize(lambda v: f"{v:.1%}" if normalise else f"{v:.0f}")(value))
+    eye = np.eye(len(counts), dtype=bool)
+    diag = np.where(eye, value, np.nan).astype(float)
+    off = np.where(eye | (counts == 0), np.nan, value).astype(float)
+    off_max = float(np.nanmax(off)) if np.isfinite(off).any() else 1.0
+    common = dict(x=DIGITS, y=DIGITS, texttemplate="%{text}", textfont=dict(size=11), showscale=False,
+                  hoverinfo="skip", xgap=1, ygap=1)
+    fig = go.Figure([
+        go.Heatmap(z=np.round(diag, 4), text=np.where(eye, text, ""), colorscale=[[0, "#d9f0e3"], [1, "#5fb98a"]], zmin=0,
+                   **common),
+        go.Heatmap(z=np.round(off, 4), text=np.where(eye, "", text), colorscale=[[0, "#fde0dd"], [1, "#c51b3a"]],
+                   zmin=0, zmax=off_max, **common),
+    ])
+    t, p = np.indices(counts.shape)
+    fig.add_trace(go.Scatter(
+        x=[DIGITS[j] for j in p.ravel()], y=[DIGITS[i] for i in t.ravel()], mode="markers",
+        marker=dict(size=30, symbol="square", color="rgba(0,0,0,0)"), showlegend=False,
+        customdata=np.stack([t.ravel(), p.ravel(), counts.ravel(), np.round(share.ravel(), 4)], axis=1),
+        hovertemplate="true %{customdata[0]}, predicted %{customdata[1]}<br>%{customdata[2]:,} images "
+                      "(%{customdata[3]:.1%} of the true %{customdata[0]}s)<br>click to see them<extra></extra>",
+        selected=dict(marker=dict(opacity=1)), unselected=dict(marker=dict(opacity=1))))
+    fig.update_xaxes(type="category", title="predicted digit", side="top", fixedrange=True)
+    fig.update_yaxes(type="category", title="true digit", autorange="reversed", fixedrange=True)
+    fig.update_layout(dragmode=False, clickmode="event+select")
+    return _compact(fig, 420, top=40)
+
+
+def per_class_bars(per_class_accuracy: np.ndarray, counts: np.ndarray) -> go.Figure:
+    """Accuracy of each true digit as bars, the y axis zoomed to where the bars differ."""
+    acc = np.asarray(per_class_accuracy, float)
+    lowest = float(np.nanmin(acc)) if np.isfinite(acc).any() else 0.0
+    floor = max(0.0, np.floor((lowest - 0.01) * 50) / 50)  # a round 2 % step below the worst digit
+    fig = go.Figure(go.Bar(
+        x=DIGITS, y=np.round(acc, 4), marker_color=[ACCENT if a == lowest else MUTED for a in acc],
+        text=[f"{a:.1%}" for a in acc], textposition="outside", textfont=dict(size=10), customdata=np.asarray(counts),
+        hovertemplate="digit %{x}<br>%{y:.2%} of %{customdata:,} images right<extra></extra>"))
+    fig.update_yaxes(range=[floor, 1.004], tickformat=".0%", title=None)
+    fig.update_xaxes(type="category", title="true digit")
+    return _compact(fig, 260)
+
+
+def reliability_diagram(rel: Reliability) -> go.Figure:
+    """Accuracy against mean confidence per bin, over the diagonal of a perfectly calibrated model."""
+    centres = (rel.edges[:-1] + rel.edges[1:]) / 2
+    width = float(rel.edges[1] - rel.edges[0])
+    filled = rel.counts > 0
+    fig = go.Figure()
+    fig.add_trace(go.Scatter(x=[0, 1], y=[0, 1], mode="lines", line=dict(color=MUTED, dash="dot"),
+                             name="perfectly calibrated", hoverinfo="skip"))
+    fig.add_trace(go.Bar(
+        x=np.round(centres[filled], 4), y=np.round(rel.accuracy[filled], 4), width=width * 0.92, name="accuracy",
+        marker_color=RIGHT,
+        customdata=np.stack([rel.edges[:-1][filled], rel.edges[1:][filled], rel.counts[filled],
+                             np.round(rel.confidence[filled], 4)], axis=1),
+        hovertemplate="confidence %{customdata[0]:.0%}–%{customdata[1]:.0%}<br>%{customdata[2]:,} images<br>"
+                      "mean confidence %{customdata[3]:.1%}<br>accuracy %{y:.1%}<extra></extra>"))
+    fig.add_trace(go.Scatter(x=np.round(centres[filled], 4), y=np.round(rel.confidence[filled], 4), mode="markers",
+                             marker=dict(color=ACCENT, size=7, symbol="line-ew-open", line=dict(width=2)),
+                             name="mean confidence", hoverinfo="skip"))
+    fig.update_xaxes(range=[0, 1], tickformat=".0%", title="confidence (probability of the predicted digit)", title_font=dict(size=12))
+    fig.update_yaxes(range=[0, 1.02], tickformat=".0%", title="accuracy")
+    fig.update_layout(legend=dict(orientation="h", y=1.02, yanchor="bottom", x=0))
+    return _compact(fig, 340)
+
+
+def confidence_histograms(confidence: np.ndarray, correct: np.ndarray, n_bins: int = 20) -> go.Figure:
+    """Confidence of the right and of the wrong answers, each as a share of its own group."""
+    edges = np.linspace(0, 1, n_bins + 1)
+    centres = (edges[:-1] + edges[1:]) / 2
+    fig = go.Figure()
+    for name, mask, colour in (("right", correct, RIGHT), ("wrong", ~np.asarray(correct), WRONG)):
+        counts, _ = np.histogram(confidence[mask], bins=edges)
+        share = counts / max(int(mask.sum()), 1)
+        fig.add_trace(go.Bar(x=np.round(centres, 4), y=np.round(share, 4), width=0.9 / n_bins, marker_color=colour,
+                             name=f"{name} ({int(mask.sum()):,})", opacity=0.75, customdata=counts,
+                             hovertemplate=f"{name}: %{{customdata:,}} images<br>confidence %{{x:.0%}} ± "
+                                           f"{50 / n_bins:.1f} %<br>%{{y:.1%}} of the {name} answers<extra></extra>"))
+    fig.update_layout(barmode="overlay", legend=dict(orientation="h", y=1.02, yanchor="bottom", x=0))
+    fig.update_xaxes(range=[0, 1], tickformat=".0%", title="confidence")
+    fig.update_yaxes(tickformat=".0%", title="share of the group")
+    return _compact(fig, 340)
+
+
+def thumbnail(image: np.ndarray, *, wrong: bool = False, scale: int = 3) -> np.ndarray:
+    """(28, 28) uint8 digit -> (28*scale, 28*scale, 3) uint8 RGB, white on black, framed in red when wrong."""
+    rgb = np.kron(np.repeat(np.asarray(image, np.uint8)[..., None], 3, axis=2), np.ones((scale, scale, 1), np.uint8))
+    if wrong:
+        rgb[:2], rgb[-2:], rgb[:, :2], rgb[:, -2:] = (np.array([255, 75, 75], np.uint8),) * 4
+    return rgb

@@ -1,0 +1,129 @@
+"""The network on the 10,000 MNIST test images: how often it is right, where it fails, how sure it is."""
+import streamlit as st
+
+from mnistcore import forward, load_mnist
+from mnistcore.evaluate import (ORDERS, OUTCOMES, Evaluation, describe, evaluate, format_percent, n_pages, page_of,
+                                reliability, scale_uint8, select)
+from mnistcore.testset_figures import (confidence_histograms, confusion_heatmap, per_class_bars,
+                                       reliability_diagram, thumbnail)
+from pages._shared import current_params, prediction_views
+
+CHART = {"displayModeBar": False}
+TRUE, PREDICTED, OUTCOME, ORDER, PAGE = "testset.true", "testset.predicted", "testset.outcome", "testset.order", \
+    "testset.page"
+CONFUSION = "testset.confusion"
+ANY = "any"  # the digit filters' "no filter" choice
+
+
+@st.cache_resource(show_spinner="Reading the MNIST test set…")
+def test_set():
+    """(images (10000, 28, 28) uint8, labels (10000,) uint8), read once per server."""
+    return load_mnist("test")
+
+
+@st.cache_data(show_spinner="Running the network on the 10,000 test images…", max_entries=8)
+def test_evaluation(digest: str, _params) -> Evaluation:
+    """One batched forward pass per model, keyed by the model's sha256 digest."""
+    images, labels = test_set()
+    return evaluate(_params, images, labels)
+
+
+def _first_page() -> None:
+    st.session_state[PAGE] = 1
+
+
+def _on_cell() -> None:
+    """A click on a confusion cell sets the gallery's filters to that cell."""
+    points = st.session_state[CONFUSION].selection.points
+    if points:
+        st.session_state[TRUE], st.session_state[PREDICTED] = int(points[0]["y"]), int(points[0]["x"])
+        st.session_state[OUTCOME] = "all"
+        _first_page()
+
+
+@st.dialog("A test image up close", width="large")
+def detail(params, ev: Evaluation, images, i: int) -> None:
+    label, predicted = int(ev.labels[i]), int(ev.predictions[i])
+    fwd = forward(params, scale_uint8(images[i:i + 1]))  # (1, 784) -> every layer
+    c1, c2, c3, c4 = st.columns(4)
+    c1.image(thumbnail(images[i], wrong=label != predicted, scale=4), caption=f"test image #{i}", width=112)
+    c2.metric("Label", str(label))
+    c3.metric("Prediction", str(predicted), f"{ev.confidence[i]:.1%} sure", delta_color="off")
+    c4.metric(f"Loss −log y[{label}]", f"{ev.losses[i]:.3f}")
+    prediction_views(params, fwd, true_label=label, key="testset.detail")
+
+
+for key, default in ((TRUE, ANY), (PREDICTED, ANY), (OUTCOME, "wrong"), (ORDER, "loss"), (PAGE, 1)):
+    if key not in st.session_state:
+        st.session_state[key] = default
+
+st.title("The test set")
+st.caption("The 10,000 MNIST test images the network never saw in training, run through the NumPy engine "
+           "in one batched forward pass. The same numbers as `python -m mnistcore evaluate`.")
+
+params = current_params()
+ev = test_evaluation(params.digest, params)
+images, _ = test_set()
+
+m1, m2, m3, m4 = st.columns(4)
+m1.metric("Accuracy", format_percent(ev.accuracy))
+m2.metric("Mean cross-entropy", f"{ev.mean_loss:.4f}")
+m3.metric(f"Wrong (of {ev.n:,})", f"{ev.n - int(ev.correct.sum()):,}")
+rel = reliability(ev.confidence, ev.correct)
+m4.metric("Calibration error (ECE)", format_percent(rel.ece))
+st.caption(f"One forward pass over the {ev.n:,} images took {ev.seconds * 1000:.0f} ms, the first time; "
+           "switching the views below reuses it.")
+
+st.header("Where it fails")
+left, right = st.columns([3, 2], gap="large")
+with left:
+    normalise = st.toggle("Row-normalised (share of each true digit)", key="testset.normalise")
+    st.plotly_chart(confusion_heatmap(ev.confusion, normalise=normalise), config=CHART, key=CONFUSION,
+                    on_select=_on_cell, selection_mode="points")
+with right:
+    st.markdown("**Confusion matrix.** Row: the true digit; column: what the network said. The diagonal "
+                "(green) is right, the red cells are its mistakes. **Click a cell** to show its images in the "
+                "gallery below, or pick the digits in the gallery's filters.")
+    st.markdown("**Accuracy per digit**")
+    st.plotly_chart(per_class_bars(ev.per_class_accuracy, ev.class_counts), config=CHART, key="testset.per_class")
+
+st.header("Gallery")
+f1, f2, f3, f4 = st.columns(4)
+f1.selectbox("True digit", [ANY, *range(10)], key=TRUE, on_change=_first_page)
+f2.selectbox("Predicted digit", [ANY, *range(10)], key=PREDICTED, on_change=_first_page)
+f3.selectbox("Right or wrong", OUTCOMES, key=OUTCOME, on_change=_first_page)
+f4.selectbox("Sort by", list(ORDERS), format_func=ORDERS.get, key=ORDER, on_change=_first_page)
+
+shown = select(ev, true=None if st.session_state[TRUE] == ANY else st.session_state[TRUE],
+               predicted=None if st.session_state[PREDICTED] == ANY else st.session_state[PREDICTED],
+               outcome=st.session_state[OUTCOME], order=st.session_state[ORDER])
+pages = n_pages(len(shown))
+if st.session_state[PAGE] > pages:
+    st.session_state[PAGE] = 1
+if len(shown) == 0:
+    st.info("No test image matches these filters. Try “any” digit or “all” answers.")
+else:
+    c1, c2 = st.columns([1, 3], vertical_alignment="bottom")
+    c1.number_input(f"Page (of {pages})", min_value=1, max_value=pages, key=PAGE)
+    c2.caption(f"{len(shown):,} images match. A red frame marks a wrong answer; click a caption for the details.")
+    opened = None
+    with st.container(horizontal=True, key="testset.gallery"):
+        for i in page_of(shown, st.session_state[PAGE]):
+            with st.container(width=132, gap=None):
+                st.image(thumbnail(images[i], wrong=not ev.correct[i]), width=84)
+                if st.button(describe(ev, i), key=f"testset.open.{i}", type="tertiary"):
+                    opened = int(i)
+    if opened is not None:
+        detail(params, ev, images, opened)
+
+st.header("How sure it is")
+st.markdown(f"A model is **calibrated** when it is right 90 % of the time it says 90 %. The expected "
+            f"calibration error averages the gap between confidence and accuracy over {len(rel.counts)} "
+            f"confidence bins, weighted by how many images fall in each: here **{format_percent(rel.ece)}**.")
+c1, c2 = st.columns(2, gap="large")
+with c1:
+    st.markdown("**Reliability diagram**")
+    st.plotly_chart(reliability_diagram(rel), config=CHART, key="testset.reliability")
+with c2:
+    st.markdown("**Confidence of right and wrong answers**")
+    st.plotly_chart(confidence_histograms(ev.confidence, ev.correct), config=CHART, key="testset.histograms")

@@ -1,0 +1,255 @@
+"""The test-set evaluation against torch and hand counts; calibration; the gallery helpers; the figures."""
+import re
+
+import numpy as np
+import pytest
+import torch
+
+from conftest import ROOT
+from mnistcore import ModelFileError, Params, load_mnist, load_params
+from mnistcore.evaluate import (ORDERS, Evaluation, describe, evaluate, evaluate_model, expected_calibration_error,
+                                format_percent, format_report, n_pages, page_of, reliability, select)
+from mnistcore.preprocess import MNIST_MEAN, MNIST_STD
+from mnistcore.testset_figures import confidence_histograms, confusion_heatmap, reliability_diagram, thumbnail
+
+CAPTION = re.compile(r"#(\d+) · label (\d) · predicted (\d) · (\d+) %")
+
+
+def random_params(sizes, rng) -> Params:
+    Ws = [rng.normal(0, np.sqrt(2 / n_in), (n_in, n_out)) for n_in, n_out in zip(sizes, sizes[1:])]
+    bs = [rng.normal(0, 0.1, n_out) for n_out in sizes[1:]]
+    return Params(Ws=tuple(Ws), bs=tuple(bs))
+
+
+def torch_reference(params: Params, images: np.ndarray, labels: np.ndarray):
+    """Logits and per-image losses of the same weights, computed by torch from the raw uint8 pixels."""
+    x = (torch.tensor(images, dtype=torch.float32).reshape(len(images), -1) / 255 - MNIST_MEAN) / MNIST_STD
+    a = x
+    for l, (W, b) in enumerate(zip(params.Ws, params.bs)):
+        a = a @ torch.tensor(W) + torch.tensor(b)
+        if l < len(params.Ws) - 1:
+            a = torch.relu(a)
+    y = torch.tensor(labels, dtype=torch.int64)
+    return a.numpy(), torch.nn.functional.cross_entropy(a, y, reduction="none").numpy()
+
+
+def synthetic(probs, labels) -> Evaluation:
+    """An Evaluation built from given probabilities, as evaluate() would build it from logits."""
+    probs, labels = np.asarray(probs, np.float32), np.asarray(labels)
+    return Evaluation(labels=labels, predictions=probs.argmax(1), probs=probs,
+                      losses=-np.log(probs[np.arange(len(labels)), labels]))
+
+
+@pytest.fixture(scope="module")
+def shipped():
+    """The shipped model on the real test set: (params, images, labels, Evaluation)."""
+    params = load_params(ROOT / "mnist_model.pth")
+    images, labels = load_mnist("test")
+    return params, images, labels, evaluate(params, images, labels)
+
+
+# --- evaluate() against independent computations ------------------------------------------------
+
+@pytest.mark.parametrize("sizes", [(784, 32, 10), (784, 64, 48, 10)], ids=lambda s: "-".join(map(str, s)))
+def test_evaluate_matches_torch_and_hand_counts_on_random_networks(sizes):
+    rng = np.random.default_rng(sum(sizes))
+    params = random_params(sizes, rng)
+    images = rng.integers(0, 256, (300, 28, 28), dtype=np.uint8)
+    labels = rng.integers(0, 10, 300).astype(np.uint8)
+    ev = evaluate(params, images, labels)
+    ref_logits, ref_losses = torch_reference(params, images, labels)
+
+    np.testing.assert_array_equal(ev.predictions, ref_logits.argmax(1))
+    np.testing.assert_allclose(ev.probs, torch.softmax(torch.tensor(ref_logits), 1).numpy(), rtol=1e-4, atol=1e-6)
+    np.testing.assert_allclose(ev.losses, ref_losses, rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(ev.mean_loss, ref_losses.mean(), rtol=1e-5, atol=1e-6)
+    right = [int(p == y) for p, y in zip(ref_logits.argmax(1), labels)]
+    assert ev.accuracy == sum(right) / len(right)
+    confusion = np.zeros((10, 10), int)
+    for y, p in zip(labels, ref_logits.argmax(1)):
+        confusion[y, p] += 1
+    np.testing.assert_array_equal(ev.confusion, confusion)
+    for d in range(10):
+        mine = [r for r, y in zip(right, labels) if y == d]
+        assert ev.per_class_accuracy[d] == pytest.approx(sum(mine) / len(mine), abs=1e-12)
+
+
+def test_shipped_model_on_the_test_set_matches_torch(shipped):
+    params, images, labels, ev = shipped
+    ref_logits, ref_losses = torch_reference(params, images, labels)
+    assert ev.n == 10_000
+    np.testing.assert_array_equal(ev.predictions, ref_logits.argmax(1))
+    assert ev.accuracy == np.mean(ref_logits.argmax(1) == labels)
+    np.testing.assert_allclose(ev.mean_loss, ref_losses.mean(), rtol=1e-4, atol=1e-6)
+    assert ev.confusion.sum() == 10_000
+    np.testing.assert_array_equal(ev.confusion.sum(axis=1), np.bincount(labels, minlength=10))
+    np.testing.assert_array_equal(np.diag(ev.confusion), np.bincount(labels[ev.correct], minlength=10))
+    assert ev.accuracy > 0.9, "the shipped model should read digits"
+
+
+def test_loss_is_finite_when_the_network_is_sure_and_wrong():
+    params = Params(Ws=(np.zeros((784, 10)),), bs=(np.array([1e4] + [0.0] * 9),))  # always "0", by a mile
+    ev = evaluate(params, np.zeros((2, 28, 28), np.uint8), np.array([0, 3]))
+    assert np.isfinite(ev.losses).all()
+    np.testing.assert_allclose(ev.losses, [0.0, 1e4], rtol=1e-6, atol=1e-6)
+
+
+def test_evaluate_model_refuses_missing_files_and_networks_that_do_not_fit_mnist(tmp_path):
+    with pytest.raises(ModelFileError, match="does not exist"):
+        evaluate_model(tmp_path / "nowhere.pth")
+    with pytest.raises(ModelFileError, match="10 outputs"):
+        evaluate_model(random_params((784, 8, 5), np.random.default_rng(0)))
+
+
+# --- calibration ---------------------------------------------------------------------------------
+
+def test_ece_of_a_hand_computed_example():
+    # 15 bins of width 1/15: 0.95 -> (14/15, 1], 0.65 -> (9/15, 10/15], 0.25 -> (3/15, 4/15]
+    confidence = [0.95, 0.95, 0.65, 0.65, 0.65, 0.25]
+    correct = [True, False, True, True, False, False]
+    # |0.5 - 0.95| * 2/6 + |2/3 - 0.65| * 3/6 + |0 - 0.25| * 1/6 = (0.9 + 0.05 + 0.25) / 6
+    assert expected_calibration_error(confidence, correct) == pytest.approx(0.2, abs=1e-12)
+    rel = reliability(confidence, correct)
+    assert rel.counts[[3, 9, 14]].tolist() == [1, 3, 2] and rel.counts.sum() == 6
+    np.testing.assert_allclose(rel.accuracy[[3, 9, 14]], [0, 2 / 3, 0.5], rtol=0, atol=1e-12)
+    assert np.isnan(rel.accuracy[0]), "an empty bin has no accuracy"
+
+
+def test_bins_are_closed_on_the_right():
+    edges = np.linspace(0, 1, 16)
+    rel = reliability([edges[10], edges[10] + 1e-9, 1.0, 0.0], [True] * 4)
+    assert rel.counts[9] == 1 and rel.counts[10] == 1 and rel.counts[14] == 1 and rel.counts[0] == 1
+
+
+def test_a_perfectly_calibrated_set_has_ece_near_zero_and_an_overconfident_one_does_not():
+    rng = np.random.default_rng(3)
+    confidence = rng.uniform(0.1, 1.0, 200_000)
+    correct = rng.random(200_000) < confidence  # right exactly as often as it claims
+    assert expected_calibration_error(confidence, correct) < 0.01
+    assert expected_calibration_error(np.full(1000, 0.99), np.arange(1000) < 600) == pytest.approx(0.39, abs=1e-9)
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_ece_lies_between_zero_and_the_mean_gap_of_single_images(seed):
+    rng = np.random.default_rng(seed)
+    confidence, correct = rng.random(500), rng.random(500) < 0.7
+    ece = expected_calibration_error(confidence, correct)
+    assert 0 <= ece <= np.abs(confidence - correct).mean() + 1e-12  # binning only averages gaps away
+    rel = reliability(confidence, correct)
+    filled = rel.counts > 0
+    assert rel.counts.sum() == 500
+    assert (rel.confidence[filled] > rel.edges[:-1][filled]).all() and (rel.confidence[filled] <= rel.edges[1:][filled]).all()
+
+
+# --- the gallery ---------------------------------------------------------------------------------
+
+def test_filters_return_only_matching_images_and_all_of_them(shipped):
+    *_, ev = shipped
+    for true, predicted in [(4, 9), (7, 2), (3, 3), (None, 8), (1, None)]:
+        for outcome in ("all", "right", "wrong"):
+            idx = select(ev, true=true, predicted=predicted, outcome=outcome, order="index")
+            want = np.ones(ev.n, bool)
+            if true is not None:
+                want &= ev.labels == true
+            if predicted is not None:
+                want &= ev.predictions == predicted
+            if outcome != "all":
+                want &= ev.correct == (outcome == "right")
+            np.testing.assert_array_equal(idx, np.flatnonzero(want))
+    assert len(select(ev, true=4, predicted=9)) == ev.confusion[4, 9]
+    assert len(select(ev, true=5, predicted=5, outcome="wrong")) == 0
+
+
+def test_sort_by_loss_puts_the_most_confidently_wrong_first():
+    ev = synthetic([[0.98, 0.01, 0.01],   # right, sure
+                    [0.01, 0.98, 0.01],   # wrong (true 0), sure: the worst
+                    [0.40, 0.55, 0.05],   # wrong (true 0), unsure
+                    [0.50, 0.30, 0.20]],  # right, unsure
+                   [0, 0, 0, 0])
+    assert select(ev, order="loss").tolist() == [1, 2, 3, 0]
+    assert select(ev, order="confidence").tolist() == [3, 2, 0, 1]
+    assert select(ev, order="index").tolist() == [0, 1, 2, 3]
+    assert select(ev, outcome="wrong", order="loss").tolist() == [1, 2]
+
+
+def test_sort_orders_on_the_real_test_set(shipped):
+    *_, ev = shipped
+    by_loss = select(ev, order="loss")
+    assert (np.diff(ev.losses[by_loss]) <= 0).all()
+    assert not ev.correct[by_loss[0]] and ev.confidence[by_loss[0]] > 0.5
+    assert (np.diff(ev.confidence[select(ev, order="confidence")]) >= 0).all()
+    with pytest.raises(ValueError):
+        select(ev, order="random")
+    assert set(ORDERS) == {"loss", "confidence", "index"}
+
+
+@pytest.mark.parametrize("n_items, pages", [(0, 1), (1, 1), (24, 1), (25, 2), (111, 5)])
+def test_pages_cover_every_item_once(n_items, pages):
+    indices = np.arange(100, 100 + n_items)
+    assert n_pages(n_items) == pages
+    shown = [page_of(indices, p) for p in range(1, pages + 1)]
+    assert all(len(s) <= 24 for s in shown)
+    np.testing.assert_array_equal(np.concatenate(shown), indices)
+    np.testing.assert_array_equal(page_of(indices, pages + 3), shown[-1])
+
+
+def test_captions_name_the_index_label_prediction_and_confidence(shipped):
+    *_, ev = shipped
+    i = int(select(ev, outcome="wrong")[0])
+    m = CAPTION.fullmatch(describe(ev, i))
+    assert m, describe(ev, i)
+    assert [int(g) for g in m.groups()] == [i, ev.labels[i], ev.predictions[i], round(100 * ev.confidence[i])]
+
+
+# --- the report ----------------------------------------------------------------------------------
+
+def test_report_prints_the_accuracy_loss_and_every_digit(shipped):
+    *_, ev = shipped
+    report = format_report(ev)
+    assert format_percent(0.98885) == "98.89 %" and format_percent(1.0) == "100.00 %"
+    assert re.search(r"^accuracy +(\d+\.\d\d %)", report, re.M).group(1) == format_percent(ev.accuracy)
+    assert float(re.search(r"^mean cross-entropy +([\d.]+)", report, re.M).group(1)) == pytest.approx(ev.mean_loss,
+                                                                                                      abs=5e-5)
+    per_class = re.findall(r"^  (\d)  (\d+\.\d\d %)", report, re.M)
+    assert [int(d) for d, _ in per_class] == list(range(10))
+    assert [p for _, p in per_class] == [format_percent(a) for a in ev.per_class_accuracy]
+
+
+# --- the figures ---------------------------------------------------------------------------------
+
+def test_confusion_heatmap_shows_counts_or_row_shares_and_has_a_clickable_marker_per_cell():
+    confusion = np.diag(np.full(10, 90))
+    confusion[4, 9], confusion[4, 4] = 10, 80
+    fig = confusion_heatmap(confusion)
+    diag, off, cells = fig.data
+    assert np.asarray(diag.z).shape == np.asarray(off.z).shape == (10, 10)
+    assert off.text[4][9] == "10" and diag.text[4][4] == "80" and off.text[3][9] == ""
+    assert np.isnan(np.asarray(off.z, float)[4, 4]) and np.isnan(np.asarray(diag.z, float)[4, 9])
+    k = 4 * 10 + 9
+    assert (cells.y[k], cells.x[k]) == ("4", "9") and list(cells.customdata[k][:3]) == [4, 9, 10]
+    shares = confusion_heatmap(confusion, normalise=True).data[1]
+    assert shares.text[4][9] == "11.1%" and np.asarray(shares.z, float)[4, 9] == pytest.approx(10 / 90, abs=1e-4)
+
+
+def test_reliability_diagram_draws_one_bar_per_filled_bin():
+    rel = reliability([0.95, 0.95, 0.65, 0.25], [True, False, True, False])
+    bars = next(t for t in reliability_diagram(rel).data if t.type == "bar")
+    assert len(bars.y) == 3
+    np.testing.assert_allclose(bars.y, [0.0, 1.0, 0.5], rtol=0, atol=1e-4)
+
+
+def test_confidence_histograms_are_shares_of_each_group():
+    rng = np.random.default_rng(1)
+    confidence, correct = rng.uniform(0.1, 1, 1000), rng.random(1000) < 0.9
+    right, wrong = confidence_histograms(confidence, correct).data
+    assert sum(right.customdata) == correct.sum() and sum(wrong.customdata) == (~correct).sum()
+    assert sum(right.y) == pytest.approx(1, abs=1e-3) and sum(wrong.y) == pytest.approx(1, abs=1e-3)
+
+
+def test_thumbnail_frames_wrong_answers_in_red_and_keeps_the_digit():
+    img = np.random.default_rng(0).integers(0, 256, (28, 28), dtype=np.uint8)
+    plain, framed = thumbnail(img, scale=3), thumbnail(img, wrong=True, scale=3)
+    assert plain.shape == framed.shape == (84, 84, 3) and plain.dtype == np.uint8
+    np.testing.assert_array_equal(plain[::3, ::3, 0], img)
+    np.testing.assert_array_equal(framed[2:-2, 2:-2], plain[2:-2, 2:-2])
+    assert (framed[0, :, 0] == 255).all() and (framed[0, :, 1] == 75).all()
