@@ -26,9 +26,10 @@ import numpy as np
 
 from . import torchfile
 from .params import N_CLASSES, N_INPUTS, ModelFileError, Params
-from .torchfile import STORAGE_TYPES, TorchTensor, fmt_shape
+from .torchfile import STORAGE_TYPES, TorchTensor, fmt_shape, prod
 
 MAX_FILE_BYTES = 200 * 2**20  # a 784-512-10 network takes 1.6 MB; ResNet-50 takes 100 MB
+MAX_NUMBERS = MAX_FILE_BYTES // 4  # parameters in a network we read: 200 MB of float32
 SAVE_ADVICE = "Save the weights with torch.save(model.state_dict(), path) and try that file."
 SAFETENSORS_TYPES = {"F32": "FloatStorage", "F64": "DoubleStorage", "F16": "HalfStorage",
                      "BF16": "BFloat16Storage", "I64": "LongStorage", "I32": "IntStorage",
@@ -41,13 +42,12 @@ def load_params(source) -> Params:
     """A path (str or Path), the file's bytes, or a binary file object -> Params (float32, (n_in, n_out))."""
     data = _read_source(source)
     try:
-        layers = _layers(data)
+        return _checked_params(_layers(data))
     except ModelFileError:
         raise
     except Exception as e:  # a damaged or hostile file must never surface as anything else
         raise ModelFileError(f"This file is damaged, cut short or not a model file "
                              f"({type(e).__name__}: {e}). {SAVE_ADVICE}") from e
-    return _checked_params(layers)
 
 
 def _read_source(source) -> bytes:
@@ -71,7 +71,9 @@ def _read_source(source) -> bytes:
     return data
 
 
-Layer = tuple[str, np.ndarray, str, np.ndarray]  # names and float32 arrays: W (n_in, n_out), b (n_out,)
+# A layer as read, before any checks: W's name, W (n_in, n_out), b's name, b (n_out,) or None for no bias.
+# W and b are npz arrays, or TorchTensors whose numbers are read only once every shape is checked.
+Layer = tuple[str, "TorchTensor | np.ndarray", str, "TorchTensor | np.ndarray | None"]
 
 
 def _layers(data: bytes) -> list[Layer]:
@@ -146,7 +148,7 @@ def _natural_key(name: str):
 
 
 def _torch_layers(tensors: dict[str, TorchTensor], saved_order: bool) -> list[Layer]:
-    """Pair each `X.weight` with its `X.bias`; torch keeps Linear weights as (out, in), we want (in, out)."""
+    """Pair each `X.weight` with its `X.bias`, in saved order (or natural name order)."""
     groups: dict[str, dict[str, tuple[str, TorchTensor]]] = {}
     for name, t in tensors.items():
         short = name.removeprefix("module.")  # DataParallel saves module.fc1.weight
@@ -161,14 +163,9 @@ def _torch_layers(tensors: dict[str, TorchTensor], saved_order: bool) -> list[La
         if "weight" not in groups[prefix]:
             raise ModelFileError(f"{groups[prefix]['bias'][0]} has no weight next to it. " + SAVE_ADVICE)
         w_name, w = groups[prefix]["weight"]
-        _check_weight_ndim(w_name, w.shape)
-        W = np.ascontiguousarray(_float32(w_name, w).T)  # (out, in) -> (in, out)
+        _check_weight_shape(w_name, w.shape)
         b_name, b = groups[prefix].get("bias", (f"{prefix}.bias".lstrip("."), None))
-        b = np.zeros(W.shape[1], np.float32) if b is None else _float32(b_name, b)
-        if b.shape != (W.shape[1],):
-            raise ModelFileError(f"{b_name} has shape {fmt_shape(b.shape)}, but {w_name} gives {W.shape[1]} "
-                                 f"outputs. Was this file saved from a different network?")
-        layers.append((w_name, W, b_name, b))
+        layers.append((w_name, w.T, b_name, b))  # torch keeps Linear weights as (out, in); we keep (in, out)
     return layers
 
 
@@ -184,38 +181,29 @@ def _npz_layers(npz) -> list[Layer]:
         W, b = npz[f"W{l}"], npz[f"b{l}"]
         if not (isinstance(W, np.ndarray) and isinstance(b, np.ndarray)):  # NpzFile gives bytes for a non-.npy
             raise ModelFileError(f"This file is damaged: W{l} or b{l} is not a NumPy array.")
-        _check_weight_ndim(f"W{l}", W.shape)
-        if b.shape != (W.shape[1],):
-            raise ModelFileError(f"b{l} has shape {fmt_shape(b.shape)}, but W{l} has shape "
-                                 f"{fmt_shape(W.shape)}: b{l} should have {W.shape[1]} numbers.")
-        layers.append((f"W{l}", _float32(f"W{l}", W), f"b{l}", _float32(f"b{l}", b)))
+        _check_weight_shape(f"W{l}", W.shape)
+        layers.append((f"W{l}", W, f"b{l}", b))
     return layers
 
 
-def _check_weight_ndim(name: str, shape) -> None:
+def _check_weight_shape(name: str, shape) -> None:
     if len(shape) >= 3:
         raise ModelFileError(f"This looks like a convolutional network ({name} has shape "
                              f"{fmt_shape(shape)}); this app shows fully connected networks only.")
     if len(shape) != 2:
         raise ModelFileError(f"{name} has shape {fmt_shape(shape)}, which is not the weight of a Linear "
                              f"layer (a normalization layer?); this app shows Linear layers and ReLUs only.")
-
-
-def _float32(name: str, t) -> np.ndarray:
-    """A torch/safetensors tensor or an npz array -> float32, refusing integers and booleans."""
-    dtype = t.dtype if isinstance(t, TorchTensor) else t.dtype.name
-    if dtype not in ("float32", "float64", "float16", "bfloat16"):
-        raise ModelFileError(f"{name} holds {dtype} numbers, not floating-point weights. " + SAVE_ADVICE)
-    with np.errstate(over="ignore"):  # a float64 beyond float32's range becomes inf, refused later
-        return np.asarray(t.to_numpy() if isinstance(t, TorchTensor) else t, dtype=np.float32)
+    if 0 in shape:
+        raise ModelFileError(f"{name} has shape {fmt_shape(shape)}: a layer without units. " + SAVE_ADVICE)
 
 
 def _checked_params(layers: list[Layer]) -> Params:
-    """Check that the layers chain from 784 inputs to 10 outputs with finite numbers."""
+    """Check the shapes (784 inputs, layers that chain, 10 outputs) before reading any tensor, then
+    read them as float32 and check that every number is finite."""
     for l, ((prev, W_prev, _, _), (name, W, _, _)) in enumerate(zip(layers, layers[1:]), start=2):
         if W.shape[0] != W_prev.shape[1]:
-            raise ModelFileError(f"Layer {l} ({name}) expects {W.shape[0]} inputs but layer {l - 1} "
-                                 f"({prev}) gives {W_prev.shape[1]}. Was this file saved from a different network?")
+            raise ModelFileError(f"Layer {l} ({name}) expects {W.shape[0]} inputs but layer {l - 1} ({prev}) "
+                                 f"gives {W_prev.shape[1]}. Was this file saved from a different network?")
     first, W1, _, _ = layers[0]
     if W1.shape[0] != N_INPUTS:
         raise ModelFileError(f"Layer 1 ({first}) expects {W1.shape[0]} inputs, but an MNIST image has "
@@ -225,8 +213,28 @@ def _checked_params(layers: list[Layer]) -> Params:
         raise ModelFileError(f"The last layer ({last}) gives {WL.shape[1]} outputs, but MNIST has {N_CLASSES} "
                              f"classes (the digits 0-9). Was this file saved from a different network?")
     for w_name, W, b_name, b in layers:
-        for name, a in ((w_name, W), (b_name, b)):
+        if b is not None and b.shape != (W.shape[1],):
+            raise ModelFileError(f"{b_name} has shape {fmt_shape(b.shape)}, but {w_name} gives {W.shape[1]} "
+                                 f"outputs. Was this file saved from a different network?")
+    n_numbers = sum(prod(W.shape) + W.shape[1] for _, W, _, _ in layers)
+    if n_numbers > MAX_NUMBERS:  # strides of 0 could make a small file declare a huge network
+        raise ModelFileError(f"This network has {n_numbers:,} parameters, more than this app handles "
+                             f"({MAX_NUMBERS:,}).")
+    Ws, bs = [], []
+    for w_name, W, b_name, b in layers:
+        Ws.append(_float32(w_name, W))
+        bs.append(np.zeros(W.shape[1], np.float32) if b is None else _float32(b_name, b))  # Linear(bias=False)
+        for name, a in ((w_name, Ws[-1]), (b_name, bs[-1])):
             if not np.isfinite(a).all():
-                raise ModelFileError(f"{name} contains NaN or infinite values, so the network's outputs "
-                                     f"would be meaningless. Did the training diverge? Try an earlier checkpoint.")
-    return Params(Ws=tuple(layer[1] for layer in layers), bs=tuple(layer[3] for layer in layers))
+                raise ModelFileError(f"{name} contains NaN or infinite values, so the network's outputs would "
+                                     f"be meaningless. Did the training diverge? Try an earlier checkpoint.")
+    return Params(Ws=tuple(Ws), bs=tuple(bs))
+
+
+def _float32(name: str, t) -> np.ndarray:
+    """A torch/safetensors tensor or an npz array -> float32, refusing integers and booleans."""
+    dtype = t.dtype if isinstance(t, TorchTensor) else t.dtype.name
+    if dtype not in ("float32", "float64", "float16", "bfloat16"):
+        raise ModelFileError(f"{name} holds {dtype} numbers, not floating-point weights. " + SAVE_ADVICE)
+    with np.errstate(over="ignore"):  # a float64 beyond float32's range becomes inf, refused later
+        return np.ascontiguousarray(t.to_numpy() if isinstance(t, TorchTensor) else t, dtype=np.float32)

@@ -30,7 +30,6 @@ STORAGE_TYPES = {
 }
 TENSOR_REBUILDS = {"_rebuild_tensor_v2", "_rebuild_parameter", "_rebuild_parameter_with_state"}
 LEGACY_MAGIC = 0x1950A86A20F9469CFC6C
-MAX_ELEMENTS = 50_000_000  # 200 MB of float32; far more than any MNIST MLP
 
 
 def model_file_advice(refused: str) -> str:
@@ -90,24 +89,28 @@ class TorchTensor(NamedTuple):
     def dtype(self) -> str:
         return self.storage.type.dtype
 
+    @property
+    def T(self) -> TorchTensor:
+        """The transpose, as a view: the same storage with shape and strides reversed."""
+        return TorchTensor(self.storage, self.offset, self.shape[::-1], self.stride[::-1])
+
     def to_numpy(self) -> np.ndarray:
-        """A copy of the tensor's elements (float32 for bfloat16), after checking its bounds."""
+        """A C-ordered copy of the tensor's elements (float32 for bfloat16), after checking that the
+        offset, shape and strides stay inside the storage. With strides of 0 a tiny storage can
+        declare a huge tensor: the caller bounds prod(shape) first."""
         data = self.storage.store.elements(self.storage)
         numel = prod(self.shape)
-        if numel > MAX_ELEMENTS:
-            raise ModelFileError(f"A tensor of shape {fmt_shape(self.shape)} has {numel:,} numbers, more "
-                                 f"than this app handles ({MAX_ELEMENTS:,}).")
         if numel:
             last = self.offset + sum((n - 1) * s for n, s in zip(self.shape, self.stride))
             if last >= data.size:  # offset, shape and strides must stay inside the storage
-                raise ModelFileError(f"This file is damaged: a tensor of shape {fmt_shape(self.shape)} "
-                                     f"reaches element {last:,} of a storage that holds only {data.size:,}.")
+                raise ModelFileError(f"This file is damaged: a tensor reaches element {last:,} of a storage "
+                                     f"that holds only {data.size:,}.")
         start = data[self.offset:] if numel else data[:0]
         view = np.lib.stride_tricks.as_strided(start, self.shape, [s * data.itemsize for s in self.stride],
                                                writeable=False)
         if self.dtype == "bfloat16":
-            return (view.astype(np.uint32) << 16).view(np.float32)  # bf16 = upper 16 bits of a float32
-        return view.copy()
+            return (view.astype(np.uint32, order="C") << 16).view(np.float32)  # the upper half of a float32
+        return np.ascontiguousarray(view)
 
 
 def rebuild_tensor(storage, offset, shape, stride, *_ignored) -> TorchTensor:

@@ -383,11 +383,11 @@ def test_hostile_files_really_run_code_in_a_plain_unpickler(tmp_path):
     assert all(marker.exists() for _, _, marker in files)
 
 
-def tensor_pickle(offset, size, stride) -> bytes:
-    """A data.pkl whose fc1.weight declares (offset, size, stride) on storage '0' of 4 floats."""
+def tensor_pickle(numel, offset, size, stride) -> bytes:
+    """A data.pkl whose fc1.weight declares (offset, size, stride) on storage '0' of `numel` floats."""
     class Pickler(pickle.Pickler):
         def persistent_id(self, obj):
-            return ("storage", torch.FloatStorage, "0", "cpu", 4) if obj == "storage 0" else None
+            return ("storage", torch.FloatStorage, "0", "cpu", numel) if obj == "storage 0" else None
     weight = CallOnLoad(torch._utils._rebuild_tensor_v2, "storage 0", offset, size, stride, False, OrderedDict())
     f = io.BytesIO()
     Pickler(f, protocol=2).dump({"fc1.weight": weight})
@@ -402,11 +402,38 @@ def replace_member(zip_bytes: bytes, suffix: str, content: bytes) -> bytes:
     return out.getvalue()
 
 
-@pytest.mark.parametrize("offset, size, stride", [(0, (20, 20), (20, 1)), (3, (1, 2), (2, 1)),
-                                                  (0, (2, 2), (3, 1)), (1, (2, 2), (2, 1)), (0, (1, 5), (0, 1))])
-def test_tensor_larger_than_its_storage_is_refused(tmp_path, offset, size, stride):
-    data = save({"fc1.weight": torch.zeros(4)}, tmp_path / "m.pth").read_bytes()
-    ok = replace_member(data, "/data.pkl", tensor_pickle(0, (2, 2), (2, 1)))
-    assert "expects 2 inputs" in refusal(ok)  # the hand-written file is read up to the shape check
-    message = refusal(replace_member(data, "/data.pkl", tensor_pickle(offset, size, stride)))
-    assert "damaged" in message and "storage that holds only 4" in message
+@pytest.mark.parametrize("numel, offset, stride", [(4, 0, (784, 1)), (7840, 1, (784, 1)), (7840, 0, (785, 1)),
+                                                   (7840, 0, (1, 11)), (7840, 7840, (784, 1)), (784, 1, (0, 1))])
+def test_tensor_larger_than_its_storage_is_refused(tmp_path, numel, offset, stride):
+    data = save({"fc1.weight": torch.zeros(numel)}, tmp_path / "m.pth").read_bytes()
+    message = refusal(replace_member(data, "/data.pkl", tensor_pickle(numel, offset, (10, 784), stride)))
+    assert "damaged: a tensor reaches element" in message
+    assert f"of a storage that holds only {numel:,}" in message
+
+
+@pytest.mark.parametrize("numel, stride", [(7840, (784, 1)), (784, (0, 1))])
+def test_hand_written_tensor_inside_its_storage_loads(tmp_path, numel, stride):
+    # the control for the test above: the same hand-written file, in bounds, is read
+    data = save({"fc1.weight": torch.arange(float(numel))}, tmp_path / "m.pth").read_bytes()
+    params = load_params(replace_member(data, "/data.pkl", tensor_pickle(numel, 0, (10, 784), stride)))
+    expected = torch.arange(float(numel)).as_strided((10, 784), stride).numpy().T
+    np.testing.assert_array_equal(params.Ws[0], expected)
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_expanded_tensor_with_stride_0_equals_torch_load(tmp_path, fmt):
+    state = {"fc1.weight": torch.arange(784.0).expand(10, 784), "fc1.bias": torch.ones(1).expand(10)}
+    path = save(state, tmp_path / "m.pth", fmt)
+    reference = torch.load(path, weights_only=True)
+    assert reference["fc1.weight"].stride() == (0, 1)
+    assert_equal_to_reference(load_params(path), reference)
+
+
+def test_network_larger_than_the_limit_is_refused_before_reading(tmp_path, monkeypatch):
+    monkeypatch.setattr("mnistcore.load.MAX_NUMBERS", 784 * 32)
+    assert "25,450 parameters, more than this app handles" in refusal(save(FcNet().state_dict(), tmp_path / "m.pth"))
+
+
+def test_empty_layer_is_refused(tmp_path):
+    state = {"fc1.weight": torch.zeros(0, 784), "fc2.weight": torch.zeros(10, 0)}
+    assert "fc1.weight has shape 0x784" in refusal(save(state, tmp_path / "m.pth"))
