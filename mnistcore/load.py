@@ -63,7 +63,7 @@ def _read_source(source) -> bytes:
         except OSError as e:
             raise ModelFileError(f"Cannot read {source}: {e.strerror or e}.") from e
     else:
-        data = source.read(MAX_FILE_BYTES + 1)
+        data = bytes(source.read(MAX_FILE_BYTES + 1))  # a file opened in text mode fails here
     if len(data) > MAX_FILE_BYTES:
         raise ModelFileError(too_big)
     if not data:

@@ -127,6 +127,33 @@ def test_views_strides_and_shared_storage_are_honoured(tmp_path, fmt):
     assert_equal_to_reference(load_params(path), reference)
 
 
+@pytest.mark.parametrize("fmt", FORMATS)
+@pytest.mark.parametrize("protocol", [2, 4, 5])
+def test_any_pickle_protocol_and_saved_parameters_load(tmp_path, protocol, fmt):
+    model = FcNet()
+    path = tmp_path / "m.pth"
+    torch.save(dict(model.named_parameters()), path, pickle_protocol=protocol,  # nn.Parameters, not tensors
+               _use_new_zipfile_serialization=(fmt == "zip"))
+    # torch.load(weights_only=True) cannot read protocol 4 and 5 (their FRAME opcode), so compare with the model
+    assert_equal_to_reference(load_params(path), {k: v.detach() for k, v in model.named_parameters()})
+
+
+def test_big_endian_zip_file_loads(tmp_path):
+    # torch on a big-endian machine writes byteorder "big" and its storages' bytes swapped
+    state = FcNet().state_dict()
+    data = save(state, tmp_path / "m.pth").read_bytes()
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w") as dst:
+        for info in src.infolist():
+            content = src.read(info)
+            if info.filename.endswith("/byteorder"):
+                content = b"big"
+            elif "/data/" in info.filename:
+                content = np.frombuffer(content, "<f4").astype(">f4").tobytes()
+            dst.writestr(info, content)
+    assert_equal_to_reference(load_params(out.getvalue()), state)
+
+
 def test_linear_without_bias_gets_zero_bias(tmp_path):
     model = torch.nn.Sequential(torch.nn.Linear(784, 32, bias=False), torch.nn.ReLU(), torch.nn.Linear(32, 10))
     params = load_params(save(model.state_dict(), tmp_path / "m.pth"))
@@ -381,6 +408,27 @@ def test_hostile_files_really_run_code_in_a_plain_unpickler(tmp_path):
     load_all = "import sys, torch\nfor path in sys.argv[1:]: torch.load(path, weights_only=False)"
     subprocess.run([sys.executable, "-c", load_all, *(path for path, _, _ in files)], cwd=tmp_path, check=True)
     assert all(marker.exists() for _, _, marker in files)
+
+
+class Mutable:
+    """A class a pickle can change, unlike our stand-ins."""
+
+
+@pytest.mark.parametrize("target, attribute", [(b"collections\nOrderedDict", b"__init__"),
+                                               (b"torch\nFloatStorage", b"raw"),
+                                               (b"torch._utils\n_rebuild_tensor_v2", b"__defaults__")])
+def test_pickle_cannot_change_the_stand_ins_for_later_loads(tmp_path, target, attribute):
+    good = save(FcNet().state_dict(), tmp_path / "m.pth").read_bytes()
+    # GLOBAL target; BUILD with state (None, {attribute: "x"}), which sets target.attribute = "x"; STOP
+    build = (b"\x80\x02c" + target + b"\nN}X" + len(attribute).to_bytes(4, "little") + attribute
+             + b"X\x01\x00\x00\x00xs\x86b.")
+    # the attack is real: on an ordinary class, the same pickle changes the class for everyone
+    pickle.loads(build.replace(target, f"{Mutable.__module__}\nMutable".encode()))
+    assert getattr(Mutable, attribute.decode()) == "x"
+    delattr(Mutable, attribute.decode())
+    with pytest.raises(ModelFileError):
+        load_params(replace_member(good, "/data.pkl", build))
+    assert_equal_to_reference(load_params(good), torch.load(io.BytesIO(good), weights_only=True))
 
 
 def tensor_pickle(numel, offset, size, stride) -> bytes:
