@@ -21,12 +21,14 @@ def _compact(fig: go.Figure, height: int, top: int = 28) -> go.Figure:
     return fig
 
 
-def confusion_heatmap(confusion: np.ndarray, *, normalise: bool = False) -> go.Figure:
+def confusion_heatmap(confusion: np.ndarray, *, normalise: bool = False,
+                      selected: tuple[int, int] | None = None) -> go.Figure:
     """(10, 10) counts confusion[true, predicted] as a heatmap: the diagonal in green, mistakes in red.
 
     With `normalise`, each row is divided by its total, so a cell reads "of all true 4s, this share
     was called 9". A transparent marker sits on every cell so that a click selects it: Plotly reports
-    no selection for heatmaps, only for markers. Its customdata is (true, predicted).
+    no selection for heatmaps, only for markers. Its customdata is (true, predicted). The `selected`
+    (true, predicted) cell gets a dark outline.
     """
     counts = np.asarray(confusion)
     rows = counts.sum(axis=1, keepdims=True)
@@ -53,6 +55,10 @@ def confusion_heatmap(confusion: np.ndarray, *, normalise: bool = False) -> go.F
         hovertemplate="true %{customdata[0]}, predicted %{customdata[1]}<br>%{customdata[2]:,} images "
                       "(%{customdata[3]:.1%} of the true %{customdata[0]}s)<br>click to see them<extra></extra>",
         selected=dict(marker=dict(opacity=1)), unselected=dict(marker=dict(opacity=1))))
+    if selected is not None:
+        t_sel, p_sel = selected  # category axes place digit d at coordinate d
+        fig.add_shape(type="rect", x0=p_sel - 0.5, x1=p_sel + 0.5, y0=t_sel - 0.5, y1=t_sel + 0.5,
+                      line=dict(color="#262730", width=2.5))
     fig.update_xaxes(type="category", title="predicted digit", side="top", fixedrange=True)
     fig.update_yaxes(type="category", title="true digit", autorange="reversed", fixedrange=True)
     fig.update_layout(dragmode=False, clickmode="event+select")

@@ -9,9 +9,8 @@ from mnistcore.testset_figures import (confidence_histograms, confusion_heatmap,
 from pages._shared import current_params, prediction_views
 
 CHART = {"displayModeBar": False}
-TRUE, PREDICTED, OUTCOME, ORDER, PAGE = "testset.true", "testset.predicted", "testset.outcome", "testset.order", \
-    "testset.page"
-CONFUSION = "testset.confusion"
+TRUE, PREDICTED, OUTCOME, ORDER = "testset.true", "testset.predicted", "testset.outcome", "testset.order"
+PAGE, CONFUSION = "testset.page", "testset.confusion"
 ANY = "any"  # the digit filters' "no filter" choice
 
 
@@ -26,6 +25,11 @@ def test_evaluation(digest: str, _params) -> Evaluation:
     """One batched forward pass per model, keyed by the model's sha256 digest."""
     images, labels = test_set()
     return evaluate(_params, images, labels)
+
+
+def _digit(key: str) -> int | None:
+    """A digit filter's choice, None for "any"."""
+    return None if st.session_state[key] == ANY else st.session_state[key]
 
 
 def _first_page() -> None:
@@ -78,8 +82,9 @@ st.header("Where it fails")
 left, right = st.columns([3, 2], gap="large")
 with left:
     normalise = st.toggle("Row-normalised (share of each true digit)", key="testset.normalise")
-    st.plotly_chart(confusion_heatmap(ev.confusion, normalise=normalise), config=CHART, key=CONFUSION,
-                    on_select=_on_cell, selection_mode="points")
+    cell = (_digit(TRUE), _digit(PREDICTED))
+    st.plotly_chart(confusion_heatmap(ev.confusion, normalise=normalise, selected=None if None in cell else cell),
+                    config=CHART, key=CONFUSION, on_select=_on_cell, selection_mode="points")
 with right:
     st.markdown("**Confusion matrix.** Row: the true digit; column: what the network said. The diagonal "
                 "(green) is right, the red cells are its mistakes. **Click a cell** to show its images in the "
@@ -94,18 +99,21 @@ f2.selectbox("Predicted digit", [ANY, *range(10)], key=PREDICTED, on_change=_fir
 f3.selectbox("Right or wrong", OUTCOMES, key=OUTCOME, on_change=_first_page)
 f4.selectbox("Sort by", list(ORDERS), format_func=ORDERS.get, key=ORDER, on_change=_first_page)
 
-shown = select(ev, true=None if st.session_state[TRUE] == ANY else st.session_state[TRUE],
-               predicted=None if st.session_state[PREDICTED] == ANY else st.session_state[PREDICTED],
-               outcome=st.session_state[OUTCOME], order=st.session_state[ORDER])
+shown = select(ev, true=_digit(TRUE), predicted=_digit(PREDICTED), outcome=st.session_state[OUTCOME],
+               order=st.session_state[ORDER])
 pages = n_pages(len(shown))
 if st.session_state[PAGE] > pages:
     st.session_state[PAGE] = 1
 if len(shown) == 0:
     st.info("No test image matches these filters. Try “any” digit or “all” answers.")
 else:
-    c1, c2 = st.columns([1, 3], vertical_alignment="bottom")
-    c1.number_input(f"Page (of {pages})", min_value=1, max_value=pages, key=PAGE)
-    c2.caption(f"{len(shown):,} images match. A red frame marks a wrong answer; click a caption for the details.")
+    note = f"{len(shown):,} images match. A red frame marks a wrong answer; click a caption for the details."
+    if pages > 1:
+        c1, c2 = st.columns([1, 3], vertical_alignment="bottom")
+        c1.number_input(f"Page (of {pages})", min_value=1, max_value=pages, key=PAGE)
+        c2.caption(note)
+    else:
+        st.caption(note)
     opened = None
     with st.container(horizontal=True, key="testset.gallery"):
         for i in page_of(shown, st.session_state[PAGE]):

@@ -227,6 +227,9 @@ def test_confusion_heatmap_shows_counts_or_row_shares_and_has_a_clickable_marker
     assert np.isnan(np.asarray(off.z, float)[4, 4]) and np.isnan(np.asarray(diag.z, float)[4, 9])
     k = 4 * 10 + 9
     assert (cells.y[k], cells.x[k]) == ("4", "9") and list(cells.customdata[k][:3]) == [4, 9, 10]
+    assert not fig.layout.shapes
+    outline = confusion_heatmap(confusion, selected=(4, 9)).layout.shapes[0]
+    assert (outline.x0, outline.x1, outline.y0, outline.y1) == (8.5, 9.5, 3.5, 4.5)
     shares = confusion_heatmap(confusion, normalise=True).data[1]
     assert shares.text[4][9] == "11.1%" and np.asarray(shares.z, float)[4, 9] == pytest.approx(10 / 90, abs=1e-4)
 

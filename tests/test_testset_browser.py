@@ -1,0 +1,137 @@
+"""The Test set page in a real browser (chromium against `streamlit run`), and its caching without one.
+
+The browser tests read what a person sees: the Accuracy metric, the gallery's captions after a real
+click on a confusion-matrix cell, and the detail dialog of one image. The AppTest test counts the
+engine's forward passes while the filters change.
+"""
+import re
+import time
+
+import numpy as np
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+import mnistcore.evaluate
+from conftest import ROOT, metric_value, screenshot, wait_for_app_idle
+from mnistcore import load_mnist, load_params
+from mnistcore.evaluate import evaluate, format_percent, select
+
+CAPTION = re.compile(r"#(\d+) · label (\d) · predicted (\d) · (\d+) %")
+GALLERY = ".st-key-testset-gallery [data-testid='stButton'] button"
+CELL_XY = """([t, p]) => { const gd = document.querySelector('.st-key-testset-confusion .js-plotly-plot');
+  const xa = gd._fullLayout.xaxis, ya = gd._fullLayout.yaxis, r = gd.getBoundingClientRect();
+  return [r.left + xa._offset + xa.l2p(p), r.top + ya._offset + ya.l2p(t)]; }"""
+
+
+@pytest.fixture(scope="module")
+def engine():
+    """What mnistcore says about the shipped model on the test set, computed here, not by the app."""
+    images, labels = load_mnist("test")
+    return evaluate(load_params(ROOT / "mnist_model.pth"), images, labels)
+
+
+def open_testset(page, app_url) -> None:
+    # The app's root first: until one run of app.py has called st.navigation, Streamlit 1.67 treats
+    # the pages/ folder as a legacy multipage app and would run pages/testset.py on its own.
+    page.goto(app_url)
+    wait_for_app_idle(page, 60000)
+    page.goto(f"{app_url}/testset")
+    page.wait_for_selector(GALLERY, timeout=60000)
+    wait_for_app_idle(page, 60000)
+
+
+def shoot(page, name: str) -> None:
+    """A screenshot of the whole page: Streamlit scrolls inside the app, so grow the viewport to fit."""
+    width, height = page.viewport_size["width"], page.viewport_size["height"]
+    full = page.evaluate("() => document.querySelector('[data-testid=\"stMain\"]').scrollHeight")
+    page.set_viewport_size({"width": width, "height": min(full + 40, 8000)})
+    time.sleep(1)  # let the Plotly charts re-lay themselves out to the new size
+    screenshot(page, name)
+    page.set_viewport_size({"width": width, "height": height})
+
+
+def captions(page) -> list[tuple[int, int, int]]:
+    """(index, label, prediction) of every image the gallery shows."""
+    texts = page.locator(GALLERY).all_inner_texts()
+    parsed = [CAPTION.fullmatch(t.strip()) for t in texts]
+    assert all(parsed), texts
+    return [(int(m[1]), int(m[2]), int(m[3])) for m in parsed]
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("width", [1280, 390])
+def test_page_shows_the_engines_accuracy_and_loss(browser, app_url, engine, width):
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    page = context.new_page()
+    try:
+        open_testset(page, app_url)
+        assert metric_value(page, "Accuracy") == format_percent(engine.accuracy)
+        assert metric_value(page, "Mean cross-entropy") == f"{engine.mean_loss:.4f}"
+        assert "Test set" in page.locator("[data-testid='stSidebar']").inner_text()
+        shown = captions(page)
+        assert 0 < len(shown) <= 24, "the gallery pages its images"
+        assert [i for i, _, _ in shown] == select(engine, outcome="wrong", order="loss")[:24].tolist()
+        shoot(page, f"testset_{width}")
+    finally:
+        context.close()
+
+
+@pytest.mark.browser
+def test_clicking_a_confusion_cell_shows_only_that_cells_images(page, app_url, engine):
+    off = np.where(np.eye(10, dtype=bool), 0, engine.confusion)
+    few = np.argwhere((off >= 1) & (off <= 24))
+    t, p = (int(v) for v in few[np.argmax(off[tuple(few.T)])])  # the biggest mistake that fits on one page
+    assert off[t, p] >= 3, "the shipped model should make some mistake at least three times"
+    open_testset(page, app_url)
+    page.locator(".st-key-testset-confusion").scroll_into_view_if_needed()
+    page.wait_for_function("() => document.querySelector('.st-key-testset-confusion .js-plotly-plot')?._fullLayout")
+    x, y = page.evaluate(CELL_XY, [t, p])
+    page.mouse.click(x, y)
+    page.wait_for_function(f"() => document.body.innerText.includes('{engine.confusion[t, p]} images match')",
+                           timeout=30000)
+    wait_for_app_idle(page)
+    shown = captions(page)
+    assert len(shown) == engine.confusion[t, p]
+    assert all((label, predicted) == (t, p) for _, label, predicted in shown), shown
+    assert sorted(i for i, _, _ in shown) == sorted(select(engine, true=t, predicted=p).tolist())
+    shoot(page, "testset_confusion_cell")
+
+
+@pytest.mark.browser
+def test_an_image_opens_a_detail_view_with_its_loss_and_the_layer_views(page, app_url, engine):
+    open_testset(page, app_url)
+    first = page.locator(GALLERY).first
+    i, label, predicted = captions(page)[0]
+    first.click()
+    dialog = page.locator("[role='dialog']")
+    dialog.locator("[data-testid='stMetric']").first.wait_for(timeout=30000)
+    wait_for_app_idle(page)
+    assert metric_value(page, f"Loss −log y[{label}]") == f"{engine.losses[i]:.3f}"
+    assert metric_value(page, "Prediction") == str(predicted)
+    assert f"test image #{i}" in dialog.inner_text()
+    assert "Hidden layer 1" in dialog.inner_text()  # the Draw page's layer views
+    assert dialog.locator(".js-plotly-plot").count() >= 2  # softmax bars and the hidden grid
+    time.sleep(1)
+    screenshot(page, "testset_detail")
+
+
+def test_switching_filters_reuses_the_evaluation_instead_of_rerunning_the_network(monkeypatch):
+    calls = []
+    real_forward = mnistcore.evaluate.forward
+    monkeypatch.setattr(mnistcore.evaluate, "forward", lambda params, x: calls.append(len(x)) or real_forward(params, x))
+    st.cache_data.clear()  # a fresh cache, as on a new server
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.run()
+    at.switch_page("pages/testset.py")
+    at.run()
+    assert not at.exception, at.exception
+    assert calls == [10_000], "one batched forward pass over the whole test set"
+    for key, value in [("testset.true", 4), ("testset.predicted", 9), ("testset.outcome", "all"),
+                       ("testset.order", "index"), ("testset.true", 7)]:
+        at.selectbox(key=key).set_value(value)
+        at.run()
+        assert not at.exception, at.exception
+    assert calls == [10_000]
+    shown = [CAPTION.fullmatch(b.label) for b in at.button if b.key and b.key.startswith("testset.open.")]
+    assert shown and all(m and (m[2], m[3]) == ("7", "9") for m in shown)
