@@ -95,7 +95,7 @@ def parse_args(argv=None):
     p.add_argument("--lr", type=float, default=1e-3)
     p.add_argument("--hidden", type=int, default=512)
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--threads", type=int, default=2, help="torch threads (fixed, so a rerun is bit-identical)")
+    p.add_argument("--threads", type=int, default=1, help="torch threads (fixed, so a rerun is bit-identical)")
     p.add_argument("--rotate", type=float, default=12.0, help="max rotation, degrees")
     p.add_argument("--scale", type=float, default=0.12, help="max relative change of x and y scale")
     p.add_argument("--shear", type=float, default=0.2)
