@@ -4,8 +4,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import numpy as np
 import streamlit as st
+from streamlit.runtime.pages_manager import PagesManager
 
 from mnistcore import Forward, ModelFileError, Params, load_params
 from mnistcore.explain import contributions, incoming_image, n_active
@@ -18,6 +18,18 @@ SHIPPED_MODEL = ROOT / "mnist_model.pth"
 USER_MODEL = "model.user_params"   # Params of an uploaded model, or absent
 USER_MODEL_NAME = "model.user_name"
 UPLOAD = "model.upload"
+
+
+def route_through_app() -> None:
+    """Call first in every page: make sure the page runs inside app.py's router.
+
+    Streamlit 1.67 treats a `pages/` folder as a legacy multipage app until app.py's st.navigation
+    has run once on the server, so the first visitor of a fresh server who opens /weights directly
+    would get that page alone, without the sidebar or the layout. Rerun through app.py instead.
+    """
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        st.rerun()
 
 
 @st.cache_resource(show_spinner="Loading the model…")

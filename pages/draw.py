@@ -6,7 +6,9 @@ from streamlit_drawable_canvas import st_canvas
 from mnistcore import cross_entropy, forward, scale_input
 from mnistcore.figures import gray_image
 from mnistcore.preprocess import canvas_ink, center_digit, is_stray_dot
-from pages._shared import current_params, prediction_views
+from pages._shared import current_params, prediction_views, route_through_app
+
+route_through_app()
 
 CANVAS = 280
 

@@ -6,7 +6,9 @@ from mnistcore.evaluate import (ORDERS, OUTCOMES, Evaluation, describe, evaluate
                                 reliability, scale_uint8, select)
 from mnistcore.testset_figures import (confidence_histograms, confusion_heatmap, per_class_bars,
                                        reliability_diagram, thumbnail)
-from pages._shared import current_params, prediction_views
+from pages._shared import current_params, prediction_views, route_through_app
+
+route_through_app()
 
 CHART = {"displayModeBar": False}
 TRUE, PREDICTED, OUTCOME, ORDER = "testset.true", "testset.predicted", "testset.outcome", "testset.order"
