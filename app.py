@@ -7,6 +7,7 @@ st.set_page_config(page_title="How a network reads a digit", page_icon="✏️",
 
 pg = st.navigation([
     st.Page("pages/draw.py", title="Draw", icon="✏️", default=True),
+    st.Page("pages/weights.py", title="Weights", icon="🧮"),
     st.Page("pages/testset.py", title="Test set", icon="🧪"),
 ])
 model_sidebar()  # after st.navigation: created before it, the first upload of a session is lost

@@ -1,0 +1,185 @@
+"""Plotly figure builders for the Weights page: weight heatmaps, the tile grid, biases, histograms.
+
+Each builder takes arrays and options, returns a `go.Figure` with its own hover text and colour
+range, and never calls Streamlit. Weights are drawn on a diverging scale centred on zero (blue <0,
+white 0, red >0) over a symmetric range [-vmax, vmax]; values beyond it take the end colours.
+
+Size: Plotly sends a NumPy array as base64 of its bytes, so a float32 784x512 heatmap costs
+4 B x 401,408 x 4/3 = 2.1 MB; rounding the values would not shrink it. The 512-tile grid is an image
+instead (`binary_string`-style PNG inside the figure) with a 64-colour palette: about 0.3 MB.
+"""
+from __future__ import annotations
+
+import base64
+import io
+
+import numpy as np
+import plotly.graph_objects as go
+from PIL import Image
+
+from .figures import ACCENT, DIGITS, diverging_rgb
+from .preprocess import SIDE
+
+DIVERGING = [[0.0, "rgb(33,102,172)"], [0.5, "rgb(247,247,247)"], [1.0, "rgb(178,24,43)"]]  # as diverging_rgb
+PALETTE_LEVELS = 64     # colours in the tile grid's PNG: enough for the eye, and it compresses 4x
+GAP_RGB = (150, 150, 150)   # NaN cells of a grid with gaps
+GAP_COLOUR = "rgba(120,120,120,0.8)"  # the lines between tiles
+HOVER_FMT = ".3g"       # weights show 3 significant digits in every hover label
+
+
+def _style(fig: go.Figure, height: int, title: str | None = None) -> go.Figure:
+    fig.update_layout(height=height, margin=dict(l=8, r=8, t=32 if title else 8, b=8),
+                      paper_bgcolor="rgba(0,0,0,0)", plot_bgcolor="rgba(0,0,0,0)",
+                      title=dict(text=title, font=dict(size=14)) if title else None)
+    return fig
+
+
+def pixel_label(i: int) -> str:
+    """'pixel (r, c) · input i' for input index i = r*28 + c."""
+    r, c = divmod(int(i), SIDE)
+    return f"pixel ({r}, {c}) · input {i}"
+
+
+def weight_heatmap(W: np.ndarray, *, vmax: float, name: str = "W1", rows_are_pixels: bool = True,
+                   row_name: str = "input", col_name: str = "hidden unit", col_offset: int = 0,
+                   height: int = 640) -> go.Figure:
+    """(n_in, n_out) weights as a heatmap: row i is input i, column j is unit col_offset + j.
+
+    Hover names the row (the pixel (r, c) when rows are the 784 inputs), the unit and W[i, j].
+    The rows are categories so the hover can name the pixel without sending a label per cell.
+    """
+    n_in, n_out = W.shape
+    rows = [pixel_label(i) if rows_are_pixels else f"{row_name} {i}" for i in range(n_in)]
+    fig = go.Figure(go.Heatmap(
+        z=np.asarray(W, np.float32), x=np.arange(col_offset, col_offset + n_out), y=rows,
+        colorscale=DIVERGING, zmid=0, zmin=-vmax, zmax=vmax,
+        colorbar=dict(thickness=10, title=dict(text=name, side="right")),
+        hovertemplate=(f"%{{y}}<br>{col_name} %{{x}}<br>{name}[i, j] = %{{z:{HOVER_FMT}}}<extra></extra>")))
+    if rows_are_pixels:  # one tick per 4 image rows: input r*28 starts image row r
+        ticks = list(range(0, n_in, 4 * SIDE))
+        fig.update_yaxes(tickmode="array", tickvals=[rows[i] for i in ticks],
+                         ticktext=[f"row {i // SIDE}" for i in ticks])
+    else:
+        fig.update_yaxes(tickmode="array", tickvals=rows[::max(1, n_in // 8)],
+                         ticktext=[f"{i}" for i in range(0, n_in, max(1, n_in // 8))])
+    fig.update_yaxes(autorange="reversed", title=dict(text=f"{row_name} (784 = 28×28 pixels, row-major)"
+                                                      if rows_are_pixels else row_name))
+    fig.update_xaxes(title=col_name)
+    return _style(fig, height)
+
+
+def palette_png(grid: np.ndarray, vmax: float) -> str:
+    """(h, w) weights (NaN for gaps) -> 'data:image/png;base64,...' on the diverging scale, 64 colours."""
+    t = np.clip(np.nan_to_num(grid) / vmax, -1, 1)
+    idx = np.round((t + 1) / 2 * (PALETTE_LEVELS - 1)).astype(np.uint8)
+    idx[np.isnan(grid)] = PALETTE_LEVELS  # one extra palette entry for the gaps
+    colours = diverging_rgb(np.linspace(-1, 1, PALETTE_LEVELS)[None, :], 1.0)[0]
+    palette = np.vstack([colours, GAP_RGB]).astype(np.uint8)
+    img = Image.fromarray(idx, mode="P")
+    img.putpalette(palette.ravel().tolist())
+    buf = io.BytesIO()
+    img.save(buf, format="PNG", optimize=True)
+    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode()
+
+
+def weight_tiles(grid: np.ndarray, *, vmax: float, units: np.ndarray, centres: np.ndarray,
+                 hover: np.ndarray, hover_names: tuple[str, ...], height: int = 450) -> go.Figure:
+    """The tile grid (from `weights.tile_grid`, gap 0) as one PNG image, and an invisible marker per tile.
+
+    The markers carry the hover (unit and `hover` columns named by `hover_names`) and make a tile
+    clickable: a selected marker turns into an outline around its tile. centres: (n, 2) x, y.
+    Thin lines between the tiles are a vector path, so they stay visible at any zoom.
+    """
+    text = "unit %{customdata[0]}" + "".join(
+        f"<br>{name} = %{{customdata[{k + 1}]:.3g}}" for k, name in enumerate(hover_names))
+    customdata = np.column_stack([units, np.round(hover, 4)]) if len(hover_names) else units[:, None]
+    h, w = grid.shape
+    path = "".join(f"M{x - 0.5},-0.5V{h - 0.5}" for x in range(SIDE, w, SIDE)) + \
+        "".join(f"M-0.5,{y - 0.5}H{w - 0.5}" for y in range(SIDE, h, SIDE))
+    fig = go.Figure([
+        go.Image(source=palette_png(grid, vmax), hoverinfo="skip"),
+        go.Scatter(x=np.round(centres[:, 0], 1), y=np.round(centres[:, 1], 1), mode="markers",
+                   customdata=customdata, hovertemplate=text + "<extra></extra>",
+                   marker=dict(symbol="square-open", size=16, color=ACCENT, line=dict(width=3), opacity=0),
+                   selected=dict(marker=dict(opacity=1)), unselected=dict(marker=dict(opacity=0)))])
+    fig.add_shape(type="path", path=path, line=dict(color=GAP_COLOUR, width=1), layer="above")
+    fig.update_xaxes(visible=False, range=[-0.5, w - 0.5], constrain="domain")
+    fig.update_yaxes(visible=False, range=[h - 0.5, -0.5], scaleanchor="x", constrain="domain",
+                     constraintoward="top")  # on a narrow screen the spare height goes below the grid
+    fig.update_layout(clickmode="event+select", dragmode="zoom", hovermode="closest")
+    return _style(fig, height)
+
+
+def field_heatmap(img: np.ndarray, *, vmax: float, name: str, title: str | None = None,
+                  height: int = 340) -> go.Figure:
+    """One 28x28 image of weights (a receptive field or a template); hover names pixel, input and value."""
+    inputs = np.arange(SIDE * SIDE).reshape(SIDE, SIDE)
+    fig = go.Figure(go.Heatmap(
+        z=np.asarray(img, np.float32), customdata=inputs, colorscale=DIVERGING, zmid=0, zmin=-vmax, zmax=vmax,
+        colorbar=dict(thickness=10),
+        hovertemplate=f"pixel (%{{y}}, %{{x}}) · input %{{customdata}}<br>{name} = %{{z:{HOVER_FMT}}}<extra></extra>"))
+    fig.update_xaxes(visible=False, constrain="domain")
+    fig.update_yaxes(visible=False, autorange="reversed", scaleanchor="x", constrain="domain", constraintoward="top")
+    return _style(fig, height, title)
+
+
+def digit_bars(values: np.ndarray, *, name: str, title: str | None = None, height: int = 240) -> go.Figure:
+    """Ten values, one per digit (a row of W2, or b2), red when positive and blue when negative."""
+    colours = ["rgb(178,24,43)" if v > 0 else "rgb(33,102,172)" for v in values]
+    fig = go.Figure(go.Bar(x=DIGITS, y=np.round(values, 4), marker_color=colours,
+                           hovertemplate=f"digit %{{x}}<br>{name} = %{{y:{HOVER_FMT}}}<extra></extra>"))
+    fig.update_xaxes(type="category", title="digit", tickmode="array", tickvals=DIGITS)
+    fig.update_yaxes(zeroline=True, title=name)
+    return _style(fig, height, title)
+
+
+def class_heatmap(W_last: np.ndarray, *, vmax: float, name: str = "W2", height: int = 300) -> go.Figure:
+    """(H, 10) last weight matrix drawn with the digits as rows: cell (k, j) is W[j, k]."""
+    fig = go.Figure(go.Heatmap(
+        z=np.asarray(W_last.T, np.float32), x=np.arange(W_last.shape[0]), y=DIGITS, colorscale=DIVERGING,
+        zmid=0, zmin=-vmax, zmax=vmax, colorbar=dict(thickness=10),
+        hovertemplate=f"hidden unit %{{x}}<br>digit %{{y}}<br>{name}[j, k] = %{{z:{HOVER_FMT}}}<extra></extra>"))
+    fig.update_yaxes(type="category", autorange="reversed", title="digit k")
+    fig.update_xaxes(title="hidden unit j")
+    return _style(fig, height)
+
+
+def vote_bars(pros: np.ndarray, cons: np.ndarray, column: np.ndarray, *, digit: int, name: str = "W2",
+              height: int = 360) -> go.Figure:
+    """Horizontal bars of the units that vote hardest for (red, on top) and against (blue) `digit`.
+
+    pros and cons are unit indices, strongest first; column is W[:, digit] of the last matrix.
+    """
+    units = np.concatenate([pros, cons[::-1]])  # strongest for on top, strongest against at the bottom
+    weights = column[units]
+    colours = ["rgb(178,24,43)" if w > 0 else "rgb(33,102,172)" for w in weights]
+    fig = go.Figure(go.Bar(
+        x=np.round(weights, 4), y=[f"unit {u}" for u in units], orientation="h", marker_color=colours,
+        hovertemplate=f"%{{y}}<br>{name}[j, {digit}] = %{{x:{HOVER_FMT}}}<extra></extra>"))
+    fig.update_yaxes(type="category", autorange="reversed")
+    fig.update_xaxes(title=f"{name}[j, {digit}]", zeroline=True)
+    return _style(fig, height)
+
+
+def unit_bars(values: np.ndarray, *, name: str, title: str | None = None, height: int = 240) -> go.Figure:
+    """One value per unit (a bias vector such as b1) as thin bars; hover names the unit."""
+    colours = np.where(values > 0, "rgb(178,24,43)", "rgb(33,102,172)")
+    fig = go.Figure(go.Bar(x=np.arange(len(values)), y=np.round(values, 4), marker_color=colours,
+                           marker_line_width=0,
+                           hovertemplate=f"unit %{{x}}<br>{name}[j] = %{{y:{HOVER_FMT}}}<extra></extra>"))
+    fig.update_xaxes(title="unit j")
+    fig.update_yaxes(title=name)
+    fig.update_layout(bargap=0)
+    return _style(fig, height, title)
+
+
+def value_histogram(counts: np.ndarray, edges: np.ndarray, *, name: str, height: int = 240) -> go.Figure:
+    """A histogram from precomputed (counts, edges): the bins travel, not the 400k values."""
+    centres = (edges[:-1] + edges[1:]) / 2
+    fig = go.Figure(go.Bar(x=np.round(centres, 5), y=counts, width=float(edges[1] - edges[0]),
+                           marker_color="#8c9bb0", marker_line_width=0,
+                           customdata=np.column_stack([edges[:-1], edges[1:]]).round(5),
+                           hovertemplate="%{customdata[0]:.3g} to %{customdata[1]:.3g}: %{y} values<extra></extra>"))
+    fig.update_xaxes(title=name)
+    fig.update_yaxes(title="count")
+    return _style(fig, height, f"{name}: {int(counts.sum()):,} values")

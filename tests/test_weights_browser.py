@@ -1,0 +1,188 @@
+"""The Weights page in a real browser: what it sends, what its hover says, what a click on a tile selects.
+
+Bytes are measured on Streamlit's websocket (every frame the browser receives while the page loads) and
+asserted; time is only printed, since it depends on the machine's load.
+"""
+from __future__ import annotations
+
+import re
+import time
+
+import numpy as np
+import pytest
+
+from conftest import ROOT, screenshot, wait_for_app_idle
+from mnistcore import load_params
+
+pytestmark = pytest.mark.browser
+
+CHART = '[data-testid="stPlotlyChart"]'
+HEATMAP_DRAWN = f"{CHART} .js-plotly-plot .hm image"  # plotly draws a heatmap's cells as one <image>
+HOVER = ".hoverlayer .hovertext"
+MAX_BYTES = 3_000_000
+TABS = ["W1 heatmap", "W1 as images", "W2 and templates", "Biases and histograms"]
+
+
+@pytest.fixture(scope="module")
+def W1():
+    return load_params(ROOT / "mnist_model.pth").Ws[0]
+
+
+@pytest.fixture
+def weights_page(browser, app_url):
+    """A fresh light-theme tab on /weights, after one visit to the app's root.
+
+    The root visit matters on a fresh server: Streamlit runs the first session of a process in its old
+    pages/-directory mode, which would run pages/weights.py without app.py's frame.
+    """
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, color_scheme="light")
+    page = context.new_page()
+    page.goto(app_url)
+    wait_for_app_idle(page)
+    yield page
+    context.close()
+
+
+def received_bytes(page) -> list[int]:
+    """A list that grows with the size of every websocket frame the page receives from now on."""
+    sizes: list[int] = []
+    page.on("websocket", lambda ws: ws.on("framereceived", lambda payload: sizes.append(len(payload))))
+    return sizes
+
+
+def open_tab(page, name: str) -> None:
+    page.get_by_role("tab", name=name).click()
+    page.wait_for_timeout(200)
+    wait_for_app_idle(page)
+
+
+def hover_label(page, chart, fx: float, fy: float) -> str:
+    """Move the mouse to (fx, fy) of a chart's plot area (fractions of its size) and read the hover label."""
+    chart.scroll_into_view_if_needed()
+    box = chart.locator(".nsewdrag").first.bounding_box()
+    page.mouse.move(box["x"] + fx * box["width"], box["y"] - 40)  # off the plot first: the old label goes
+    page.wait_for_function(f"() => !document.querySelector('{HOVER}')", timeout=5000)
+    page.mouse.move(box["x"] + fx * box["width"], box["y"] + fy * box["height"], steps=4)
+    label = page.locator(HOVER).first
+    label.wait_for(timeout=5000)
+    # an SVG <text> whose lines are <tspan class="line">s
+    return label.evaluate("el => [...el.querySelectorAll('tspan.line')].map(t => t.textContent).join('\\n')"
+                          " || el.textContent")
+
+
+def navigate_to_weights(page, app_url, sizes: list[int]) -> tuple[float, int]:
+    """Open the app on its Draw page, click Weights in the sidebar: (seconds until the W1 heatmap is drawn
+    and the script is idle, bytes received over the websocket meanwhile)."""
+    page.goto(app_url)
+    wait_for_app_idle(page)
+    start, before = time.perf_counter(), sum(sizes)
+    page.locator('[data-testid="stSidebarNav"] a', has_text="Weights").click()
+    page.wait_for_selector(HEATMAP_DRAWN, timeout=30000)
+    wait_for_app_idle(page)
+    return time.perf_counter() - start, sum(sizes) - before
+
+
+def test_weights_page_sends_at_most_3_mb_and_shows_its_heatmap(browser, app_url):
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    first_s, first_bytes = navigate_to_weights(page, app_url, received_bytes(page))
+    # A second tab of the same browser: Plotly's 4.7 MB of JavaScript comes from the HTTP cache (it is still
+    # evaluated), the figures from the server's cache, and the new session receives every message.
+    page = context.new_page()
+    sizes = received_bytes(page)
+    again_s, again_bytes = navigate_to_weights(page, app_url, sizes)
+    per_tab = {}
+    for name in TABS[1:]:
+        before = sum(sizes)
+        open_tab(page, name)
+        page.wait_for_selector(f"{CHART} .js-plotly-plot", timeout=30000)
+        per_tab[name] = sum(sizes) - before
+    print(f"\nWeights page, sidebar click -> W1 heatmap drawn and script idle: first visit {first_s:.2f} s "
+          f"({first_bytes:,} B over the websocket), again in a new tab {again_s:.2f} s ({again_bytes:,} B); "
+          f"opening the other tabs: {per_tab}")
+    for n in (first_bytes, again_bytes, *per_tab.values()):
+        assert n <= MAX_BYTES, (first_bytes, again_bytes, per_tab)
+    assert first_bytes > 1_000_000  # the 784x512 heatmap really was sent, as float32
+    context.close()
+
+
+def test_direct_visit_to_weights_url_is_under_3_mb(weights_page, app_url):
+    page = weights_page
+    sizes = received_bytes(page)
+    start = time.perf_counter()
+    page.goto(f"{app_url}/weights")
+    wait_for_app_idle(page)
+    page.wait_for_selector(HEATMAP_DRAWN, timeout=30000)
+    print(f"\nGET /weights -> heatmap drawn and script idle in {time.perf_counter() - start:.2f} s, "
+          f"{sum(sizes):,} bytes over the websocket")
+    assert sum(sizes) <= MAX_BYTES
+    assert page.locator(CHART).count() == 1 and page.get_by_role("tab", name="W1 heatmap").count() == 1
+
+
+def test_hovering_a_w1_cell_names_its_pixel_unit_and_weight(weights_page, app_url, W1):
+    page = weights_page
+    page.goto(f"{app_url}/weights")
+    wait_for_app_idle(page)
+    page.wait_for_selector(HEATMAP_DRAWN, timeout=30000)
+    chart = page.locator(CHART).first
+    seen = set()
+    for fx, fy in [(0.5, 0.5), (0.13, 0.71), (0.9, 0.2)]:
+        text = hover_label(page, chart, fx, fy)
+        m = re.search(r"pixel \((\d+), (\d+)\) · input (\d+)\s+hidden unit (\d+)\s+W1\[i, j\] = (\S+)", text)
+        assert m, text
+        r, c, i, j = map(int, m.groups()[:4])
+        weight = float(m.group(5).replace("−", "-"))
+        assert i == 28 * r + c
+        assert weight == pytest.approx(float(f"{W1[i, j]:.3g}"), rel=1e-6, abs=1e-12), (text, W1[i, j])
+        seen.add((i, j))
+    assert len(seen) == 3  # three different cells, each named correctly
+    screenshot(page, "weights_heatmap_1280")
+
+    with page.expect_download() as download:
+        page.get_by_role("button", name="W1.npy").click()
+    np.testing.assert_array_equal(np.load(download.value.path(), allow_pickle=False), W1)
+
+
+def test_clicking_a_tile_shows_that_unit(weights_page, app_url, W1):
+    page = weights_page
+    page.goto(f"{app_url}/weights")
+    wait_for_app_idle(page)
+    open_tab(page, "W1 as images")
+    tiles = page.locator(CHART).first
+    tiles.locator(".nsewdrag").first.wait_for(timeout=30000)
+    text = hover_label(page, tiles, 0.37, 0.62)
+    unit = int(re.search(r"unit (\d+)", text).group(1))
+    page.mouse.down()
+    page.mouse.up()
+    page.wait_for_timeout(300)
+    wait_for_app_idle(page)
+    page.get_by_text(f"Receptive field of unit {unit}").wait_for(timeout=20000)
+    assert page.get_by_label("Unit j").input_value() == str(unit)
+    assert page.get_by_text(f"Bias b1[{unit}]").count() == 1
+    assert page.locator('[data-testid="stImage"] img').count() >= 8  # the test images that excite it most
+
+    field = page.locator(CHART).nth(1)  # the selected unit's 28x28 receptive field
+    text = hover_label(page, field, 0.5, 0.5)
+    m = re.search(r"pixel \((\d+), (\d+)\) · input (\d+)\s+W1\[i, (\d+)\] = (\S+)", text)
+    assert m, text
+    r, c, i, j = map(int, m.groups()[:4])
+    assert j == unit and i == 28 * r + c
+    assert float(m.group(5).replace("−", "-")) == pytest.approx(float(f"{W1[i, j]:.3g}"), rel=1e-6, abs=1e-12)
+    screenshot(page, "weights_tiles_1280")
+
+
+def test_phone_width_screenshots(browser, app_url):
+    context = browser.new_context(viewport={"width": 390, "height": 844}, color_scheme="light",
+                                  device_scale_factor=2, is_mobile=True, has_touch=True)
+    page = context.new_page()
+    page.goto(app_url)
+    wait_for_app_idle(page)
+    page.goto(f"{app_url}/weights")
+    wait_for_app_idle(page)
+    page.wait_for_selector(HEATMAP_DRAWN, timeout=30000)
+    screenshot(page, "weights_heatmap_390")
+    open_tab(page, "W1 as images")
+    page.wait_for_selector(f"{CHART} .js-plotly-plot", timeout=30000)
+    screenshot(page, "weights_tiles_390")
+    assert not page.locator('[data-testid="stException"]').count()
+    context.close()
