@@ -42,7 +42,7 @@ def pixel_label(i: int) -> str:
 
 def weight_heatmap(W: np.ndarray, *, vmax: float, name: str = "W1", rows_are_pixels: bool = True,
                    row_name: str = "input", col_name: str = "hidden unit", col_offset: int = 0,
-                   height: int = 640) -> go.Figure:
+                   title: str | None = None, height: int = 660) -> go.Figure:
     """(n_in, n_out) weights as a heatmap: row i is input i, column j is unit col_offset + j.
 
     Hover names the row (the pixel (r, c) when rows are the 784 inputs), the unit and W[i, j].
@@ -65,7 +65,7 @@ def weight_heatmap(W: np.ndarray, *, vmax: float, name: str = "W1", rows_are_pix
     fig.update_yaxes(autorange="reversed", title=dict(text=f"{row_name} (784 = 28×28 pixels, row-major)"
                                                       if rows_are_pixels else row_name))
     fig.update_xaxes(title=col_name)
-    return _style(fig, height)
+    return _style(fig, height, title)
 
 
 def palette_png(grid: np.ndarray, vmax: float) -> str:
@@ -83,7 +83,8 @@ def palette_png(grid: np.ndarray, vmax: float) -> str:
 
 
 def weight_tiles(grid: np.ndarray, *, vmax: float, units: np.ndarray, centres: np.ndarray,
-                 hover: np.ndarray, hover_names: tuple[str, ...], height: int = 450) -> go.Figure:
+                 hover: np.ndarray, hover_names: tuple[str, ...], title: str | None = None,
+                 height: int = 470) -> go.Figure:
     """The tile grid (from `weights.tile_grid`, gap 0) as one PNG image, and an invisible marker per tile.
 
     The markers carry the hover (unit and `hover` columns named by `hover_names`) and make a tile
@@ -102,12 +103,12 @@ def weight_tiles(grid: np.ndarray, *, vmax: float, units: np.ndarray, centres: n
                    customdata=customdata, hovertemplate=text + "<extra></extra>",
                    marker=dict(symbol="square-open", size=16, color=ACCENT, line=dict(width=3), opacity=0),
                    selected=dict(marker=dict(opacity=1)), unselected=dict(marker=dict(opacity=0)))])
-    fig.add_shape(type="path", path=path, line=dict(color=GAP_COLOUR, width=1), layer="above")
+    fig.add_shape(type="path", path=path, line=dict(color=GAP_COLOUR, width=0.6), layer="above")
     fig.update_xaxes(visible=False, range=[-0.5, w - 0.5], constrain="domain")
     fig.update_yaxes(visible=False, range=[h - 0.5, -0.5], scaleanchor="x", constrain="domain",
                      constraintoward="top")  # on a narrow screen the spare height goes below the grid
     fig.update_layout(clickmode="event+select", dragmode="zoom", hovermode="closest")
-    return _style(fig, height)
+    return _style(fig, height, title)
 
 
 def field_heatmap(img: np.ndarray, *, vmax: float, name: str, title: str | None = None,

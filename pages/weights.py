@@ -22,6 +22,8 @@ TABS = ["W1 heatmap", "W1 as images", "W2 and templates", "Biases and histograms
 GRID_COLS = 32                 # tiles per row: 512 units -> 16 rows
 MAX_HEATMAP_CELLS = 784 * 512  # a bigger matrix is shown a window of columns at a time
 N_VOTERS = 10
+SORTED_BY = {"index": "unit number", "norm": "norm", "firing": "firing rate on the test set",
+             "influence": "mean push on digit {k}"}
 DEFAULTS = {"weights.unit": 0, "weights.digit": 0, "weights.order": "norm", "weights.layer": 0}
 
 
@@ -64,7 +66,7 @@ def cached_heatmap(digest: str, _params: Params, layer: int, clip: float, start:
     return wf.weight_heatmap(W[:, start:start + width], vmax=symmetric_range(W, clip), name=f"W{layer + 1}",
                              rows_are_pixels=pixels, row_name="input" if pixels else f"unit of layer {layer}",
                              col_name="hidden unit" if layer < len(_params.Ws) - 1 else "digit",
-                             col_offset=start)
+                             col_offset=start, title=f"W{layer + 1}: {W.shape[0]} inputs × {W.shape[1]} outputs")
 
 
 @st.cache_resource(max_entries=16, show_spinner="Drawing the tiles…")
@@ -81,7 +83,8 @@ def cached_tiles(digest: str, _params: Params, _stats: UnitStats | None, by: str
             columns.append(influence(_params, _stats, digit))
     fig = wf.weight_tiles(tile_grid(W1, order, GRID_COLS, gap=0), vmax=symmetric_range(W1, clip), units=order,
                           centres=tile_centres(len(order), GRID_COLS, gap=0),
-                          hover=np.column_stack([c[order] for c in columns]), hover_names=tuple(names))
+                          hover=np.column_stack([c[order] for c in columns]), hover_names=tuple(names),
+                          title=f"W1 as {len(order)} tiles of 28×28, ordered by " + SORTED_BY[by].format(k=digit))
     return fig, order
 
 

@@ -91,6 +91,15 @@ def test_weights_page_sends_at_most_3_mb_and_shows_its_heatmap(browser, app_url)
     page = context.new_page()
     sizes = received_bytes(page)
     again_s, again_bytes = navigate_to_weights(page, app_url, sizes)
+    # With Plotly loaded in this tab: one step of the clip slider makes a new W1 figure, sent and drawn again.
+    before, start = sum(sizes), time.perf_counter()
+    page.get_by_role("slider").first.press("ArrowLeft")
+    page.wait_for_function("() => true")  # let the frame listener run
+    while sum(sizes) - before < 2_000_000 and time.perf_counter() - start < 30:
+        page.wait_for_timeout(20)
+    wait_for_app_idle(page)
+    page.wait_for_selector(HEATMAP_DRAWN)
+    slider_s, slider_bytes = time.perf_counter() - start, sum(sizes) - before
     per_tab = {}
     for name in TABS[1:]:
         before = sum(sizes)
@@ -99,8 +108,9 @@ def test_weights_page_sends_at_most_3_mb_and_shows_its_heatmap(browser, app_url)
         per_tab[name] = sum(sizes) - before
     print(f"\nWeights page, sidebar click -> W1 heatmap drawn and script idle: first visit {first_s:.2f} s "
           f"({first_bytes:,} B over the websocket), again in a new tab {again_s:.2f} s ({again_bytes:,} B); "
+          f"a step of the clip slider -> redrawn in {slider_s:.2f} s ({slider_bytes:,} B); "
           f"opening the other tabs: {per_tab}")
-    for n in (first_bytes, again_bytes, *per_tab.values()):
+    for n in (first_bytes, again_bytes, slider_bytes, *per_tab.values()):
         assert n <= MAX_BYTES, (first_bytes, again_bytes, per_tab)
     assert first_bytes > 1_000_000  # the 784x512 heatmap really was sent, as float32
     context.close()
