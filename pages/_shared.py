@@ -7,7 +7,7 @@ from pathlib import Path
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
-from mnistcore import Forward, ModelFileError, Params, load_params
+from mnistcore import Forward, ModelFileError, Params, load_mnist, load_params
 from mnistcore.explain import contributions, incoming_image, n_active
 from mnistcore.figures import diverging_rgb, hidden_grid, softmax_bars
 
@@ -38,6 +38,12 @@ def shipped_model() -> tuple[Params, dict]:
     card_path = SHIPPED_MODEL.with_suffix(".json")
     card = json.loads(card_path.read_text()) if card_path.exists() else {}
     return load_params(SHIPPED_MODEL), card
+
+
+@st.cache_resource(show_spinner="Reading the MNIST test set…")
+def test_set():
+    """(images (10000, 28, 28) uint8, labels (10000,) uint8), read and verified once per server."""
+    return load_mnist("test")
 
 
 def current_params() -> Params:

@@ -1,12 +1,12 @@
 """The network on the 10,000 MNIST test images: how often it is right, where it fails, how sure it is."""
 import streamlit as st
 
-from mnistcore import forward, load_mnist
+from mnistcore import forward
 from mnistcore.evaluate import (ORDERS, OUTCOMES, Evaluation, describe, evaluate, format_percent, n_pages, page_of,
                                 reliability, scale_uint8, select)
 from mnistcore.testset_figures import (confidence_histograms, confusion_heatmap, per_class_bars,
                                        reliability_diagram, thumbnail)
-from pages._shared import current_params, prediction_views, route_through_app
+from pages._shared import current_params, prediction_views, route_through_app, test_set
 
 route_through_app()
 
@@ -14,12 +14,6 @@ CHART = {"displayModeBar": False}
 TRUE, PREDICTED, OUTCOME, ORDER = "testset.true", "testset.predicted", "testset.outcome", "testset.order"
 PAGE, CONFUSION = "testset.page", "testset.confusion"
 ANY = "any"  # the digit filters' "no filter" choice
-
-
-@st.cache_resource(show_spinner="Reading the MNIST test set…")
-def test_set():
-    """(images (10000, 28, 28) uint8, labels (10000,) uint8), read once per server."""
-    return load_mnist("test")
 
 
 @st.cache_data(show_spinner="Running the network on the 10,000 test images…", max_entries=8)

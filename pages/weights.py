@@ -9,14 +9,16 @@ import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
 
-from mnistcore import DataFileError, Params, load_mnist
+from mnistcore import DataFileError, Params
 from mnistcore import weight_figures as wf
 from mnistcore.figures import diverging_rgb, gray_image
 from mnistcore.preprocess import N_PIXELS, SIDE
 from mnistcore.weights import (ORDERS, UnitStats, column_window, has_one_hidden_layer, histogram, influence,
                                npy_bytes, symmetric_range, templates, tile_centres, tile_grid, unit_norms,
                                unit_order, unit_stats, votes)
-from pages._shared import current_params
+from pages._shared import current_params, route_through_app, test_set
+
+route_through_app()
 
 TABS = ["W1 heatmap", "W1 as images", "W2 and templates", "Biases and histograms"]
 GRID_COLS = 32                 # tiles per row: 512 units -> 16 rows
@@ -40,11 +42,6 @@ def npy_button(a: np.ndarray, name: str) -> None:
 
 def digit_picker() -> int:
     return st.segmented_control("Digit k", list(range(10)), key="weights.digit", required=True)
-
-
-@st.cache_resource(show_spinner="Reading the MNIST test set…")
-def test_set() -> tuple[np.ndarray, np.ndarray]:
-    return load_mnist("test")
 
 
 @st.cache_data(max_entries=4, show_spinner="Running the 10,000 test images through the first layer…")
