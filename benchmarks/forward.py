@@ -18,8 +18,8 @@ torch is timed as a caller holding a NumPy image would run it, the same job as `
 enter inference_mode, wrap the array with torch.from_numpy, return the probabilities. torch's best
 case (tensor made and inference_mode entered once, outside the calls; ~4 us less) is printed too.
 torch and NumPy's BLAS use the same number of threads. The machine may be busy, so only ratios count:
-the cases take turns (A, B, C, A, B, C, ...) many times and we compare medians, so a change in load
-hits every side alike. Bars, each printed as PASS or FAIL (exit status 1 on a FAIL):
+the cases take turns (A, B, C, A, B, C, ...) in many short rounds, and every ratio is the median
+of the ratios within a round, so a change in load hits every side alike. Bars, each printed as PASS or FAIL (exit status 1 on a FAIL):
   one image: the engine at least 1.5x faster than torch;
   batch:     the engine no slower than torch, allowing 5 % noise;
   batch:     the engine at least 80 % of the bare matmuls' throughput.
@@ -102,9 +102,9 @@ def numpy_blas() -> tuple[str, int | None]:
     return description, None
 
 
-def time_in_turn(cases: dict, blocks: int, calls: int) -> dict[str, np.ndarray]:
-    """Seconds taken by each call of each case: `blocks` rounds in which every case makes `calls` calls
-    in a row, the cases taking turns and the order rotating, so no case always follows the same one.
+def time_in_turn(cases: dict, rounds: int, calls: int) -> dict[str, np.ndarray]:
+    """Seconds taken by each call, shaped (rounds, calls) per case: in every round each case makes
+    `calls` calls in a row, the cases taking turns in an order that rotates from round to round.
 
     A block of calls in a row keeps the case's own weights in the CPU cache, as a program that does
     only that would: the first one-image call after the other library's has to fetch W1 (1.6 MB)
@@ -114,28 +114,28 @@ def time_in_turn(cases: dict, blocks: int, calls: int) -> dict[str, np.ndarray]:
     names = list(cases)
     for f in cases.values():  # first calls allocate and page in memory
         f()
-    times = {name: [] for name in names}
+    times = {name: np.empty((rounds, calls)) for name in names}
     gc.disable()  # as timeit does: a collection would land on whichever case happened to trigger it
     try:
-        for i in range(blocks):
+        for i in range(rounds):
             for name in names[i % len(names):] + names[:i % len(names)]:
                 f = cases[name]
-                for _ in range(calls):
+                for j in range(calls):
                     start = time.perf_counter()
                     f()
-                    times[name].append(time.perf_counter() - start)
+                    times[name][i, j] = time.perf_counter() - start
     finally:
         gc.enable()
-    return {name: np.array(t) for name, t in times.items()}
+    return times
 
 
-def speedup(times: dict[str, np.ndarray], slow: str, fast: str, blocks: int = 5) -> tuple[float, float, float]:
-    """Median time of `slow` over that of `fast`; and the lowest and highest of that same ratio taken
-    within each of `blocks` stretches of the run, to show how much the machine's load moved it."""
-    ratio = float(np.median(times[slow]) / np.median(times[fast]))
-    parts = [np.median(s) / np.median(f) for s, f in zip(np.array_split(times[slow], blocks),
-                                                           np.array_split(times[fast], blocks))]
-    return ratio, float(min(parts)), float(max(parts))
+def speedup(times: dict[str, np.ndarray], slow: str, fast: str) -> tuple[float, float, float]:
+    """How many times faster `fast` runs than `slow`: the median over rounds of the ratio of their
+    median call times within a round (a round takes < 1 s, so both saw the same load), and the
+    quartiles of those per-round ratios, to show how much the machine's load moved it."""
+    per_round = np.median(times[slow], axis=1) / np.median(times[fast], axis=1)
+    q1, median, q3 = np.percentile(per_round, [25, 50, 75])
+    return float(median), float(q1), float(q3)
 
 
 def main() -> int:
@@ -180,16 +180,17 @@ def main() -> int:
     fwd = forward(params, x_all)
     np.testing.assert_allclose(fwd.probs, ref, rtol=1e-4, atol=1e-5)
     np.testing.assert_allclose(bare(x_all), ref, rtol=1e-4, atol=1e-5)
-    print(f"check: engine and torch agree on the test set (accuracy {np.mean(fwd.probs.argmax(1) == labels):.2%})")
+    assert all(a.dtype == np.float32 for a in fwd.zs + fwd.activations + (fwd.probs,)), "float32 throughout"
+    print(f"check: engine and torch agree on the test set, all float32 (accuracy {np.mean(fwd.probs.argmax(1) == labels):.2%})")
 
     t_one = torch.from_numpy(x_one)
     with torch.inference_mode():  # for torch_best; entering it again inside torch_probs costs the same
         one = time_in_turn({"engine": lambda: forward(params, x_one), "bare": lambda: bare(x_one),
                             "torch": lambda: torch_probs(x_one), "torch best": lambda: torch_best(t_one)},
-                           blocks=100, calls=50)
+                           rounds=100, calls=50)
     batch = time_in_turn({"engine": lambda: forward(params, x_all), "bare": lambda: bare(x_all),
                           "torch": lambda: torch_probs(x_all), "matmuls": lambda: (x_all @ W1, a1_all @ W2)},
-                         blocks=30, calls=1)
+                         rounds=40, calls=1)
 
     print(f"\nmedian time per call (load average {os.getloadavg()[0]:.1f} at the end; absolute numbers move with"
           " the machine's load, only the ratios count)")
@@ -200,9 +201,9 @@ def main() -> int:
     failed = []
 
     def report(label: str, ratio: tuple[float, float, float], text: str, bar: float | None, bar_text: str):
-        value, lowest, highest = ratio
+        value, q1, q3 = ratio
         verdict = "" if bar is None else (" PASS" if value >= bar else " FAIL")
-        print(f"{label}: {text} ({bar_text}){verdict}   [5 stretches of the run: {lowest:.2f}-{highest:.2f}]")
+        print(f"{label}: {text} ({bar_text}){verdict}   [rounds' quartiles {q1:.2f}-{q3:.2f}]")
         if bar is not None and value < bar:
             failed.append(f"{label}: {text} ({bar_text})")
 
