@@ -5,8 +5,11 @@ range, and never calls Streamlit. Numbers are rounded so the JSON sent to the br
 """
 from __future__ import annotations
 
+import io
+
 import numpy as np
 import plotly.graph_objects as go
+from PIL import Image
 
 DIGITS = [str(d) for d in range(10)]
 ACCENT, MUTED = "#ff4b4b", "#8c9bb0"
@@ -67,3 +70,10 @@ def diverging_rgb(w: np.ndarray, vmax: float | None = None, scale: int = 1) -> n
     red, blue, white = np.array([178, 24, 43]), np.array([33, 102, 172]), np.array([247, 247, 247])
     rgb = np.where(t > 0, white + t * (red - white), white - t * (blue - white)).round().astype(np.uint8)
     return np.kron(rgb, np.ones((scale, scale, 1), np.uint8)) if scale > 1 else rgb
+
+
+def png_bytes(img: np.ndarray) -> bytes:
+    """(h, w) or (h, w, 3) uint8 image -> PNG file bytes (for pictures cached once and sent as they are)."""
+    buf = io.BytesIO()
+    Image.fromarray(img).save(buf, format="PNG")
+    return buf.getvalue()

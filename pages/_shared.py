@@ -9,7 +9,7 @@ from streamlit.runtime.pages_manager import PagesManager
 
 from mnistcore import Forward, ModelFileError, Params, load_mnist, load_params
 from mnistcore.explain import contributions, incoming_image, n_active
-from mnistcore.figures import diverging_rgb, hidden_grid, softmax_bars
+from mnistcore.figures import diverging_rgb, hidden_grid, png_bytes, softmax_bars
 
 ROOT = Path(__file__).resolve().parent.parent
 SHIPPED_MODEL = ROOT / "mnist_model.pth"
@@ -49,6 +49,12 @@ def test_set():
 def current_params() -> Params:
     """The session's own model if the user uploaded one, else the shipped model."""
     return st.session_state.get(USER_MODEL) or shipped_model()[0]
+
+
+@st.cache_data(max_entries=4096)
+def incoming_png(digest: str, _params: Params, unit: int) -> bytes:
+    """Unit `unit`'s incoming weights as a 84x84 PNG, encoded once per model and unit."""
+    return png_bytes(diverging_rgb(incoming_image(_params, unit), scale=3))
 
 
 def _on_upload() -> None:
@@ -107,7 +113,7 @@ def prediction_views(params: Params, fwd: Forward, *, true_label: int | None = N
         for col, c in zip(cols, top):
             with col:
                 if first_layer:
-                    st.image(diverging_rgb(incoming_image(params, c.unit), scale=3), width="stretch")
+                    st.image(incoming_png(params.digest, params, c.unit), width="stretch")
                 st.caption(f"unit {c.unit}  \n+{c.push:.2f} = {c.activation:.2f} × {c.weight:.2f}")
         if first_layer:
             st.caption("Each tile is a unit's 784 incoming weights W1[:, j] as a 28×28 image: "

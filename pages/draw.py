@@ -29,7 +29,8 @@ def draw_and_read() -> None:
         label = st.selectbox("The digit you meant (for the loss)", [None] + list(range(10)),
                              format_func=lambda d: "–" if d is None else str(d), key="draw.label")
 
-    ink = canvas_ink(canvas.image_data) if canvas.image_data is not None else None
+    rgba = canvas.image_data  # decodes the component's PNG on every access: read it once
+    ink = canvas_ink(rgba) if rgba is not None else None
     digit = center_digit(ink) if ink is not None and not is_stray_dot(ink) else None
     with right:
         if digit is None:

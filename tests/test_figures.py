@@ -56,3 +56,13 @@ def test_images_keep_orientation_and_colours():
     assert rgb[0, 0, 0] > rgb[0, 0, 2]       # positive -> red
     assert rgb[27, 27, 2] > rgb[27, 27, 0]   # negative -> blue
     assert (rgb[10, 10] == 247).all()        # zero -> white
+
+
+def test_png_bytes_round_trip_the_pixels():
+    import io
+
+    from PIL import Image
+
+    from mnistcore.figures import png_bytes
+    rgb = diverging_rgb(np.linspace(-1, 1, 28 * 28).reshape(28, 28), scale=3)
+    np.testing.assert_array_equal(np.asarray(Image.open(io.BytesIO(png_bytes(rgb)))), rgb)
