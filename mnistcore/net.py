@@ -26,14 +26,14 @@ def forward(params: Params, x: np.ndarray) -> Forward:
     """(n, 784) input -> every z and activation, the logits (n, 10) and the probabilities (n, 10)."""
     a = x
     zs, activations = [], [x]
-    last = len(params.Ws) - 1
-    for l, (W, b) in enumerate(zip(params.Ws, params.bs)):
+    for W, b in zip(params.Ws[:-1], params.bs[:-1]):  # the hidden layers
         z = a @ W + b  # (n, n_in) @ (n_in, n_out) -> (n, n_out)
+        a = np.maximum(z, 0)  # ReLU
         zs.append(z)
-        if l < last:
-            a = np.maximum(z, 0)  # ReLU
-            activations.append(a)
-    return Forward(x=x, zs=tuple(zs), activations=tuple(activations), probs=softmax(zs[-1]))
+        activations.append(a)
+    logits = a @ params.Ws[-1] + params.bs[-1]  # (n, H) @ (H, 10) -> (n, 10)
+    zs.append(logits)
+    return Forward(x=x, zs=tuple(zs), activations=tuple(activations), probs=softmax(logits))
 
 
 def losses(logits: np.ndarray, y: np.ndarray) -> np.ndarray:
