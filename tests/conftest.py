@@ -31,7 +31,8 @@ def free_port() -> int:
 
 def start_streamlit(port: int, extra: tuple[str, ...] = ()) -> subprocess.Popen:
     cmd = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.address", "127.0.0.1",
-           "--server.port", str(port), "--server.headless", "true", "--browser.gatherUsageStats", "false", *extra]
+           "--server.port", str(port), "--server.headless", "true", "--browser.gatherUsageStats", "false",
+           "--server.fileWatcherType", "none", *extra]  # tests write files; nothing needs reloading
     # The server's output goes to a file: an unread pipe fills up after a few hundred reruns' warnings
     # and then blocks the server mid-write.
     log = ROOT / "artifacts" / f"streamlit-{port}.log"
