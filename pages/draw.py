@@ -24,28 +24,34 @@ def draw_and_read() -> None:
         canvas = st_canvas(stroke_width=st.session_state.get("draw.stroke_width", 18), stroke_color="#FFFFFF",
                            background_color="#000000", height=CANVAS, width=CANVAS, drawing_mode="freedraw",
                            return_image_data=True, key="draw.canvas")
-        st.caption("Undo, redo and clear are in the canvas's toolbar (hover its top right corner).")
-        st.slider("Stroke width", 8, 32, 18, key="draw.stroke_width")
-        label = st.selectbox("The digit you meant (for the loss)", [None] + list(range(10)),
-                             format_func=lambda d: "–" if d is None else str(d), key="draw.label")
-
     rgba = canvas.image_data  # decodes the component's PNG on every access: read it once
     ink = canvas_ink(rgba) if rgba is not None else None
     digit = center_digit(ink) if ink is not None and not is_stray_dot(ink) else None
     with right:
+        # The metric is sent right after the canvas, before the left column's widgets, and sits in the
+        # same place whether the canvas is empty or not, so a stroke updates it in place instead of
+        # remounting it (canvas_replay: ~5-10 ms off the median mouse-up -> Prediction).
+        c1, c2, c3 = st.columns([1, 1, 1])
+    if digit is None:
+        c1.metric("Prediction", "–")
+    else:
+        params = current_params()
+        fwd = forward(params, scale_input(digit[None]))  # (1, 784) -> every layer
+        probs = fwd.probs[0]
+        winner = int(probs.argmax())
+        c1.metric("Prediction", str(winner), f"{probs[winner]:.1%} sure", delta_color="off", delta_arrow="off")
+    with left:
+        st.caption("Undo, redo and clear are in the canvas's toolbar (hover its top right corner).")
+        st.slider("Stroke width", 8, 32, 18, key="draw.stroke_width")
+        label = st.selectbox("The digit you meant (for the loss)", [None] + list(range(10)),
+                             format_func=lambda d: "–" if d is None else str(d), key="draw.label")
+    with right:
         if digit is None:
-            st.metric("Prediction", "–")
             if ink is not None and (ink > 0.1).any():
                 st.info("That looks like a stray dot. Draw a whole digit, as big as the box allows.")
             else:
                 st.info("The canvas is empty. Draw a digit with the mouse, a finger or a pen.")
             return
-        params = current_params()
-        fwd = forward(params, scale_input(digit[None]))  # (1, 784) -> every layer
-        probs = fwd.probs[0]
-        winner = int(probs.argmax())
-        c1, c2, c3 = st.columns([1, 1, 1])
-        c1.metric("Prediction", str(winner), f"{probs[winner]:.1%} sure", delta_color="off", delta_arrow="off")
         with c2:
             st.image(gray_image(digit, scale=4), caption="what the network sees (28×28)", width=112)
         if label is not None:
