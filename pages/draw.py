@@ -5,7 +5,7 @@ from streamlit_drawable_canvas import st_canvas
 
 from mnistcore import cross_entropy, forward, scale_input
 from mnistcore.figures import gray_image
-from mnistcore.preprocess import canvas_ink, center_digit, is_stray_dot
+from mnistcore.preprocess import canvas_ink, center_digit, ink_box, is_stray_dot
 from pages._shared import current_params, prediction_views, route_through_app
 
 route_through_app()
@@ -47,7 +47,7 @@ def draw_and_read() -> None:
                              format_func=lambda d: "–" if d is None else str(d), key="draw.label")
     with right:
         if digit is None:
-            if ink is not None and (ink > 0.1).any():
+            if ink is not None and ink_box(ink) is not None:
                 st.info("That looks like a stray dot. Draw a whole digit, as big as the box allows.")
             else:
                 st.info("The canvas is empty. Draw a digit with the mouse, a finger or a pen.")
