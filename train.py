@@ -25,7 +25,7 @@ from torch import nn
 from tqdm import tqdm
 
 from mnistcore import Params, cross_entropy, forward, load_mnist
-from mnistcore.preprocess import MNIST_MEAN, MNIST_STD, scale_input
+from mnistcore.preprocess import MNIST_MEAN, MNIST_STD, scale_uint8
 
 N_VAL = 5000  # the last 5,000 training images: canvas_replay's `--split train --start 55000`
 
@@ -84,7 +84,7 @@ def to_params(model: MLP) -> Params:
 
 def evaluate(params: Params, images: np.ndarray, labels: np.ndarray) -> tuple[float, float]:
     """(accuracy, mean cross-entropy) of the NumPy engine on uint8 images."""
-    fwd = forward(params, scale_input(images / np.float32(255)))
+    fwd = forward(params, scale_uint8(images))
     return float((fwd.probs.argmax(1) == labels).mean()), cross_entropy(fwd.logits, labels)
 
 

@@ -39,7 +39,8 @@ import torch
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 import mnistcore  # noqa: E402  (after the path, so the script runs from anywhere)
-from mnistcore import Params, forward, load_mnist, scale_input  # noqa: E402
+from mnistcore import Params, forward, load_mnist  # noqa: E402
+from mnistcore.preprocess import scale_uint8  # noqa: E402
 
 MODEL = ROOT / "mnist_model.pth"
 ONE_IMAGE_BAR = 1.5     # engine at least this many times faster than torch
@@ -157,7 +158,7 @@ def main() -> int:
             print(f"  {name}={os.environ[name]}")
 
     images, labels = load_mnist("test")
-    x_all = scale_input(images / 255)  # (10000, 784) float32
+    x_all = scale_uint8(images)        # (10000, 784) float32
     x_one = x_all[:1].copy()           # (1, 784)
     a1_all = np.maximum(x_all @ W1 + b1, 0)
 

@@ -18,7 +18,7 @@ import numpy as np
 from .data import load_mnist
 from .net import forward, losses
 from .params import N_CLASSES, ModelFileError, Params
-from .preprocess import scale_input
+from .preprocess import scale_uint8
 
 N_BINS = 15          # confidence bins of the reliability diagram and the ECE
 PER_PAGE = 24        # gallery images per page
@@ -26,11 +26,6 @@ OUTCOMES = ("all", "right", "wrong")
 ORDERS = {"loss": "loss, highest first",  # the most confidently wrong on top
           "confidence": "confidence, lowest first",
           "index": "index"}
-
-
-def scale_uint8(images: np.ndarray) -> np.ndarray:
-    """(n, 28, 28) uint8 MNIST images (ink = 255) -> (n, 784) float32 network input."""
-    return scale_input(images / np.float32(255))
 
 
 @dataclass(frozen=True, eq=False)

@@ -13,6 +13,8 @@ from PIL import Image
 
 DIGITS = [str(d) for d in range(10)]
 ACCENT, MUTED = "#ff4b4b", "#8c9bb0"
+BLUE, WHITE, RED = (33, 102, 172), (247, 247, 247), (178, 24, 43)  # the diverging scale's ends and zero
+DIVERGING = [[0.0, f"rgb{BLUE}"], [0.5, f"rgb{WHITE}"], [1.0, f"rgb{RED}"]]  # as a Plotly colorscale
 GRID_COLS = 32  # hidden units per row of the activation grid (512 -> 16 x 32)
 
 
@@ -67,7 +69,7 @@ def diverging_rgb(w: np.ndarray, vmax: float | None = None, scale: int = 1) -> n
     """(h, w) weights -> (h*scale, w*scale, 3) uint8: blue for negative, white at 0, red for positive."""
     vmax = float(np.abs(w).max()) if vmax is None else vmax
     t = np.clip(w / max(vmax, 1e-12), -1, 1)[..., None]                 # (h, w, 1) in [-1, 1]
-    red, blue, white = np.array([178, 24, 43]), np.array([33, 102, 172]), np.array([247, 247, 247])
+    red, blue, white = np.array(RED), np.array(BLUE), np.array(WHITE)
     rgb = np.where(t > 0, white + t * (red - white), white - t * (blue - white)).round().astype(np.uint8)
     return np.kron(rgb, np.ones((scale, scale, 1), np.uint8)) if scale > 1 else rgb
 

@@ -23,6 +23,11 @@ def scale_input(images: np.ndarray) -> np.ndarray:
     return (x - np.float32(MNIST_MEAN)) / np.float32(MNIST_STD)
 
 
+def scale_uint8(images: np.ndarray) -> np.ndarray:
+    """(n, 28, 28) uint8 images as MNIST stores them (ink = 255) -> (n, 784) float32 network input."""
+    return scale_input(images / np.float32(255))
+
+
 def canvas_ink(rgba: np.ndarray) -> np.ndarray:
     """(H, W, 4) uint8 canvas (light strokes on a dark or transparent ground) -> (H, W) ink in [0, 1]."""
     rgba = np.asarray(rgba)

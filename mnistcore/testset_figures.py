@@ -10,7 +10,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from .evaluate import Reliability
-from .figures import ACCENT, DIGITS, MUTED
+from .figures import ACCENT, DIGITS, MUTED, gray_image
 
 RIGHT, WRONG = "#2e9e6a", ACCENT
 
@@ -123,7 +123,7 @@ def confidence_histograms(confidence: np.ndarray, correct: np.ndarray, n_bins: i
 
 def thumbnail(image: np.ndarray, *, wrong: bool = False, scale: int = 3) -> np.ndarray:
     """(28, 28) uint8 digit -> (28*scale, 28*scale, 3) uint8 RGB, white on black, framed in red when wrong."""
-    rgb = np.kron(np.repeat(np.asarray(image, np.uint8)[..., None], 3, axis=2), np.ones((scale, scale, 1), np.uint8))
+    rgb = np.repeat(gray_image(np.asarray(image) / 255, scale)[..., None], 3, axis=2)
     if wrong:
         rgb[:2], rgb[-2:], rgb[:, :2], rgb[:, -2:] = (np.array([255, 75, 75], np.uint8),) * 4
     return rgb

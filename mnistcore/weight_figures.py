@@ -17,10 +17,9 @@ import numpy as np
 import plotly.graph_objects as go
 from PIL import Image
 
-from .figures import ACCENT, DIGITS, diverging_rgb
+from .figures import ACCENT, DIGITS, DIVERGING, diverging_rgb
 from .preprocess import SIDE
 
-DIVERGING = [[0.0, "rgb(33,102,172)"], [0.5, "rgb(247,247,247)"], [1.0, "rgb(178,24,43)"]]  # as diverging_rgb
 PALETTE_LEVELS = 64     # colours in the tile grid's PNG: enough for the eye, and it compresses 4x
 GAP_RGB = (150, 150, 150)   # NaN cells of a grid with gaps
 GAP_COLOUR = "rgba(120,120,120,0.8)"  # the lines between tiles

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .params import N_CLASSES, Params
-from .preprocess import SIDE, scale_input
+from .preprocess import SIDE, scale_uint8
 
 ORDERS = {"index": "unit number",
           "norm": "norm of its incoming weights ‖W1[:, j]‖, largest first",
@@ -33,7 +33,7 @@ class UnitStats:
 
 def unit_stats(params: Params, images: np.ndarray, k: int = TOP_IMAGES) -> UnitStats:
     """(n, 28, 28) uint8 images (ink = 255) -> UnitStats of every unit of the first layer."""
-    x = scale_input(images / np.float32(255))            # the network's input scaling, (n, 784)
+    x = scale_uint8(images)                              # the network's input scaling, (n, 784)
     z1 = x @ params.Ws[0] + params.bs[0]                 # (n, 784) @ (784, H) -> (n, H)
     k = min(k, len(x))
     top = np.argpartition(-z1, k - 1, axis=0)[:k]         # (k, H), unordered
