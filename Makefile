@@ -25,5 +25,6 @@ run: $(VENV)/.app
 test: $(VENV)/.dev /usr/bin/chromium
 	$(PY) -m pytest
 
-benchmark: $(VENV)/.dev
+benchmark: $(VENV)/.dev /usr/bin/chromium
 	$(PY) benchmarks/forward.py
+	$(PY) benchmarks/weights_page.py

@@ -43,6 +43,12 @@ def softmax_bars(probs: np.ndarray, logits: np.ndarray, *, winner: int | None = 
                                   xaxis=dict(type="category"), annotations=annotations))
 
 
+def empty_bars() -> go.Figure:
+    """The softmax chart's frame before there is anything to read: ten digits, no bars, no hover."""
+    trace = dict(type="bar", x=DIGITS, y=[0] * 10, marker=dict(color=MUTED), hoverinfo="skip")
+    return _figure(trace, _layout(260, yaxis=dict(range=[0, 1.15], tickformat=".0%"), xaxis=dict(type="category")))
+
+
 def hidden_grid(z: np.ndarray, a: np.ndarray, *, title: str = "hidden layer") -> go.Figure:
     """A layer's activations as a grid of GRID_COLS columns; hover names the unit, z and a."""
     n = len(a)

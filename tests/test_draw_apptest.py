@@ -1,6 +1,7 @@
 """The Draw page's wiring without a browser: inject a drawing into the canvas's state and read the page."""
 import base64
 import io
+import json
 
 import numpy as np
 from PIL import Image
@@ -37,10 +38,18 @@ def prediction(at: AppTest) -> str:
     return next(m.value for m in at.metric if m.label == "Prediction")
 
 
-def test_empty_canvas_shows_a_dash_and_a_hint():
+def softmax_chart(at: AppTest) -> dict:
+    return json.loads(next(e.proto.spec for e in at.get("plotly_chart") if e.proto.id.endswith("-draw.bars")))
+
+
+def test_empty_canvas_shows_a_dash_a_hint_and_the_empty_probability_chart():
     at = run_with(None)
     assert prediction(at) == "–"
     assert any("canvas is empty" in i.value for i in at.info)
+    # the chart's frame is there before the first stroke (so Plotly loads while the visitor draws)
+    # and claims nothing: ten digits, no bars, no hover
+    bars = softmax_chart(at)["data"][0]
+    assert bars["x"] == [str(d) for d in range(10)] and not any(bars["y"]) and bars["hoverinfo"] == "skip"
 
 
 def test_injected_digits_are_predicted_as_the_engine_predicts_them():
@@ -52,6 +61,8 @@ def test_injected_digits_are_predicted_as_the_engine_predicts_them():
         expected = int(forward(params, scale_input(preprocess_canvas(rgba)[None])).probs.argmax())
         at = run_with(rgba)
         assert prediction(at) == str(expected)
+        probs = softmax_chart(at)["data"][0]["y"]  # the same chart now holds the probabilities
+        assert int(np.argmax(probs)) == expected and abs(sum(probs) - 1) < 1e-3
         correct += expected == labels[i]
     assert correct >= 9  # blown-up MNIST digits are read about as well as the originals
 

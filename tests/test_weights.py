@@ -2,6 +2,7 @@
 import base64
 import io
 import re
+import zlib
 
 import numpy as np
 import plotly.io as pio
@@ -253,6 +254,21 @@ def test_big_figures_stay_small_on_the_wire():
     tiles_size = len(pio.to_json(tiles, validate=False))
     assert heat < 2.4e6, heat
     assert tiles_size < 0.6e6, tiles_size
+
+
+def test_heatmap_values_read_as_the_weights_do_and_compress_on_the_wire():
+    W1 = random_params((784, 512, 10), seed=13).Ws[0]
+    fig = wf.weight_heatmap(W1, vmax=symmetric_range(W1, 99.5))
+    z = np.asarray(fig.data[0].z)
+    assert z.dtype == np.float32
+    shown = np.vectorize(lambda v: format(float(v), wf.HOVER_FMT))
+    np.testing.assert_array_equal(shown(z), shown(W1))  # every hover label names the stored weight
+    assert np.abs(z - W1).max() <= 5e-3 * np.abs(W1).max()
+    # what the websocket's permessage-deflate makes of it, against the same figure with raw floats
+    rounded = len(zlib.compress(pio.to_json(fig, validate=False).encode()))
+    fig.data[0].z = W1
+    raw = len(zlib.compress(pio.to_json(fig, validate=False).encode()))
+    assert rounded < 0.85 * raw, (rounded, raw)
 
 
 # --- the page itself, without a browser ------------------------------------------------------------

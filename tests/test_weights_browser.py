@@ -116,6 +116,29 @@ def test_weights_page_sends_at_most_3_mb_and_shows_its_heatmap(browser, app_url)
     context.close()
 
 
+COUNT_HEATMAP_DRAWS = """() => { window.heatmapDraws = 0; const toDataURL = HTMLCanvasElement.prototype.toDataURL;
+  HTMLCanvasElement.prototype.toDataURL = function (...args) {  // plotly paints a heatmap on a canvas of one
+    if (this.width === 512 && this.height === 784) window.heatmapDraws += 1;  // pixel per cell, then copies it
+    return toDataURL.apply(this, args); }; }"""
+
+
+def test_the_w1_heatmap_is_painted_at_most_twice_on_navigation(browser, app_url):
+    """Each paint of the 784x512 heatmap costs the browser ~100-250 ms. Streamlit's chart paints twice
+    (once more when it applies its theme); Plotly's auto-margins would add a third."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.add_init_script(f"({COUNT_HEATMAP_DRAWS})()")
+    page.goto(app_url)
+    wait_for_app_idle(page)
+    page.locator('[data-testid="stSidebarNav"] a', has_text="Weights").click()
+    page.wait_for_selector(HEATMAP_DRAWN, timeout=30000)
+    wait_for_app_idle(page)
+    page.wait_for_timeout(1500)  # late re-renders (a lazily loaded widget below the chart) count too
+    draws = page.evaluate("window.heatmapDraws")
+    context.close()
+    assert 1 <= draws <= 2, draws
+
+
 def test_direct_visit_to_weights_url_is_under_3_mb(weights_page, app_url):
     page = weights_page
     sizes = received_bytes(page)

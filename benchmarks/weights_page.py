@@ -1,0 +1,114 @@
+"""Time the Weights page in Chromium and count what it sends, against issue 6's bars.
+
+Run from the repository root (needs the dev venv and Debian's chromium, as `make test` sets up):
+
+    .venv/bin/python benchmarks/weights_page.py [--rounds 5]
+
+It starts `streamlit run app.py` on 127.0.0.1 and, in each round, opens a fresh browser context (empty
+HTTP cache, new session) and measures, on the browser's clock as seen from Playwright:
+  draw:    GET / until the Draw page shows its canvas and its (empty) probability chart, i.e. the app
+           and Plotly's JavaScript are loaded: what any visit costs before the first page is usable;
+  sidebar: then a click on "Weights" in the sidebar until the W1 heatmap (784x512) is drawn and the
+           script is idle: the navigation the bar is about;
+  slider:  one step of the colour-range slider until the new heatmap is drawn;
+  direct:  in another fresh context, GET /weights until the heatmap is drawn: a cold visit straight
+           to the page, Plotly loaded on the way.
+Bytes are every websocket frame the page receives during the sidebar navigation, as the browser
+hands them over (decompressed), and the same frames deflated one by one (zlib, level 6, what
+permessage-deflate does), which is close to what crosses the network.
+Times are medians over the rounds. The machine may be busy, so `direct` is also printed as a ratio
+to `draw`. Bars, printed as PASS or FAIL (exit status 1 on a FAIL):
+  sidebar navigation interactive in under 1.5 s; at most 3 MB received.
+"""
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+import zlib
+from pathlib import Path
+
+from playwright.sync_api import sync_playwright
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests"))
+from conftest import CHROMIUM, CHROMIUM_ARGS, free_port, start_streamlit, stop, wait_for_app_idle  # noqa: E402
+
+HEATMAP = '[data-testid="stPlotlyChart"] .js-plotly-plot .hm image'
+PLOT = '[data-testid="stPlotlyChart"] .js-plotly-plot'
+MAX_SECONDS, MAX_BYTES = 1.5, 3_000_000
+
+
+def timed(action, *selectors, page) -> float:
+    start = time.perf_counter()
+    action()
+    for s in selectors:
+        page.wait_for_selector(s, timeout=60000)
+    wait_for_app_idle(page, 60000)
+    return time.perf_counter() - start
+
+
+def one_round(browser, url: str) -> dict:
+    out = {}
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    frames: list[bytes] = []
+    page.on("websocket", lambda ws: ws.on(
+        "framereceived", lambda p: frames.append(p if isinstance(p, bytes) else p.encode())))
+    out["draw"] = timed(lambda: page.goto(url), "canvas.upper-canvas", PLOT, page=page)
+    page.wait_for_timeout(500)
+    seen = len(frames)
+    out["sidebar"] = timed(lambda: page.locator('[data-testid="stSidebarNav"] a', has_text="Weights").click(),
+                           HEATMAP, page=page)
+    page.wait_for_timeout(200)
+    sent = frames[seen:]
+    out["bytes"] = sum(map(len, sent))
+    out["deflated"] = sum(len(zlib.compressobj(6, zlib.DEFLATED, -15).compress(f)) + 6 for f in sent)
+    image = page.locator(HEATMAP).first
+    old = image.get_attribute("href") or image.get_attribute("xlink:href")
+
+    def step():
+        page.get_by_role("slider").first.press("ArrowLeft")
+        page.wait_for_function("""(old) => { const i = document.querySelector('.hm image');
+            return i && (i.getAttribute('href') || i.getAttribute('xlink:href')) !== old; }""", arg=old, timeout=60000)
+    out["slider"] = timed(step, HEATMAP, page=page)
+    context.close()
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    out["direct"] = timed(lambda: page.goto(f"{url}/weights"), HEATMAP, page=page)
+    context.close()
+    return out
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--rounds", type=int, default=5)
+    args = ap.parse_args()
+    port = free_port()
+    proc = start_streamlit(port)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            one_round(browser, url)  # warm the server's caches (the figures are built once per model)
+            rounds = [one_round(browser, url) for _ in range(args.rounds)]
+            browser.close()
+    finally:
+        stop(proc)
+    med = {k: statistics.median(r[k] for r in rounds) for k in rounds[0]}
+    for k in ("draw", "sidebar", "slider", "direct"):
+        print(f"{k:8s} median {med[k]:.2f} s   (rounds: {', '.join(f'{r[k]:.2f}' for r in rounds)})")
+    print(f"direct visit / Draw page visit: {med['direct'] / med['draw']:.2f}x")
+    print(f"sidebar navigation received {med['bytes']:,.0f} B over the websocket, ~{med['deflated']:,.0f} B deflated")
+    ok = True
+    for name, good, detail in (
+            ("sidebar navigation interactive in under 1.5 s", med["sidebar"] < MAX_SECONDS, f"{med['sidebar']:.2f} s"),
+            ("at most 3 MB received", med["bytes"] <= MAX_BYTES, f"{med['bytes']:,.0f} B")):
+        print(f"{'PASS' if good else 'FAIL'}  {name}: {detail}")
+        ok &= good
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
