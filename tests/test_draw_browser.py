@@ -110,6 +110,7 @@ def test_empty_canvas_and_stray_dot_show_a_friendly_state(page, app_url):
     canvas, box = open_draw_page(page, app_url)
     assert metric_value(page, "Prediction") == "–"
     assert page.get_by_text("The canvas is empty").count() == 1
+    screenshot(page, "draw_empty")
     page.mouse.click(box["x"] + 140, box["y"] + 140)  # a tap: a single dot
     settle(page)
     assert metric_value(page, "Prediction") == "–"
