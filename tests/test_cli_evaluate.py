@@ -60,3 +60,13 @@ def test_a_bad_model_file_exits_2_with_one_clear_line_and_no_traceback(tmp_path,
     assert "Traceback" not in result.stderr and result.stdout == ""
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: ") and says in lines[0], result.stderr
+
+
+def test_output_piped_into_a_reader_that_stops_early_ends_without_a_traceback():
+    """`python -m mnistcore evaluate | head -1`: the pipe closes before the report is written."""
+    proc = subprocess.Popen([sys.executable, "-m", "mnistcore", "evaluate"], cwd=ROOT, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE)
+    proc.stdout.close()  # like head after its line, but before the report: every write meets a closed pipe
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=120) == 0, err
+    assert "Traceback" not in err and "BrokenPipe" not in err, err
