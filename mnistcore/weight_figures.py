@@ -30,8 +30,8 @@ HOVER_DIGITS = 3        # weights show 3 significant digits in every hover label
 HOVER_FMT = f".{HOVER_DIGITS}g"
 
 
-def _style(fig: go.Figure, height: int, title: str | None = None) -> go.Figure:
-    fig.update_layout(height=height, margin=dict(l=8, r=8, t=32 if title else 8, b=8),
+def _style(fig: go.Figure, height: int, title: str | None = None, margin: dict | None = None) -> go.Figure:
+    fig.update_layout(height=height, margin=dict(l=8, r=8, t=32 if title else 8, b=8) | (margin or {}),
                       paper_bgcolor="rgba(0,0,0,0)", plot_bgcolor="rgba(0,0,0,0)",
                       title=dict(text=title, font=dict(size=14)) if title else None)
     return fig
@@ -77,7 +77,7 @@ def weight_heatmap(W: np.ndarray, *, vmax: float, name: str = "W1", rows_are_pix
     fig.update_xaxes(title=col_name)
     # Fixed margins that fit the tick labels, axis titles and colour bar: with Plotly's auto-margins the
     # browser draws the 400,000 cells once, measures the labels, then draws them all again (~150 ms).
-    return _style(fig, height, title).update_layout(margin=HEATMAP_MARGIN | dict(t=32 if title else 8))
+    return _style(fig, height, title, margin=HEATMAP_MARGIN)
 
 
 def palette_png(grid: np.ndarray, vmax: float) -> str:

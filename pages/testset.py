@@ -2,9 +2,9 @@
 import streamlit as st
 
 from mnistcore import forward
-from mnistcore.preprocess import scale_uint8
 from mnistcore.evaluate import (ORDERS, OUTCOMES, Evaluation, describe, evaluate, format_percent, n_pages, page_of,
                                 reliability, select)
+from mnistcore.preprocess import scale_uint8
 from mnistcore.testset_figures import (confidence_histograms, confusion_heatmap, per_class_bars,
                                        reliability_diagram, thumbnail)
 from pages._shared import current_params, prediction_views, route_through_app, test_set
