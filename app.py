@@ -1,7 +1,7 @@
 """Router and frame: page config, the pages, and the sidebar's model status and upload."""
 import streamlit as st
 
-from pages._shared import model_sidebar
+from views.session import model_sidebar
 
 st.set_page_config(page_title="How a network reads a digit", page_icon="✏️", layout="wide")
 

@@ -13,14 +13,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from mnistcore import forward, load_params, scale_input  # noqa: E402
-from mnistcore.preprocess import canvas_ink, center_digit, is_stray_dot  # noqa: E402
+from mnistcore import forward, load_params, preprocess_canvas, scale_input  # noqa: E402
+from mnistcore.data import SHIPPED_MODEL  # noqa: E402
 
-PARAMS = load_params(os.environ.get("MODEL", ROOT / "mnist_model.pth"))
+PARAMS = load_params(os.environ.get("MODEL", SHIPPED_MODEL))
 
 
 def predict(rgba):
     """What the Draw page shows: None (the '–') for an empty canvas or a stray dot, else probabilities."""
-    ink = canvas_ink(rgba)
-    digit = None if is_stray_dot(ink) else center_digit(ink)
+    digit = preprocess_canvas(rgba)  # the Draw page's own path: mnistcore.preprocess.read_canvas
     return None if digit is None else forward(PARAMS, scale_input(digit[None])).probs[0]

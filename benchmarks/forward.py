@@ -40,9 +40,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 import mnistcore  # noqa: E402  (after the path, so the script runs from anywhere)
 from mnistcore import Params, forward, load_mnist  # noqa: E402
+from mnistcore.data import SHIPPED_MODEL  # noqa: E402
 from mnistcore.preprocess import scale_uint8  # noqa: E402
 
-MODEL = ROOT / "mnist_model.pth"
+MODEL = SHIPPED_MODEL
 ONE_IMAGE_BAR = 1.5     # engine at least this many times faster than torch
 BATCH_TORCH_BAR = 0.95  # engine's speed over torch's: "no slower", within 5 % noise
 MATMUL_BAR = 0.80       # engine's throughput over the bare matmuls'

@@ -9,10 +9,8 @@ import os
 import sys
 from pathlib import Path
 
-from .data import DataFileError
+from .data import SHIPPED_MODEL, DataFileError
 from .params import ModelFileError
-
-SHIPPED_MODEL = Path(__file__).resolve().parent.parent / "mnist_model.pth"
 
 
 def cmd_inspect(args) -> None:

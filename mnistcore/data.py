@@ -12,7 +12,9 @@ from pathlib import Path
 
 import numpy as np
 
-DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+ROOT = Path(__file__).resolve().parent.parent  # the repository: data/ and the shipped model live here
+DATA_DIR = ROOT / "data"
+SHIPPED_MODEL = ROOT / "mnist_model.pth"       # the trained network train.py writes and the app loads
 
 # md5 of the *decompressed* IDX files, from MNIST's own distribution.
 FILES = {

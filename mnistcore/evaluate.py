@@ -5,7 +5,6 @@ prediction, the probabilities and the loss -log y[true]; everything else (accura
 accuracy, the confusion matrix, calibration) is derived from those arrays. Rows of the confusion
 matrix are the true digit, columns the prediction. Calibration uses 15 equal-width confidence bins
 (lo, hi], the usual expected calibration error: ECE = sum over bins of |B|/n * |accuracy(B) - confidence(B)|.
-The gallery helpers (`select`, `page_of`, `describe`) keep the Test-set page free of maths.
 """
 from __future__ import annotations
 
@@ -17,15 +16,10 @@ import numpy as np
 
 from .data import load_mnist
 from .net import forward, losses
-from .params import N_CLASSES, ModelFileError, Params
+from .params import N_CLASSES, N_PIXELS, ModelFileError, Params
 from .preprocess import scale_uint8
 
 N_BINS = 15          # confidence bins of the reliability diagram and the ECE
-PER_PAGE = 24        # gallery images per page
-OUTCOMES = ("all", "right", "wrong")
-ORDERS = {"loss": "loss, highest first",  # the most confidently wrong on top
-          "confidence": "confidence, lowest first",
-          "index": "index"}
 
 
 @dataclass(frozen=True, eq=False)
@@ -100,7 +94,7 @@ def evaluate_model(path_or_params: str | Path | Params) -> Evaluation:
             what = "is a folder" if path.is_dir() else "does not exist"
             raise ModelFileError(f"{path} {what}. Pass the path of a model file (.pth, .safetensors, .npz).")
         params, source = load_params(path), path.name
-    if params.sizes[0] != 784 or params.sizes[-1] != N_CLASSES:
+    if params.sizes[0] != N_PIXELS or params.sizes[-1] != N_CLASSES:
         raise ModelFileError(f"This network maps {params.sizes[0]} inputs to {params.sizes[-1]} outputs; "
                              "MNIST needs 784 inputs (28x28 pixels) and 10 outputs (the digits).")
     images, labels = load_mnist("test")
@@ -140,44 +134,6 @@ def reliability(confidence: np.ndarray, correct: np.ndarray, n_bins: int = N_BIN
 def expected_calibration_error(confidence: np.ndarray, correct: np.ndarray, n_bins: int = N_BINS) -> float:
     """ECE over n_bins equal-width confidence bins, between 0 and 1."""
     return reliability(confidence, correct, n_bins).ece
-
-
-# --- the gallery --------------------------------------------------------------------------------
-
-def select(ev: Evaluation, *, true: int | None = None, predicted: int | None = None,
-           outcome: str = "all", order: str = "loss") -> np.ndarray:
-    """Indices of the test images that match the filters (None = any digit), in the chosen order."""
-    if outcome not in OUTCOMES or order not in ORDERS:
-        raise ValueError(f"outcome must be one of {OUTCOMES} and order one of {tuple(ORDERS)}")
-    keep = np.ones(ev.n, bool)
-    if true is not None:
-        keep &= ev.labels == true
-    if predicted is not None:
-        keep &= ev.predictions == predicted
-    if outcome != "all":
-        keep &= ev.correct == (outcome == "right")
-    idx = np.flatnonzero(keep)
-    if order == "loss":      # -log y[true] is largest where the network is surest of a wrong digit
-        return idx[np.argsort(-ev.losses[idx], kind="stable")]
-    if order == "confidence":
-        return idx[np.argsort(ev.confidence[idx], kind="stable")]
-    return idx
-
-
-def n_pages(n_items: int, per_page: int = PER_PAGE) -> int:
-    """How many gallery pages n_items need (at least 1, so an empty gallery still has a page)."""
-    return max(1, -(-n_items // per_page))
-
-
-def page_of(indices: np.ndarray, page: int, per_page: int = PER_PAGE) -> np.ndarray:
-    """The indices on gallery page `page` (1-based); a page past the end is clamped to the last one."""
-    page = min(max(page, 1), n_pages(len(indices), per_page))
-    return indices[(page - 1) * per_page: page * per_page]
-
-
-def describe(ev: Evaluation, i: int) -> str:
-    """One gallery caption: '#1234 · label 4 · predicted 9 · 87 %'."""
-    return f"#{i} · label {ev.labels[i]} · predicted {ev.predictions[i]} · {100 * ev.confidence[i]:.0f} %"
 
 
 # --- the report ---------------------------------------------------------------------------------

@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from . import torchfile
-from .params import N_CLASSES, N_INPUTS, ModelFileError, Params
+from .params import N_CLASSES, N_PIXELS, ModelFileError, Params
 from .torchfile import STORAGE_TYPES, TorchTensor, fmt_shape, prod
 
 MAX_FILE_BYTES = 200 * 2**20  # a 784-512-10 network takes 1.6 MB; ResNet-50 takes 100 MB
@@ -205,9 +205,9 @@ def _checked_params(layers: list[Layer]) -> Params:
             raise ModelFileError(f"Layer {l} ({name}) expects {W.shape[0]} inputs but layer {l - 1} ({prev}) "
                                  f"gives {W_prev.shape[1]}. Was this file saved from a different network?")
     first, W1, _, _ = layers[0]
-    if W1.shape[0] != N_INPUTS:
+    if W1.shape[0] != N_PIXELS:
         raise ModelFileError(f"Layer 1 ({first}) expects {W1.shape[0]} inputs, but an MNIST image has "
-                             f"{N_INPUTS} pixels (28x28). This app shows networks for MNIST digits only.")
+                             f"{N_PIXELS} pixels (28x28). This app shows networks for MNIST digits only.")
     last, WL, _, _ = layers[-1]
     if WL.shape[1] != N_CLASSES:
         raise ModelFileError(f"The last layer ({last}) gives {WL.shape[1]} outputs, but MNIST has {N_CLASSES} "

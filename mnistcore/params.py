@@ -13,7 +13,9 @@ from typing import NamedTuple
 
 import numpy as np
 
-N_INPUTS, N_CLASSES = 784, 10
+SIDE = 28                   # MNIST images are SIDE x SIDE pixels
+N_PIXELS = SIDE * SIDE      # the network's inputs: one per pixel, row-major
+N_CLASSES = 10              # its outputs: one logit per digit
 
 
 class ModelFileError(ValueError):

@@ -7,10 +7,12 @@ training, the engine and the app all use that one function's constants.
 """
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 
-SIDE = 28
-N_PIXELS = SIDE * SIDE
+from .params import N_PIXELS, SIDE
+
 BOX = 20                                # MNIST fits the longer side of the ink into 20 px
 MNIST_MEAN, MNIST_STD = 0.1307, 0.3081  # mean and std of MNIST's training pixels on a 0..1 scale
 INK_LEVEL = 0.1                         # a canvas pixel counts as ink above 10 % brightness
@@ -87,6 +89,27 @@ def center_digit(ink: np.ndarray) -> np.ndarray | None:
     return np.clip(out, 0.0, 1.0)
 
 
+class CanvasReading(NamedTuple):
+    digit: np.ndarray | None  # (28, 28) float32 in [0, 1], ink = 1; None when there is nothing to read
+    why_none: str | None      # None when there is a digit, else EMPTY or STRAY_DOT
+
+
+EMPTY, STRAY_DOT = "empty", "stray dot"
+
+
+def read_canvas(rgba: np.ndarray) -> CanvasReading:
+    """(H, W, 4) uint8 canvas -> the 28x28 digit the network reads, or why there is none.
+
+    The one path from a drawing to the network: ink, then the stray-dot rule, then MNIST's centring.
+    """
+    ink = canvas_ink(rgba)
+    if ink_box(ink) is None:
+        return CanvasReading(None, EMPTY)
+    if is_stray_dot(ink):
+        return CanvasReading(None, STRAY_DOT)
+    return CanvasReading(center_digit(ink), None)
+
+
 def preprocess_canvas(rgba: np.ndarray) -> np.ndarray | None:
-    """(H, W, 4) uint8 canvas -> (28, 28) float32 digit in [0, 1], or None for an empty canvas."""
-    return center_digit(canvas_ink(rgba))
+    """(H, W, 4) uint8 canvas -> (28, 28) float32 digit in [0, 1], or None (empty, or a stray dot)."""
+    return read_canvas(rgba).digit

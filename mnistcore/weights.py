@@ -7,13 +7,13 @@ Everything takes the params first and returns new arrays; nothing here changes i
 """
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass
 
 import numpy as np
 
-from .params import N_CLASSES, Params
-from .preprocess import SIDE, scale_uint8
+from .net import forward
+from .params import N_CLASSES, SIDE, Params
+from .preprocess import scale_uint8
 
 ORDERS = {"index": "unit number",
           "norm": "norm of its incoming weights ‖W1[:, j]‖, largest first",
@@ -33,9 +33,8 @@ class UnitStats:
 
 def unit_stats(params: Params, images: np.ndarray, k: int = TOP_IMAGES) -> UnitStats:
     """(n, 28, 28) uint8 images (ink = 255) -> UnitStats of every unit of the first layer."""
-    x = scale_uint8(images)                              # the network's input scaling, (n, 784)
-    z1 = x @ params.Ws[0] + params.bs[0]                 # (n, 784) @ (784, H) -> (n, H)
-    k = min(k, len(x))
+    z1 = forward(params, scale_uint8(images)).zs[0]        # (n, 784) -> z1 (n, H)
+    k = min(k, len(z1))
     top = np.argpartition(-z1, k - 1, axis=0)[:k]         # (k, H), unordered
     top_z = np.take_along_axis(z1, top, axis=0)
     by_z = np.argsort(-top_z, axis=0, kind="stable")       # order the k by z1, highest first
@@ -77,34 +76,6 @@ def unit_order(params: Params, by: str, stats: UnitStats | None = None, digit: i
     return np.argsort(-key, kind="stable")
 
 
-def tile_grid(W: np.ndarray, order: np.ndarray, cols: int, gap: int = 1) -> np.ndarray:
-    """(784, H) weights -> one (rows*(28+gap)-gap, cols*(28+gap)-gap) image of 28x28 tiles, NaN between.
-
-    The tile at grid position p (row p // cols, column p % cols) is W[:, order[p]] reshaped row-major,
-    so pixel (r, c) of a tile is the weight from input r*28 + c, the way the input image is laid out.
-    """
-    n = len(order)
-    rows = -(-n // cols)
-    step = SIDE + gap
-    grid = np.full((rows * step - gap, cols * step - gap), np.nan, np.float32)
-    for p, j in enumerate(order):
-        r, c = divmod(p, cols)
-        grid[r * step:r * step + SIDE, c * step:c * step + SIDE] = W[:, j].reshape(SIDE, SIDE)
-    return grid
-
-
-def tile_centres(n: int, cols: int, gap: int = 1) -> np.ndarray:
-    """(n, 2) x, y centre, in pixels of `tile_grid`'s image, of the tiles at grid positions 0..n-1."""
-    r, c = np.divmod(np.arange(n), cols)
-    return np.column_stack([c, r]) * (SIDE + gap) + (SIDE - 1) / 2
-
-
-def symmetric_range(a: np.ndarray, percentile: float) -> float:
-    """The `percentile`-th percentile of |a|: a colour range [-v, v] centred on zero, outliers clipped."""
-    v = float(np.nanpercentile(np.abs(a), percentile))
-    return v if v > 0 else max(float(np.nanmax(np.abs(a))), 1e-12)
-
-
 def templates(params: Params) -> np.ndarray:
     """(10, 28, 28): digit k's template W1 @ W2[:, k], the linear part of the network (ReLU ignored)."""
     if not has_one_hidden_layer(params):
@@ -120,23 +91,3 @@ def votes(W_last: np.ndarray, digit: int, n: int = 10) -> tuple[np.ndarray, np.n
     order = np.argsort(-col, kind="stable")
     n = min(n, len(col) // 2)
     return order[:n], order[::-1][:n]
-
-
-def histogram(a: np.ndarray, bins: int | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """(counts (bins,), edges (bins+1,)) of every value in `a`; by default 2·sqrt(n) bins, 5 to 120."""
-    a = np.asarray(a, np.float64).ravel()
-    bins = bins or int(np.clip(2 * np.sqrt(a.size), 5, 120))
-    return np.histogram(a, bins=bins)
-
-
-def column_window(n_rows: int, n_cols: int, max_cells: int) -> int:
-    """How many columns of an (n_rows, n_cols) matrix fit in a heatmap of at most `max_cells` cells."""
-    return max(1, min(n_cols, max_cells // max(n_rows, 1)))
-
-
-def npy_bytes(a: np.ndarray) -> bytes:
-    """The array as the bytes of a `.npy` file (np.load reads it back)."""
-    buf = io.BytesIO()
-    np.save(buf, np.asarray(a), allow_pickle=False)
-    return buf.getvalue()
-

@@ -4,9 +4,11 @@ import streamlit as st
 from streamlit_drawable_canvas import st_canvas
 
 from mnistcore import cross_entropy, forward, scale_input
-from mnistcore.figures import empty_bars, gray_image
-from mnistcore.preprocess import canvas_ink, center_digit, ink_box, is_stray_dot
-from pages._shared import current_params, prediction_views, route_through_app
+from mnistcore.preprocess import STRAY_DOT, read_canvas
+from views.draw import empty_bars
+from views.images import gray_image
+from views.layers import prediction_views
+from views.session import DRAW_CANVAS, DRAW_LABEL, DRAW_STROKE_WIDTH, current_params, route_through_app
 
 route_through_app()
 
@@ -21,12 +23,11 @@ st.caption("Draw one digit, 0 to 9, in the black box. After each stroke the netw
 def draw_and_read() -> None:
     left, right = st.columns([2, 3], gap="large")  # the 280 px canvas needs 2/5 of a wide page
     with left:
-        canvas = st_canvas(stroke_width=st.session_state.get("draw.stroke_width", 18), stroke_color="#FFFFFF",
+        canvas = st_canvas(stroke_width=st.session_state.get(DRAW_STROKE_WIDTH, 18), stroke_color="#FFFFFF",
                            background_color="#000000", height=CANVAS, width=CANVAS, drawing_mode="freedraw",
-                           return_image_data=True, key="draw.canvas")
+                           return_image_data=True, key=DRAW_CANVAS)
     rgba = canvas.image_data  # decodes the component's PNG on every access: read it once
-    ink = canvas_ink(rgba) if rgba is not None else None
-    digit = center_digit(ink) if ink is not None and not is_stray_dot(ink) else None
+    digit, why_none = read_canvas(rgba) if rgba is not None else (None, None)
     with right:
         # The metric is sent right after the canvas, before the left column's widgets, and sits in the
         # same place whether the canvas is empty or not, so a stroke updates it in place instead of
@@ -42,15 +43,15 @@ def draw_and_read() -> None:
         c1.metric("Prediction", str(winner), f"{probs[winner]:.1%} sure", delta_color="off", delta_arrow="off")
     with left:
         st.caption("Undo, redo and clear are in the canvas's toolbar (hover its top right corner).")
-        st.slider("Stroke width", 8, 32, 18, key="draw.stroke_width")
+        st.slider("Stroke width", 8, 32, 18, key=DRAW_STROKE_WIDTH)
         label = st.selectbox("The digit you meant (for the loss)", [None] + list(range(10)),
-                             format_func=lambda d: "–" if d is None else str(d), key="draw.label")
+                             format_func=lambda d: "–" if d is None else str(d), key=DRAW_LABEL)
     with right:
         if digit is None:
             # The empty chart keeps the page from jumping at the first stroke, and it has the browser load
             # Plotly's 4.7 MB bundle (~1.2 s here) while the visitor draws rather than after.
             st.plotly_chart(empty_bars(), config={"displayModeBar": False}, key="draw.bars")
-            if ink is not None and ink_box(ink) is not None:
+            if why_none == STRAY_DOT:
                 st.info("That looks like a stray dot. Draw a whole digit, as big as the box allows.")
             else:
                 st.info("The canvas is empty. Draw a digit with the mouse, a finger or a pen.")

@@ -2,18 +2,33 @@
 import streamlit as st
 
 from mnistcore import forward
-from mnistcore.evaluate import (ORDERS, OUTCOMES, Evaluation, describe, evaluate, format_percent, n_pages, page_of,
-                                reliability, select)
+from mnistcore.evaluate import Evaluation, evaluate, format_percent, reliability
 from mnistcore.preprocess import scale_uint8
-from mnistcore.testset_figures import (confidence_histograms, confusion_heatmap, per_class_bars,
-                                       reliability_diagram, thumbnail)
-from pages._shared import current_params, prediction_views, route_through_app, test_set
+from views.images import thumbnail
+from views.layers import prediction_views
+from views.session import TESTSET_CONFUSION as CONFUSION
+from views.session import TESTSET_NORMALISE, TESTSET_OPEN, current_params, route_through_app, test_set
+from views.session import TESTSET_ORDER as ORDER
+from views.session import TESTSET_OUTCOME as OUTCOME
+from views.session import TESTSET_PAGE as PAGE
+from views.session import TESTSET_PREDICTED as PREDICTED
+from views.session import TESTSET_TRUE as TRUE
+from views.testset import (
+    ORDERS,
+    OUTCOMES,
+    confidence_histograms,
+    confusion_heatmap,
+    describe,
+    n_pages,
+    page_of,
+    per_class_bars,
+    reliability_diagram,
+    select,
+)
 
 route_through_app()
 
 CHART = {"displayModeBar": False}
-TRUE, PREDICTED, OUTCOME, ORDER = "testset.true", "testset.predicted", "testset.outcome", "testset.order"
-PAGE, CONFUSION = "testset.page", "testset.confusion"
 ANY = "any"  # the digit filters' "no filter" choice
 
 
@@ -78,7 +93,7 @@ st.caption(f"One forward pass over the {ev.n:,} images took {ev.seconds * 1000:.
 st.header("Where it fails")
 left, right = st.columns([3, 2], gap="large")
 with left:
-    normalise = st.toggle("Row-normalised (share of each true digit)", key="testset.normalise")
+    normalise = st.toggle("Row-normalised (share of each true digit)", key=TESTSET_NORMALISE)
     cell = (_digit(TRUE), _digit(PREDICTED))
     st.plotly_chart(confusion_heatmap(ev.confusion, normalise=normalise, selected=None if None in cell else cell),
                     config=CHART, key=CONFUSION, on_select=_on_cell, selection_mode="points")
@@ -116,7 +131,7 @@ else:
         for i in page_of(shown, st.session_state[PAGE]):
             with st.container(width=132, gap=None):
                 st.image(thumbnail(images[i], wrong=not ev.correct[i]), width=84)
-                if st.button(describe(ev, i), key=f"testset.open.{i}", type="tertiary"):
+                if st.button(describe(ev, i), key=f"{TESTSET_OPEN}{i}", type="tertiary"):
                     opened = int(i)
     if opened is not None:
         detail(params, ev, images, opened)

@@ -10,23 +10,35 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from mnistcore import DataFileError, Params
-from mnistcore import weight_figures as wf
-from mnistcore.figures import diverging_rgb, gray_image
-from mnistcore.preprocess import N_PIXELS, SIDE
-from mnistcore.weights import (ORDERS, UnitStats, column_window, has_one_hidden_layer, histogram, influence,
-                               npy_bytes, symmetric_range, templates, tile_centres, tile_grid, unit_norms,
-                               unit_order, unit_stats, votes)
-from pages._shared import current_params, route_through_app, test_set
+from mnistcore.params import N_PIXELS, SIDE
+from mnistcore.weights import ORDERS, UnitStats, has_one_hidden_layer, influence, templates, unit_norms, unit_order, unit_stats, votes
+from views import weights as wf
+from views.draw import GRID_COLS
+from views.images import diverging_rgb, gray_image
+from views.session import (
+    WEIGHTS_CLIP,
+    WEIGHTS_DIGIT,
+    WEIGHTS_FIRST_COL,
+    WEIGHTS_LAYER,
+    WEIGHTS_NPY,
+    WEIGHTS_ORDER,
+    WEIGHTS_TAB,
+    WEIGHTS_TILES,
+    WEIGHTS_UNIT,
+    current_params,
+    route_through_app,
+    test_set,
+)
+from views.weights import column_window, histogram, npy_bytes, symmetric_range, tile_centres, tile_grid
 
 route_through_app()
 
 TABS = ["W1 heatmap", "W1 as images", "W2 and templates", "Biases and histograms"]
-GRID_COLS = 32                 # tiles per row: 512 units -> 16 rows
 MAX_HEATMAP_CELLS = 784 * 512  # a bigger matrix is shown a window of columns at a time
 N_VOTERS = 10
 SORTED_BY = {"index": "unit number", "norm": "norm", "firing": "firing rate on the test set",
              "influence": "mean push on digit {k}"}
-DEFAULTS = {"weights.unit": 0, "weights.digit": 0, "weights.order": "norm", "weights.layer": 0}
+DEFAULTS = {WEIGHTS_UNIT: 0, WEIGHTS_DIGIT: 0, WEIGHTS_ORDER: "norm", WEIGHTS_LAYER: 0}
 
 
 def png_config(name: str) -> dict:
@@ -37,11 +49,11 @@ def png_config(name: str) -> dict:
 def npy_button(a: np.ndarray, name: str) -> None:
     st.download_button(f"{name}.npy", data=lambda: npy_bytes(a), file_name=f"{name}.npy",
                        mime="application/octet-stream", on_click="ignore", icon=":material/download:",
-                       key=f"weights.npy.{name}", help=f"{name}, shape {a.shape}, float32: np.load('{name}.npy')")
+                       key=f"{WEIGHTS_NPY}{name}", help=f"{name}, shape {a.shape}, float32: np.load('{name}.npy')")
 
 
 def digit_picker() -> int:
-    return st.segmented_control("Digit k", list(range(10)), key="weights.digit", required=True)
+    return st.segmented_control("Digit k", list(range(10)), key=WEIGHTS_DIGIT, required=True)
 
 
 @st.cache_data(max_entries=4, show_spinner="Running the 10,000 test images through the first layer…")
@@ -89,14 +101,14 @@ def heatmap_tab(params: Params, clip: float) -> None:
     L = len(params.Ws)
     layer = 0
     if L > 1:
-        layer = st.selectbox("Matrix", range(L), key="weights.layer",
+        layer = st.selectbox("Matrix", range(L), key=WEIGHTS_LAYER,
                              format_func=lambda l: f"W{l + 1} ({params.Ws[l].shape[0]}×{params.Ws[l].shape[1]})")
     W = params.Ws[layer]
     width = column_window(*W.shape, MAX_HEATMAP_CELLS)
     start = 0
     if width < W.shape[1]:
         start = st.slider(f"First column shown ({width} at a time, to keep the page light)",
-                          0, W.shape[1] - width, 0, step=max(1, width // 4), key="weights.first_col")
+                          0, W.shape[1] - width, 0, step=max(1, width // 4), key=WEIGHTS_FIRST_COL)
     st.plotly_chart(cached_heatmap(params.digest, params, layer, clip, start), key="weights.heatmap",
                     config=png_config(f"W{layer + 1}"))
     if layer == 0:
@@ -107,27 +119,26 @@ def heatmap_tab(params: Params, clip: float) -> None:
 
 
 def tiles_tab(params: Params, clip: float) -> None:
-    W1 = params.Ws[0]
     stats = cached_stats(params.digest, params)
     choices = [o for o in ORDERS if (stats is not None or o in ("index", "norm"))
                and (o != "influence" or has_one_hidden_layer(params))]
-    if st.session_state["weights.order"] not in choices:
-        st.session_state["weights.order"] = "norm"
+    if st.session_state[WEIGHTS_ORDER] not in choices:
+        st.session_state[WEIGHTS_ORDER] = "norm"
     c1, c2 = st.columns([2, 3])
-    by = c1.selectbox("Order the tiles by", choices, key="weights.order", format_func=ORDERS.get)
+    by = c1.selectbox("Order the tiles by", choices, key=WEIGHTS_ORDER, format_func=ORDERS.get)
     with c2:
-        digit = digit_picker() if by == "influence" else st.session_state["weights.digit"]
+        digit = digit_picker() if by == "influence" else st.session_state[WEIGHTS_DIGIT]
     if stats is None:
         st.info("The MNIST test files are missing from data/, so the tiles can only be ordered by number "
                 "or norm, and no test images are shown.")
     fig, order = cached_tiles(params.digest, params, stats, by, digit, clip)
 
     def pick_unit(order=order) -> None:  # bound to the order of the grid that was clicked
-        points = st.session_state["weights.tiles"].selection.points
+        points = st.session_state[WEIGHTS_TILES].selection.points
         if points:  # a marker's index is its tile's place in the grid
-            st.session_state["weights.unit"] = int(order[points[0]["point_index"]])
+            st.session_state[WEIGHTS_UNIT] = int(order[points[0]["point_index"]])
 
-    st.plotly_chart(fig, key="weights.tiles", on_select=pick_unit, selection_mode="points",
+    st.plotly_chart(fig, key=WEIGHTS_TILES, on_select=pick_unit, selection_mode="points",
                     config=png_config("W1_tiles"))
     st.caption(f"Each tile is one unit's {N_PIXELS} incoming weights W1[:, j] as a 28×28 image, laid out like "
                "the input: ink on red pixels excites the unit, ink on blue ones inhibits it. Tiles read left to "
@@ -140,7 +151,7 @@ def unit_detail(params: Params, stats: UnitStats | None, clip: float) -> None:
     W1, L = params.Ws[0], len(params.Ws)
     left, mid, right = st.columns([5, 3, 4], gap="medium")
     with left:
-        unit = st.number_input("Unit j", 0, W1.shape[1] - 1, key="weights.unit", step=1, width=160)
+        unit = st.number_input("Unit j", 0, W1.shape[1] - 1, key=WEIGHTS_UNIT, step=1, width=160)
         st.plotly_chart(wf.field_heatmap(W1[:, unit].reshape(SIDE, SIDE), vmax=symmetric_range(W1, clip),
                                          name=f"W1[i, {unit}]", title=f"Receptive field of unit {unit}", height=400),
                         key="weights.field", config=png_config(f"W1_unit{unit}"))
@@ -237,8 +248,8 @@ for key, default in DEFAULTS.items():
     # would forget their values.
     st.session_state[key] = st.session_state.get(key, default)
 # A model of another shape may have fewer units or layers than the last one looked at.
-st.session_state["weights.unit"] = min(st.session_state["weights.unit"], params.Ws[0].shape[1] - 1)
-st.session_state["weights.layer"] = min(st.session_state["weights.layer"], len(params.Ws) - 1)
+st.session_state[WEIGHTS_UNIT] = min(st.session_state[WEIGHTS_UNIT], params.Ws[0].shape[1] - 1)
+st.session_state[WEIGHTS_LAYER] = min(st.session_state[WEIGHTS_LAYER], len(params.Ws) - 1)
 
 st.title("Weights")
 st.caption(f"The {params.n_params:,} numbers of this {'–'.join(map(str, params.sizes))} network: "
@@ -247,10 +258,10 @@ st.caption(f"The {params.n_params:,} numbers of this {'–'.join(map(str, params
            + ". Red is positive, blue negative. Hover for values, drag to zoom, double-click to zoom out; "
            "the camera icon saves a PNG.")
 clip = st.columns([3, 2])[0].slider(
-    "Colour range: clip at this percentile of |weights|", 90.0, 100.0, 99.5, 0.1, key="weights.clip",
+    "Colour range: clip at this percentile of |weights|", 90.0, 100.0, 99.5, 0.1, key=WEIGHTS_CLIP,
     help="The colours run from −v (blue) through 0 (white) to +v (red), with v this percentile of the "
          "matrix's absolute values, so a few outliers do not wash out the rest. 100 shows the full range.")
-tabs = st.tabs(TABS, key="weights.tab", on_change="rerun")
+tabs = st.tabs(TABS, key=WEIGHTS_TAB, on_change="rerun")
 for tab, show in zip(tabs, (lambda: heatmap_tab(params, clip), lambda: tiles_tab(params, clip),
                             lambda: last_layer_tab(params, clip), lambda: biases_tab(params))):
     if tab.open:  # lazy: only the open tab runs and is sent

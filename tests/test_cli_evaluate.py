@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from conftest import ROOT
+from mnistcore.data import SHIPPED_MODEL
 from mnistcore.evaluate import evaluate_model, format_percent
 
 
@@ -25,7 +26,7 @@ def printed(stdout: str) -> dict:
 def test_default_model_prints_the_same_numbers_as_evaluate_model():
     result = run_evaluate()
     assert result.returncode == 0, result.stderr
-    ev = evaluate_model(ROOT / "mnist_model.pth")
+    ev = evaluate_model(SHIPPED_MODEL)
     got = printed(result.stdout)
     assert got["accuracy"] == format_percent(ev.accuracy)
     assert got["loss"] == pytest.approx(ev.mean_loss, abs=5e-5)

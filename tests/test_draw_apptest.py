@@ -9,8 +9,10 @@ from streamlit.testing.v1 import AppTest
 
 from conftest import ROOT
 from mnistcore import forward, load_mnist, load_params, preprocess_canvas, scale_input
+from mnistcore.data import SHIPPED_MODEL
+from views.session import DRAW_CANVAS, DRAW_LABEL
 
-KEY = "draw.canvas"
+KEY = DRAW_CANVAS
 
 
 def png_data_url(rgba: np.ndarray) -> str:
@@ -54,7 +56,7 @@ def test_empty_canvas_shows_a_dash_a_hint_and_the_empty_probability_chart():
 
 def test_injected_digits_are_predicted_as_the_engine_predicts_them():
     images, labels = load_mnist("test")
-    params = load_params(ROOT / "mnist_model.pth")
+    params = load_params(SHIPPED_MODEL)
     correct = 0
     for i in [0, 1, 2, 3, 4, 7, 8, 11, 18, 61]:
         rgba = canvas_from_digit(images[i])
@@ -71,8 +73,8 @@ def test_loss_is_shown_for_the_chosen_true_label():
     images, labels = load_mnist("test")
     rgba = canvas_from_digit(images[0])
     at = run_with(rgba)
-    at.selectbox(key="draw.label").set_value(int(labels[0])).run()
-    params = load_params(ROOT / "mnist_model.pth")
+    at.selectbox(key=DRAW_LABEL).set_value(int(labels[0])).run()
+    params = load_params(SHIPPED_MODEL)
     fwd = forward(params, scale_input(preprocess_canvas(rgba)[None]))
     loss = next(m.value for m in at.metric if m.label.startswith("Loss"))
     assert float(loss) == round(float(-np.log(fwd.probs[0, labels[0]])), 3)

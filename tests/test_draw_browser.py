@@ -7,8 +7,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from conftest import ROOT, metric_value, screenshot, wait_for_app_idle
+from conftest import metric_value, screenshot, wait_for_app_idle
 from mnistcore import forward, load_mnist, load_params, preprocess_canvas, scale_input
+from mnistcore.data import SHIPPED_MODEL
 from strokes import digit_strokes
 
 pytestmark = pytest.mark.browser
@@ -86,7 +87,7 @@ def shown_and_engine(page, canvas, params, patience_ms=3000):
 def test_drawn_mnist_digits_are_read_and_match_the_engine_on_the_browsers_pixels(page, app_url):
     images, labels = load_mnist("test")
     picks = [i for d in range(10) for i in np.flatnonzero(labels == d)[:2]]  # the first two of each digit
-    params = load_params(ROOT / "mnist_model.pth")
+    params = load_params(SHIPPED_MODEL)
     canvas, box = open_draw_page(page, app_url)
     assert metric_value(page, "Prediction") == "–"
     shown, engine = [], []
@@ -152,7 +153,7 @@ def test_phone_width_canvas_fits_and_touch_drawing_works(browser, app_url):
             touch("touchMove", x, y)
         touch("touchEnd")
     settle(page)
-    value, engine = shown_and_engine(page, canvas, load_params(ROOT / "mnist_model.pth"), patience_ms=10000)
+    value, engine = shown_and_engine(page, canvas, load_params(SHIPPED_MODEL), patience_ms=10000)
     screenshot(page, "draw_phone_touch")
     context.close()
     assert engine == "3", "the touch strokes did not leave a readable 3 on the canvas"

@@ -5,32 +5,31 @@ import numpy as np
 import pytest
 import torch
 
-from conftest import ROOT
 from mnistcore import ModelFileError, Params, load_mnist, load_params
-from mnistcore.evaluate import (ORDERS, Evaluation, describe, evaluate, evaluate_model, expected_calibration_error,
-                                format_percent, format_report, n_pages, page_of, reliability, select)
+from mnistcore.data import SHIPPED_MODEL
+from mnistcore.evaluate import (
+    Evaluation,
+    evaluate,
+    evaluate_model,
+    expected_calibration_error,
+    format_percent,
+    format_report,
+    reliability,
+)
 from mnistcore.preprocess import MNIST_MEAN, MNIST_STD
-from mnistcore.testset_figures import confidence_histograms, confusion_heatmap, reliability_diagram, thumbnail
+from reference import random_params, torch_logits
+from views.images import thumbnail
+from views.testset import ORDERS, confidence_histograms, confusion_heatmap, describe, n_pages, page_of, reliability_diagram, select
 
 CAPTION = re.compile(r"#(\d+) · label (\d) · predicted (\d) · (\d+) %")
-
-
-def random_params(sizes, rng) -> Params:
-    Ws = [rng.normal(0, np.sqrt(2 / n_in), (n_in, n_out)) for n_in, n_out in zip(sizes, sizes[1:])]
-    bs = [rng.normal(0, 0.1, n_out) for n_out in sizes[1:]]
-    return Params(Ws=tuple(Ws), bs=tuple(bs))
 
 
 def torch_reference(params: Params, images: np.ndarray, labels: np.ndarray):
     """Logits and per-image losses of the same weights, computed by torch from the raw uint8 pixels."""
     x = (torch.tensor(images, dtype=torch.float32).reshape(len(images), -1) / 255 - MNIST_MEAN) / MNIST_STD
-    a = x
-    for l, (W, b) in enumerate(zip(params.Ws, params.bs)):
-        a = a @ torch.tensor(W) + torch.tensor(b)
-        if l < len(params.Ws) - 1:
-            a = torch.relu(a)
+    logits = torch_logits(params.Ws, params.bs, x)
     y = torch.tensor(labels, dtype=torch.int64)
-    return a.numpy(), torch.nn.functional.cross_entropy(a, y, reduction="none").numpy()
+    return logits.numpy(), torch.nn.functional.cross_entropy(logits, y, reduction="none").numpy()
 
 
 def synthetic(probs, labels) -> Evaluation:
@@ -43,7 +42,7 @@ def synthetic(probs, labels) -> Evaluation:
 @pytest.fixture(scope="module")
 def shipped():
     """The shipped model on the real test set: (params, images, labels, Evaluation)."""
-    params = load_params(ROOT / "mnist_model.pth")
+    params = load_params(SHIPPED_MODEL)
     images, labels = load_mnist("test")
     return params, images, labels, evaluate(params, images, labels)
 
@@ -199,6 +198,14 @@ def test_captions_name_the_index_label_prediction_and_confidence(shipped):
     m = CAPTION.fullmatch(describe(ev, i))
     assert m, describe(ev, i)
     assert [int(g) for g in m.groups()] == [i, ev.labels[i], ev.predictions[i], round(100 * ev.confidence[i])]
+
+
+def test_caption_rounds_a_confidence_below_certainty_to_whole_percent():
+    probs = np.full((2, 10), 0.014, np.float32)
+    probs[0, 3], probs[1, 7] = 0.874, 0.874
+    ev = synthetic(probs, [3, 1])
+    assert describe(ev, 0) == "#0 · label 3 · predicted 3 · 87 %"
+    assert describe(ev, 1) == "#1 · label 1 · predicted 7 · 87 %"
 
 
 # --- the report ----------------------------------------------------------------------------------

@@ -2,7 +2,9 @@
 import numpy as np
 import plotly.graph_objects as go
 
-from mnistcore.figures import ACCENT, GRID_COLS, diverging_rgb, gray_image, hidden_grid, softmax_bars
+from views.draw import GRID_COLS, hidden_grid, softmax_bars
+from views.images import diverging_rgb, gray_image
+from views.style import ACCENT
 
 
 def validated(fig: go.Figure) -> go.Figure:
@@ -63,6 +65,6 @@ def test_png_bytes_round_trip_the_pixels():
 
     from PIL import Image
 
-    from mnistcore.figures import png_bytes
+    from views.images import png_bytes
     rgb = diverging_rgb(np.linspace(-1, 1, 28 * 28).reshape(28, 28), scale=3)
     np.testing.assert_array_equal(np.asarray(Image.open(io.BytesIO(png_bytes(rgb)))), rgb)

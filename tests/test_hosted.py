@@ -5,15 +5,17 @@ import sys
 
 import numpy as np
 
-from mnistcore import forward, load_mnist, load_params, scale_input
 from conftest import ROOT
+from mnistcore import forward, load_mnist, load_params, scale_input
+from mnistcore.data import SHIPPED_MODEL
 
 SCRIPT = """
 import importlib.util, sys
 assert importlib.util.find_spec("torch") is None, "torch must not be installed on the hosted path"
 from streamlit.testing.v1 import AppTest
 from mnistcore import forward, load_mnist, load_params, scale_input
-params = load_params("mnist_model.pth")
+from mnistcore.data import SHIPPED_MODEL
+params = load_params(SHIPPED_MODEL)
 images, labels = load_mnist("test")
 print(" ".join(map(str, forward(params, scale_input(images[:200] / 255)).probs.argmax(1))))
 at = AppTest.from_file("app.py", default_timeout=60).run()  # the whole app, canvas component included
@@ -35,5 +37,37 @@ def test_app_requirements_alone_run_the_engine_without_torch(tmp_path):
     assert metrics == "[('Prediction', '–')]"
     ours = np.array(predictions.split(), int)
     images, _ = load_mnist("test")
-    expected = forward(load_params(ROOT / "mnist_model.pth"), scale_input(images[:200] / 255)).probs.argmax(1)
+    expected = forward(load_params(SHIPPED_MODEL), scale_input(images[:200] / 255)).probs.argmax(1)
     np.testing.assert_array_equal(ours, expected)
+
+
+LIBRARY_SCRIPT = """
+import importlib.util, sys
+from pathlib import Path
+import numpy as np
+import mnistcore
+assert Path(mnistcore.__file__).resolve().parent == Path(sys.argv[1]).resolve(), mnistcore.__file__
+missing = [m for m in ("streamlit", "plotly", "torch", "PIL") if importlib.util.find_spec(m) is not None]
+assert not missing, f"the engine's install brought {missing}"
+params = mnistcore.load_params(mnistcore.data.SHIPPED_MODEL)
+images, _ = mnistcore.load_mnist("test")
+print(" ".join(map(str, mnistcore.forward(params, mnistcore.scale_input(images[:50] / 255)).probs.argmax(1))))
+"""
+
+
+def test_pip_install_editable_gives_the_engine_with_numpy_alone(tmp_path):
+    venv = tmp_path / "venv"
+    subprocess.run([sys._base_executable, "-m", "venv", str(venv)], check=True)
+    py = venv / "bin" / "python"
+    pip = subprocess.run([py, "-m", "pip", "install", "-q", "--disable-pip-version-check", "-e", str(ROOT)],
+                         cwd=tmp_path, capture_output=True, text=True)
+    assert pip.returncode == 0, pip.stderr[-3000:]
+    # Run from elsewhere, as a notebook would: the engine comes from the install, not the current folder.
+    out = subprocess.run([py, "-c", LIBRARY_SCRIPT, str(ROOT / "mnistcore")], cwd=tmp_path, capture_output=True,
+                         text=True)
+    assert out.returncode == 0, out.stderr
+    images, _ = load_mnist("test")
+    expected = forward(load_params(SHIPPED_MODEL), scale_input(images[:50] / 255)).probs.argmax(1)
+    np.testing.assert_array_equal(np.array(out.stdout.split(), int), expected)
+    cli = subprocess.run([venv / "bin" / "mnistcore", "inspect", str(SHIPPED_MODEL)], capture_output=True, text=True)
+    assert cli.returncode == 0 and "784x512" in cli.stdout, cli.stderr

@@ -9,14 +9,14 @@ import zipfile
 from collections import OrderedDict
 
 import numpy as np
+import numpy.testing._private.utils as np_testing_utils
 import pytest
 import safetensors.torch
 import torch
 from PIL import Image
 
-import numpy.testing._private.utils as np_testing_utils
-from mnistcore import ModelFileError, Params, forward, load_params
 from conftest import ROOT
+from mnistcore import ModelFileError, Params, forward, load_params
 
 SHAPES = [(784, 512, 10), (784, 256, 128, 10), (784, 32, 10)]
 DTYPES = [torch.float32, torch.float64, torch.float16, torch.bfloat16]

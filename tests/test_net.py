@@ -3,36 +3,16 @@ import numpy as np
 import pytest
 import torch
 
-from mnistcore import Params, backward, cross_entropy, forward, sgd_step, softmax
+from mnistcore import Params, backward, cross_entropy, forward, losses, sgd_step, softmax
+from reference import random_arrays, random_params, torch_reference
 
 SHAPES = [(784, 512, 10), (784, 256, 128, 10), (784, 32, 10), (784, 64, 48, 32, 10)]
-
-
-def random_params(sizes, rng, dtype=np.float32):
-    Ws = [rng.normal(0, np.sqrt(2 / n_in), (n_in, n_out)).astype(dtype) for n_in, n_out in zip(sizes, sizes[1:])]
-    bs = [rng.normal(0, 0.1, n_out).astype(dtype) for n_out in sizes[1:]]
-    return Ws, bs
-
-
-def torch_reference(Ws, bs, x, y):
-    """Logits, loss and gradients of the same network computed by torch.autograd."""
-    tW = [torch.tensor(W, requires_grad=True) for W in Ws]
-    tb = [torch.tensor(b, requires_grad=True) for b in bs]
-    tx = torch.tensor(x, requires_grad=True)
-    a = tx
-    for l, (W, b) in enumerate(zip(tW, tb)):
-        a = a @ W + b
-        if l < len(tW) - 1:
-            a = torch.relu(a)
-    loss = torch.nn.functional.cross_entropy(a, torch.tensor(y, dtype=torch.int64))
-    loss.backward()
-    return a.detach().numpy(), loss.item(), [W.grad.numpy() for W in tW], [b.grad.numpy() for b in tb], tx.grad.numpy()
 
 
 @pytest.mark.parametrize("sizes", SHAPES, ids=lambda s: "-".join(map(str, s)))
 def test_forward_and_gradients_match_torch(sizes):
     rng = np.random.default_rng(sum(sizes))
-    Ws, bs = random_params(sizes, rng)
+    Ws, bs = random_arrays(sizes, rng)
     x = rng.random((16, 784), dtype=np.float32)
     y = rng.integers(0, 10, 16)
     params = Params(Ws=tuple(Ws), bs=tuple(bs))
@@ -55,7 +35,7 @@ def test_forward_and_gradients_match_torch(sizes):
 def test_backward_matches_central_differences_in_float64():
     rng = np.random.default_rng(7)
     sizes = (6, 5, 4, 3)
-    Ws, bs = random_params(sizes, rng, np.float64)
+    Ws, bs = random_arrays(sizes, rng, np.float64)
     x = rng.normal(size=(4, 6))
     y = np.array([0, 2, 1, 2])
 
@@ -105,6 +85,31 @@ def test_softmax_and_loss_are_finite_for_logits_of_1e4():
     np.testing.assert_allclose(cross_entropy(logits[1:], np.array([3])), np.log(10), rtol=1e-6, atol=0)
 
 
+def test_each_row_is_normalised_on_its_own_when_rows_differ_in_scale():
+    # One row near 1e4 and one near 0: a batch-wide shift would underflow the second row to 0/0.
+    logits = np.array([[1e4, 1e4 - 1, 1e4 - 2] + [1e4 - 3] * 7, [0.5, 0, -0.5] + [0] * 7], np.float32)
+    y = np.array([1, 0])
+    ref = torch.nn.functional.cross_entropy(torch.tensor(logits), torch.tensor(y), reduction="none").numpy()
+    np.testing.assert_allclose(losses(logits, y), ref, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(softmax(logits), torch.softmax(torch.tensor(logits), 1).numpy(), rtol=1e-5, atol=1e-7)
+
+
+def test_gradients_at_a_relu_kink_match_torch():
+    # An all-zero input and zero biases in layer 1 put every z1 exactly at 0, where torch takes ReLU' = 0.
+    rng = np.random.default_rng(11)
+    Ws, bs = random_arrays((784, 16, 10), rng)
+    bs[0][:] = 0
+    bs[0][::2] = 0.3  # half the units on, half exactly on the kink
+    x = np.zeros((3, 784), np.float32)
+    y = np.array([1, 5, 9])
+    params = Params(Ws=tuple(Ws), bs=tuple(bs))
+    grads = backward(params, forward(params, x), y)
+    _, _, ref_dWs, ref_dbs, ref_dx = torch_reference(Ws, bs, x, y)
+    for ours, ref in zip(grads.dWs + grads.dbs + (grads.dx,), ref_dWs + ref_dbs + [ref_dx]):
+        np.testing.assert_allclose(ours, ref, rtol=1e-4, atol=1e-7)
+    assert np.all(grads.dbs[0][1::2] == 0) and np.any(grads.dbs[0][::2] != 0)
+
+
 def test_adding_a_constant_to_the_logits_changes_nothing():
     rng = np.random.default_rng(1)
     z = rng.normal(size=(5, 10)).astype(np.float32)
@@ -115,7 +120,7 @@ def test_adding_a_constant_to_the_logits_changes_nothing():
 
 def test_sgd_step_returns_new_params_and_leaves_its_input_untouched():
     rng = np.random.default_rng(2)
-    params = Params(*map(tuple, random_params((784, 32, 10), rng)))
+    params = random_params((784, 32, 10), rng)
     before = [a.copy() for a in params.Ws + params.bs]
     x = rng.random((8, 784), dtype=np.float32)
     y = rng.integers(0, 10, 8)
@@ -123,13 +128,26 @@ def test_sgd_step_returns_new_params_and_leaves_its_input_untouched():
     new = sgd_step(params, grads, lr=0.1)
     for a, b in zip(params.Ws + params.bs, before):
         np.testing.assert_array_equal(a, b)
-    np.testing.assert_allclose(new.Ws[0], params.Ws[0] - 0.1 * grads.dWs[0], rtol=1e-6, atol=1e-7)
+    for W, dW, new_W in zip(params.Ws, grads.dWs, new.Ws):
+        np.testing.assert_allclose(new_W, W - 0.1 * dW, rtol=1e-6, atol=1e-7)
+    for b, db, new_b in zip(params.bs, grads.dbs, new.bs):
+        np.testing.assert_allclose(new_b, b - 0.1 * db, rtol=1e-6, atol=1e-7)
+    assert all(np.any(db != 0) for db in grads.dbs)  # so a wrong bias update would show
     assert cross_entropy(forward(new, x).logits, y) < cross_entropy(forward(params, x).logits, y)
+
+
+def test_params_keep_their_own_copy_of_the_arrays():
+    W1, b1 = np.ones((784, 4), np.float32), np.zeros(4, np.float32)
+    W2, b2 = np.ones((4, 10), np.float32), np.zeros(10, np.float32)
+    params = Params(Ws=(W1, W2), bs=(b1, b2))
+    W1[0, 0], b2[3] = 5.0, 7.0  # the caller changes its arrays afterwards
+    assert params.Ws[0][0, 0] == 1.0 and params.bs[1][3] == 0.0
+    assert W1.flags.writeable  # and its own arrays stay writable
 
 
 def test_params_are_read_only():
     rng = np.random.default_rng(3)
-    params = Params(*map(tuple, random_params((784, 16, 10), rng)))
+    params = random_params((784, 16, 10), rng)
     with pytest.raises(ValueError):
         params.Ws[0][0, 0] = 1.0
     assert params.Ws[0].dtype == np.float32

@@ -2,8 +2,20 @@
 import numpy as np
 import pytest
 
-from mnistcore.preprocess import (BOX, MNIST_MEAN, MNIST_STD, SIDE, canvas_ink, center_digit, is_stray_dot,
-                                  preprocess_canvas, scale_input)
+from mnistcore.preprocess import (
+    BOX,
+    EMPTY,
+    MNIST_MEAN,
+    MNIST_STD,
+    SIDE,
+    STRAY_DOT,
+    canvas_ink,
+    center_digit,
+    is_stray_dot,
+    preprocess_canvas,
+    read_canvas,
+    scale_input,
+)
 
 
 def canvas(shapes, size=280, background_alpha=255):
@@ -35,7 +47,7 @@ def centre_of_mass(img):
     ("full canvas", (0, 280, 0, 280), (20, 20)),
 ])
 def test_longer_side_becomes_20px_keeping_the_aspect_ratio_and_the_mass_is_centred(name, box, expect_hw):
-    img = preprocess_canvas(canvas([box]))
+    img = center_digit(canvas_ink(canvas([box])))  # the geometry alone: a tiny square is a stray dot to read_canvas
     assert img.shape == (SIDE, SIDE) and img.dtype == np.float32
     assert 0 <= img.min() and img.max() <= 1
     h, w = ink_extent(img)
@@ -58,7 +70,6 @@ def test_an_off_centre_mass_is_moved_to_the_centre_not_the_box():
     img = preprocess_canvas(canvas([(40, 240, 40, 80), (40, 70, 80, 240)]))
     cy, cx = centre_of_mass(img)
     assert abs(cy - 13.5) <= 0.5 + 1e-4 and abs(cx - 13.5) <= 0.5 + 1e-4
-    rows = np.flatnonzero((img > 0.05).any(1))
     cols = np.flatnonzero((img > 0.05).any(0))
     assert cols[0] + cols[-1] > 27  # the box sits right of centre so that the heavy left side is centred
 
@@ -69,6 +80,43 @@ def test_empty_and_transparent_canvases_give_none():
     faint = canvas([])
     faint[100:150, 100:150, :3] = 10  # below the ink level: noise, not a drawing
     assert preprocess_canvas(faint) is None
+
+
+def test_read_canvas_says_why_there_is_no_digit_and_otherwise_centres_the_ink():
+    assert read_canvas(canvas([])) == (None, EMPTY)
+    assert read_canvas(canvas([(100, 106, 100, 106)])) == (None, STRAY_DOT)
+    assert preprocess_canvas(canvas([(100, 106, 100, 106)])) is None  # the public path applies the rule too
+    drawing = canvas([(40, 240, 40, 80), (40, 70, 80, 240)])
+    digit, why_none = read_canvas(drawing)
+    assert why_none is None
+    np.testing.assert_array_equal(digit, center_digit(canvas_ink(drawing)))
+    np.testing.assert_array_equal(preprocess_canvas(drawing), digit)
+
+
+@pytest.mark.parametrize("n_in", [40, 30, 23])
+def test_the_resize_averages_each_output_pixels_share_of_the_input(n_in):
+    """Area averaging, checked against an independent computation: upsample by 20 (each input pixel
+    becomes 20 equal sub-pixels), then average blocks of n_in sub-pixels, one block per output pixel."""
+    rng = np.random.default_rng(n_in)
+    ink = rng.uniform(0.2, 0.9, (n_in, n_in)).astype(np.float32)  # all above the ink level: nothing is cropped
+    fine = np.kron(ink.astype(np.float64), np.ones((BOX, BOX)))    # (20 n_in, 20 n_in)
+    expected = fine.reshape(BOX, n_in, BOX, n_in).mean(axis=(1, 3))  # (20, 20)
+    out = center_digit(ink)
+    rows, cols = np.flatnonzero(out.any(1)), np.flatnonzero(out.any(0))
+    placed = out[rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1]
+    np.testing.assert_allclose(placed, expected, rtol=1e-5, atol=1e-6)
+
+
+def test_a_lopsided_digit_is_shifted_only_as_far_as_the_field_allows():
+    # All the mass in the left column: centring its mass would push the 20 px box past the right edge.
+    ink = np.zeros((40, 40), np.float32)
+    ink[:, :2] = 1.0  # a heavy bar on the left
+    ink[0, :] = 1.0   # and a thin line along the top: a "Γ" whose mass sits far left of its box
+    out = center_digit(ink)
+    assert out.shape == (SIDE, SIDE)
+    cols = np.flatnonzero((out > 0).any(0))
+    assert (cols[0], cols[-1]) == (SIDE - BOX, SIDE - 1)  # the box touches the right edge, all of it inside
+    np.testing.assert_allclose(out.sum(), ink.mean() * BOX * BOX, rtol=1e-5)  # no ink lost at the edge
 
 
 def test_ink_is_brightness_times_alpha():

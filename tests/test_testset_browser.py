@@ -15,7 +15,10 @@ from streamlit.testing.v1 import AppTest
 import mnistcore.evaluate
 from conftest import ROOT, metric_value, screenshot, wait_for_app_idle
 from mnistcore import load_mnist, load_params
-from mnistcore.evaluate import evaluate, format_percent, select
+from mnistcore.data import SHIPPED_MODEL
+from mnistcore.evaluate import evaluate, format_percent
+from views.session import TESTSET_OPEN, TESTSET_ORDER, TESTSET_OUTCOME, TESTSET_PREDICTED, TESTSET_TRUE
+from views.testset import select
 
 CAPTION = re.compile(r"#(\d+) · label (\d) · predicted (\d) · (\d+) %")
 GALLERY = ".st-key-testset-gallery [data-testid='stButton'] button"
@@ -28,7 +31,7 @@ CELL_XY = """([t, p]) => { const gd = document.querySelector('.st-key-testset-co
 def engine():
     """What mnistcore says about the shipped model on the test set, computed here, not by the app."""
     images, labels = load_mnist("test")
-    return evaluate(load_params(ROOT / "mnist_model.pth"), images, labels)
+    return evaluate(load_params(SHIPPED_MODEL), images, labels)
 
 
 def open_testset(page, app_url) -> None:
@@ -127,11 +130,11 @@ def test_switching_filters_reuses_the_evaluation_instead_of_rerunning_the_networ
     at.run()
     assert not at.exception, at.exception
     assert calls == [10_000], "one batched forward pass over the whole test set"
-    for key, value in [("testset.true", 4), ("testset.predicted", 9), ("testset.outcome", "all"),
-                       ("testset.order", "index"), ("testset.true", 7)]:
+    for key, value in [(TESTSET_TRUE, 4), (TESTSET_PREDICTED, 9), (TESTSET_OUTCOME, "all"),
+                       (TESTSET_ORDER, "index"), (TESTSET_TRUE, 7)]:
         at.selectbox(key=key).set_value(value)
         at.run()
         assert not at.exception, at.exception
     assert calls == [10_000]
-    shown = [CAPTION.fullmatch(b.label) for b in at.button if b.key and b.key.startswith("testset.open.")]
+    shown = [CAPTION.fullmatch(b.label) for b in at.button if b.key and b.key.startswith(TESTSET_OPEN)]
     assert shown and all(m and (m[2], m[3]) == ("7", "9") for m in shown)

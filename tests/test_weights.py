@@ -11,19 +11,14 @@ from PIL import Image
 from streamlit.testing.v1 import AppTest
 
 from conftest import ROOT
-from mnistcore import Params, forward, scale_input
-from mnistcore import weight_figures as wf
-from mnistcore.figures import diverging_rgb
-from mnistcore.weights import (column_window, histogram, influence, npy_bytes, symmetric_range, templates,
-                               tile_centres, tile_grid, unit_norms, unit_order, unit_stats, votes)
-
-SIDE = 28
-
-
-def random_params(sizes, seed=0) -> Params:
-    rng = np.random.default_rng(seed)
-    return Params(Ws=tuple(rng.normal(0, 0.1, (n_in, n_out)) for n_in, n_out in zip(sizes, sizes[1:])),
-                  bs=tuple(rng.normal(0, 0.1, n) for n in sizes[1:]))
+from mnistcore import forward, scale_input
+from mnistcore.params import SIDE
+from mnistcore.weights import influence, templates, unit_norms, unit_order, unit_stats, votes
+from reference import random_params
+from views import weights as wf
+from views.images import diverging_rgb
+from views.session import USER_MODEL, USER_MODEL_NAME, WEIGHTS_FIRST_COL, WEIGHTS_LAYER, WEIGHTS_TAB, WEIGHTS_UNIT
+from views.weights import column_window, histogram, npy_bytes, symmetric_range, tile_centres, tile_grid
 
 
 def random_images(n, seed=0) -> np.ndarray:
@@ -82,12 +77,12 @@ def test_each_tile_centre_lies_inside_its_own_tile():
 
 
 def test_tile_png_shows_each_unit_in_the_input_orientation():
-    W = random_params((784, 12, 10), seed=3).Ws[0]
+    W = random_params((784, 12, 10), 3).Ws[0]
     order = np.arange(12)[::-1]
     vmax = symmetric_range(W, 99)
     grid = tile_grid(W, order, 4, gap=0)
     fig = wf.weight_tiles(grid, vmax=vmax, units=order, centres=tile_centres(12, 4, gap=0),
-                          hover=unit_norms(random_params((784, 12, 10), seed=3))[order, None], hover_names=("norm",))
+                          hover=unit_norms(random_params((784, 12, 10), 3))[order, None], hover_names=("norm",))
     source = fig.data[0].source
     png = Image.open(io.BytesIO(base64.b64decode(source.split(",", 1)[1]))).convert("RGB")
     rgb = np.asarray(png).astype(int)
@@ -104,7 +99,7 @@ def test_tile_png_shows_each_unit_in_the_input_orientation():
 # --- heatmap hover: the value named is the value stored at that row and column ------------------------
 
 def test_w1_heatmap_hover_names_pixel_unit_and_the_weight_at_that_cell():
-    W1 = random_params((784, 64, 10), seed=2).Ws[0]
+    W1 = random_params((784, 64, 10), 2).Ws[0]
     fig = wf.weight_heatmap(W1, vmax=symmetric_range(W1, 99.5))
     hm = fig.data[0]
     z = np.asarray(hm.z)
@@ -118,7 +113,7 @@ def test_w1_heatmap_hover_names_pixel_unit_and_the_weight_at_that_cell():
 
 
 def test_heatmap_window_names_units_by_their_place_in_the_whole_matrix():
-    W = random_params((784, 300, 10), seed=4).Ws[0]
+    W = random_params((784, 300, 10), 4).Ws[0]
     fig = wf.weight_heatmap(W[:, 100:200], vmax=1.0, col_offset=100)
     hm = fig.data[0]
     text = hover_text(hm.hovertemplate, x=hm.x[5], y=hm.y[7], z=np.asarray(hm.z)[7, 5])
@@ -127,7 +122,7 @@ def test_heatmap_window_names_units_by_their_place_in_the_whole_matrix():
 
 
 def test_w2_heatmap_puts_digits_on_rows_and_names_the_right_weight():
-    W2 = random_params((784, 50, 10), seed=5).Ws[1]
+    W2 = random_params((784, 50, 10), 5).Ws[1]
     hm = wf.class_heatmap(W2, vmax=symmetric_range(W2, 99)).data[0]
     z = np.asarray(hm.z)
     assert z.shape == (10, 50) and list(hm.y) == [str(d) for d in range(10)]
@@ -138,7 +133,7 @@ def test_w2_heatmap_puts_digits_on_rows_and_names_the_right_weight():
 
 
 def test_receptive_field_hover_names_pixel_input_and_weight():
-    W1 = random_params((784, 20, 10), seed=6).Ws[0]
+    W1 = random_params((784, 20, 10), 6).Ws[0]
     j = 13
     hm = wf.field_heatmap(W1[:, j].reshape(SIDE, SIDE), vmax=0.3, name=f"W1[i, {j}]").data[0]
     for r, c in [(0, 0), (4, 11), (27, 3)]:
@@ -149,7 +144,7 @@ def test_receptive_field_hover_names_pixel_input_and_weight():
 
 
 def test_diverging_colour_range_is_symmetric_about_zero():
-    W = random_params((784, 30, 10), seed=7).Ws[0] + 0.05  # skewed: a range from the data would not be symmetric
+    W = random_params((784, 30, 10), 7).Ws[0] + 0.05  # skewed: a range from the data would not be symmetric
     v = symmetric_range(W, 99)
     for fig in (wf.weight_heatmap(W, vmax=v), wf.field_heatmap(W[:, 0].reshape(SIDE, SIDE), vmax=v, name="w")):
         hm = fig.data[0]
@@ -167,7 +162,7 @@ def test_symmetric_range_clips_at_the_percentile_of_absolute_values():
 # --- what the tiles are ordered by ------------------------------------------------------------------
 
 def test_unit_stats_agree_with_a_forward_pass():
-    params = random_params((784, 40, 10), seed=8)
+    params = random_params((784, 40, 10), 8)
     images = random_images(200)
     stats = unit_stats(params, images, k=5)
     fwd = forward(params, scale_input(images / np.float32(255)))
@@ -181,7 +176,7 @@ def test_unit_stats_agree_with_a_forward_pass():
 
 
 def test_each_order_sorts_units_by_its_key_largest_first():
-    params = random_params((784, 40, 10), seed=9)
+    params = random_params((784, 40, 10), 9)
     images = random_images(300, seed=1)
     stats = unit_stats(params, images)
     assert list(unit_order(params, "index")) == list(range(40))
@@ -198,7 +193,7 @@ def test_each_order_sorts_units_by_its_key_largest_first():
 
 
 def test_templates_are_the_linear_part_of_the_network_as_images():
-    params = random_params((784, 30, 10), seed=10)
+    params = random_params((784, 30, 10), 10)
     T = templates(params)
     assert T.shape == (10, SIDE, SIDE)
     x = np.random.default_rng(0).normal(size=784)
@@ -211,7 +206,7 @@ def test_templates_are_the_linear_part_of_the_network_as_images():
 
 
 def test_votes_are_the_largest_and_smallest_weights_of_the_digit_column():
-    W2 = random_params((784, 50, 10), seed=11).Ws[1]
+    W2 = random_params((784, 50, 10), 11).Ws[1]
     pros, cons = votes(W2, 4, n=5)
     col = W2[:, 4]
     assert list(pros) == list(np.argsort(col)[::-1][:5])
@@ -244,7 +239,7 @@ def test_column_window_keeps_a_heatmap_under_its_cell_budget():
 def test_big_figures_stay_small_on_the_wire():
     """Bytes Plotly would send for the two heavy figures of a 784-512-10 network (float32 typed arrays,
     a 64-colour PNG): a float64 heatmap or an RGB tile image would fail this."""
-    params = random_params((784, 512, 10), seed=12)
+    params = random_params((784, 512, 10), 12)
     W1 = params.Ws[0]
     heat = len(pio.to_json(wf.weight_heatmap(W1, vmax=symmetric_range(W1, 99.5)), validate=False))
     order = unit_order(params, "norm")
@@ -257,7 +252,7 @@ def test_big_figures_stay_small_on_the_wire():
 
 
 def test_heatmap_values_read_as_the_weights_do_and_compress_on_the_wire():
-    W1 = random_params((784, 512, 10), seed=13).Ws[0]
+    W1 = random_params((784, 512, 10), 13).Ws[0]
     fig = wf.weight_heatmap(W1, vmax=symmetric_range(W1, 99.5))
     z = np.asarray(fig.data[0].z)
     assert z.dtype == np.float32
@@ -282,21 +277,21 @@ def test_every_tab_renders_for_models_of_any_depth(sizes):
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
     at.switch_page("pages/weights.py")
     if sizes != (784, 512, 10):
-        at.session_state["model.user_params"] = random_params(sizes, seed=13)
-        at.session_state["model.user_name"] = "other.pth"
-    at.session_state["weights.unit"] = 600      # beyond some models' width: the page must clamp it
+        at.session_state[USER_MODEL] = random_params(sizes, 13)
+        at.session_state[USER_MODEL_NAME] = "other.pth"
+    at.session_state[WEIGHTS_UNIT] = 600      # beyond some models' width: the page must clamp it
     wide = sizes[1] > 512
-    at.session_state["weights.layer"] = 0 if wide else len(sizes) - 2  # W1 in windows, or the last matrix
+    at.session_state[WEIGHTS_LAYER] = 0 if wide else len(sizes) - 2  # W1 in windows, or the last matrix
     shown = {}
     for tab in TABS:
-        at.session_state["weights.tab"] = tab
+        at.session_state[WEIGHTS_TAB] = tab
         at.run()
         assert not at.exception, (tab, at.exception)
         shown[tab] = (len(at.get("plotly_chart")), " ".join(i.value for i in at.info))
         if tab == "W1 heatmap" and wide:  # 784 x 1100 is too many cells: a window of 512 columns and a slider
-            assert at.slider(key="weights.first_col").max == 1100 - 512
+            assert at.slider(key=WEIGHTS_FIRST_COL).max == 1100 - 512
         if tab == "W1 as images":
-            assert at.number_input(key="weights.unit").value == min(600, sizes[1] - 1)
+            assert at.number_input(key=WEIGHTS_UNIT).value == min(600, sizes[1] - 1)
     assert at.title[0].value == "Weights"
     assert shown["W1 heatmap"][0] == 1 and shown["W1 as images"][0] >= 2  # the lazy tabs draw only their own
     assert shown["Biases and histograms"][0] == 3 * (len(sizes) - 1)  # per layer: b, and histograms of W and b

@@ -11,8 +11,9 @@ import time
 import numpy as np
 import pytest
 
-from conftest import ROOT, screenshot, wait_for_app_idle
+from conftest import screenshot, wait_for_app_idle
 from mnistcore import load_params
+from mnistcore.data import SHIPPED_MODEL
 
 pytestmark = pytest.mark.browser
 
@@ -25,7 +26,7 @@ TABS = ["W1 heatmap", "W1 as images", "W2 and templates", "Biases and histograms
 
 @pytest.fixture(scope="module")
 def W1():
-    return load_params(ROOT / "mnist_model.pth").Ws[0]
+    return load_params(SHIPPED_MODEL).Ws[0]
 
 
 @pytest.fixture

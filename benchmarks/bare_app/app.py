@@ -12,8 +12,9 @@ from streamlit_drawable_canvas import st_canvas
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from mnistcore import forward, load_params, preprocess_canvas, scale_input  # noqa: E402
+from mnistcore.data import SHIPPED_MODEL  # noqa: E402
 
-params = st.cache_resource(load_params)(str(Path(__file__).resolve().parents[2] / "mnist_model.pth"))
+params = st.cache_resource(load_params)(str(SHIPPED_MODEL))
 canvas = st_canvas(stroke_width=18, stroke_color="#FFFFFF", background_color="#000000", height=280, width=280,
                    return_image_data=True, key="canvas")
 digit = preprocess_canvas(canvas.image_data) if canvas.image_data is not None else None

@@ -1,4 +1,4 @@
-"""Plotly figure builders for the Weights page: weight heatmaps, the tile grid, biases, histograms.
+"""The Weights page's figures and the arrays they are drawn from: heatmaps, the tile grid, bars, histograms.
 
 Each builder takes arrays and options, returns a `go.Figure` with its own hover text and colour
 range, and never calls Streamlit. Weights are drawn on a diverging scale centred on zero (blue <0,
@@ -19,22 +19,24 @@ import numpy as np
 import plotly.graph_objects as go
 from PIL import Image
 
-from .figures import ACCENT, DIGITS, DIVERGING, diverging_rgb
-from .preprocess import SIDE
+from mnistcore.params import SIDE
+
+from .images import diverging_rgb
+from .style import ACCENT, BLUE, DIGITS, DIVERGING, GAP_COLOUR, GAP_RGB, MUTED, RED, layout
 
 PALETTE_LEVELS = 64     # colours in the tile grid's PNG: enough for the eye, and it compresses 4x
-GAP_RGB = (150, 150, 150)   # NaN cells of a grid with gaps
-GAP_COLOUR = "rgba(120,120,120,0.8)"  # the lines between tiles
 HEATMAP_MARGIN = dict(l=92, r=82, b=70, autoexpand=False)  # px; see weight_heatmap
 HOVER_DIGITS = 3        # weights show 3 significant digits in every hover label
 HOVER_FMT = f".{HOVER_DIGITS}g"
 
 
 def _style(fig: go.Figure, height: int, title: str | None = None, margin: dict | None = None) -> go.Figure:
-    fig.update_layout(height=height, margin=dict(l=8, r=8, t=32 if title else 8, b=8) | (margin or {}),
-                      paper_bgcolor="rgba(0,0,0,0)", plot_bgcolor="rgba(0,0,0,0)",
-                      title=dict(text=title, font=dict(size=14)) if title else None)
-    return fig
+    return fig.update_layout(layout(height, title=title, margin=margin))
+
+
+def _signed_colours(values: np.ndarray) -> list[str]:
+    """The diverging scale's ends: red for a positive value, blue otherwise."""
+    return [f"rgb{RED}" if v > 0 else f"rgb{BLUE}" for v in values]
 
 
 def round_significant(a: np.ndarray, digits: int = HOVER_DIGITS) -> np.ndarray:
@@ -94,6 +96,53 @@ def palette_png(grid: np.ndarray, vmax: float) -> str:
     return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode()
 
 
+def tile_grid(W: np.ndarray, order: np.ndarray, cols: int, gap: int = 1) -> np.ndarray:
+    """(784, H) weights -> one (rows*(28+gap)-gap, cols*(28+gap)-gap) image of 28x28 tiles, NaN between.
+
+    The tile at grid position p (row p // cols, column p % cols) is W[:, order[p]] reshaped row-major,
+    so pixel (r, c) of a tile is the weight from input r*28 + c, the way the input image is laid out.
+    """
+    n = len(order)
+    rows = -(-n // cols)
+    step = SIDE + gap
+    grid = np.full((rows * step - gap, cols * step - gap), np.nan, np.float32)
+    for p, j in enumerate(order):
+        r, c = divmod(p, cols)
+        grid[r * step:r * step + SIDE, c * step:c * step + SIDE] = W[:, j].reshape(SIDE, SIDE)
+    return grid
+
+
+def tile_centres(n: int, cols: int, gap: int = 1) -> np.ndarray:
+    """(n, 2) x, y centre, in pixels of `tile_grid`'s image, of the tiles at grid positions 0..n-1."""
+    r, c = np.divmod(np.arange(n), cols)
+    return np.column_stack([c, r]) * (SIDE + gap) + (SIDE - 1) / 2
+
+
+def symmetric_range(a: np.ndarray, percentile: float) -> float:
+    """The `percentile`-th percentile of |a|: a colour range [-v, v] centred on zero, outliers clipped."""
+    v = float(np.nanpercentile(np.abs(a), percentile))
+    return v if v > 0 else max(float(np.nanmax(np.abs(a))), 1e-12)
+
+
+def column_window(n_rows: int, n_cols: int, max_cells: int) -> int:
+    """How many columns of an (n_rows, n_cols) matrix fit in a heatmap of at most `max_cells` cells."""
+    return max(1, min(n_cols, max_cells // max(n_rows, 1)))
+
+
+def histogram(a: np.ndarray, bins: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """(counts (bins,), edges (bins+1,)) of every value in `a`; by default 2·sqrt(n) bins, 5 to 120."""
+    a = np.asarray(a, np.float64).ravel()
+    bins = bins or int(np.clip(2 * np.sqrt(a.size), 5, 120))
+    return np.histogram(a, bins=bins)
+
+
+def npy_bytes(a: np.ndarray) -> bytes:
+    """The array as the bytes of a `.npy` file (np.load reads it back)."""
+    buf = io.BytesIO()
+    np.save(buf, np.asarray(a), allow_pickle=False)
+    return buf.getvalue()
+
+
 def weight_tiles(grid: np.ndarray, *, vmax: float, units: np.ndarray, centres: np.ndarray,
                  hover: np.ndarray, hover_names: tuple[str, ...], title: str | None = None,
                  height: int = 470) -> go.Figure:
@@ -138,7 +187,7 @@ def field_heatmap(img: np.ndarray, *, vmax: float, name: str, title: str | None 
 
 def digit_bars(values: np.ndarray, *, name: str, title: str | None = None, height: int = 240) -> go.Figure:
     """Ten values, one per digit (a row of W2, or b2), red when positive and blue when negative."""
-    colours = ["rgb(178,24,43)" if v > 0 else "rgb(33,102,172)" for v in values]
+    colours = _signed_colours(values)
     fig = go.Figure(go.Bar(x=DIGITS, y=np.round(values, 4), marker_color=colours,
                            hovertemplate=f"digit %{{x}}<br>{name} = %{{y:{HOVER_FMT}}}<extra></extra>"))
     fig.update_xaxes(type="category", title="digit", tickmode="array", tickvals=DIGITS)
@@ -165,7 +214,7 @@ def vote_bars(pros: np.ndarray, cons: np.ndarray, column: np.ndarray, *, digit: 
     """
     units = np.concatenate([pros, cons[::-1]])  # strongest for on top, strongest against at the bottom
     weights = column[units]
-    colours = ["rgb(178,24,43)" if w > 0 else "rgb(33,102,172)" for w in weights]
+    colours = _signed_colours(weights)
     fig = go.Figure(go.Bar(
         x=np.round(weights, 4), y=[f"unit {u}" for u in units], orientation="h", marker_color=colours,
         hovertemplate=f"%{{y}}<br>{name}[j, {digit}] = %{{x:{HOVER_FMT}}}<extra></extra>"))
@@ -176,7 +225,7 @@ def vote_bars(pros: np.ndarray, cons: np.ndarray, column: np.ndarray, *, digit: 
 
 def unit_bars(values: np.ndarray, *, name: str, title: str | None = None, height: int = 240) -> go.Figure:
     """One value per unit (a bias vector such as b1) as thin bars; hover names the unit."""
-    colours = np.where(values > 0, "rgb(178,24,43)", "rgb(33,102,172)")
+    colours = _signed_colours(values)
     fig = go.Figure(go.Bar(x=np.arange(len(values)), y=np.round(values, 4), marker_color=colours,
                            marker_line_width=0,
                            hovertemplate=f"unit %{{x}}<br>{name}[j] = %{{y:{HOVER_FMT}}}<extra></extra>"))
@@ -190,7 +239,7 @@ def value_histogram(counts: np.ndarray, edges: np.ndarray, *, name: str, height:
     """A histogram from precomputed (counts, edges): the bins travel, not the 400k values."""
     centres = (edges[:-1] + edges[1:]) / 2
     fig = go.Figure(go.Bar(x=np.round(centres, 5), y=counts, width=float(edges[1] - edges[0]),
-                           marker_color="#8c9bb0", marker_line_width=0,
+                           marker_color=MUTED, marker_line_width=0,
                            customdata=np.column_stack([edges[:-1], edges[1:]]).round(5),
                            hovertemplate="%{customdata[0]:.3g} to %{customdata[1]:.3g}: %{y} values<extra></extra>"))
     fig.update_xaxes(title=name)

@@ -1,38 +1,28 @@
-"""Plotly figure builders for the Draw page and the views other pages reuse.
+"""Plotly figure builders for the Draw page and the layer views other pages reuse.
 
 Each builder takes arrays and options and returns a `go.Figure`, with its own hover text and colour
 range, and never calls Streamlit. Numbers are rounded so the JSON sent to the browser stays small.
 """
 from __future__ import annotations
 
-import io
-
 import numpy as np
 import plotly.graph_objects as go
-from PIL import Image
 
-DIGITS = [str(d) for d in range(10)]
-ACCENT, MUTED = "#ff4b4b", "#8c9bb0"
-BLUE, WHITE, RED = (33, 102, 172), (247, 247, 247), (178, 24, 43)  # the diverging scale's ends and zero
-DIVERGING = [[0.0, f"rgb{BLUE}"], [0.5, f"rgb{WHITE}"], [1.0, f"rgb{RED}"]]  # as a Plotly colorscale
-GRID_COLS = 32  # hidden units per row of the activation grid (512 -> 16 x 32)
+from .style import ACCENT, DIGITS, MUTED, layout
+
+GRID_COLS = 32  # cells per row of a grid of units: 512 hidden units -> 16 x 32, 512 W1 tiles -> 16 x 32
 
 
-def _layout(height: int, **extra) -> dict:
-    return dict(height=height, margin=dict(l=8, r=8, t=28, b=8), paper_bgcolor="rgba(0,0,0,0)",
-                plot_bgcolor="rgba(0,0,0,0)", **extra)
-
-
-def _figure(trace: dict, layout: dict) -> go.Figure:
+def _figure(trace: dict, frame: dict) -> go.Figure:
     # Built in one go and unvalidated: plotly's validation costs ~50 ms a figure, and these are rebuilt
     # on every stroke. tests/test_figures.py validates each builder's output instead.
-    return go.Figure(data=[trace], layout=layout, _validate=False)
+    return go.Figure(data=[trace], layout=frame, _validate=False)
 
 
 def _softmax_layout(annotations: list | tuple = ()) -> dict:
     """The softmax chart's frame, the same with and without bars, so the first stroke moves nothing."""
-    return _layout(260, yaxis=dict(range=[0, 1.15], tickformat=".0%"), xaxis=dict(type="category"),
-                   annotations=list(annotations))
+    return layout(260, top=28, yaxis=dict(range=[0, 1.15], tickformat=".0%"), xaxis=dict(type="category"),
+                  annotations=list(annotations))
 
 
 def softmax_bars(probs: np.ndarray, logits: np.ndarray, *, winner: int | None = None,
@@ -65,28 +55,5 @@ def hidden_grid(z: np.ndarray, a: np.ndarray, *, title: str = "hidden layer") ->
                  colorscale="Viridis", zmin=0, zmax=max(float(a.max()), 1e-6), xgap=1, ygap=1,
                  colorbar=dict(thickness=10, title=dict(text="a")),
                  hovertemplate="unit %{customdata[0]:.0f}<br>z = %{customdata[1]:.3f}<br>a = %{z:.3f}<extra></extra>")
-    return _figure(trace, _layout(40 + 14 * rows, title=dict(text=title, font=dict(size=13)),
-                                  xaxis=dict(visible=False),
-                                  yaxis=dict(visible=False, autorange="reversed", scaleanchor="x")))
-
-
-def gray_image(img: np.ndarray, scale: int = 1) -> np.ndarray:
-    """(h, w) ink in [0, 1] -> (h*scale, w*scale) uint8, white ink on black, pixels kept sharp."""
-    out = (np.clip(img, 0, 1) * 255).round().astype(np.uint8)
-    return np.kron(out, np.ones((scale, scale), np.uint8)) if scale > 1 else out
-
-
-def diverging_rgb(w: np.ndarray, vmax: float | None = None, scale: int = 1) -> np.ndarray:
-    """(h, w) weights -> (h*scale, w*scale, 3) uint8: blue for negative, white at 0, red for positive."""
-    vmax = float(np.abs(w).max()) if vmax is None else vmax
-    t = np.clip(w / max(vmax, 1e-12), -1, 1)[..., None]                 # (h, w, 1) in [-1, 1]
-    red, blue, white = np.array(RED), np.array(BLUE), np.array(WHITE)
-    rgb = np.where(t > 0, white + t * (red - white), white - t * (blue - white)).round().astype(np.uint8)
-    return np.kron(rgb, np.ones((scale, scale, 1), np.uint8)) if scale > 1 else rgb
-
-
-def png_bytes(img: np.ndarray) -> bytes:
-    """(h, w) or (h, w, 3) uint8 image -> PNG file bytes (for pictures cached once and sent as they are)."""
-    buf = io.BytesIO()
-    Image.fromarray(img).save(buf, format="PNG")
-    return buf.getvalue()
+    return _figure(trace, layout(40 + 14 * rows, title=title, top=28, xaxis=dict(visible=False),
+                                 yaxis=dict(visible=False, autorange="reversed", scaleanchor="x")))

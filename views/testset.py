@@ -1,24 +1,28 @@
-"""Plotly figure builders for the Test-set page: confusion matrix, per-class accuracy, calibration.
+"""The Test-set page's figures (confusion matrix, per-class accuracy, calibration) and its gallery.
 
 Each builder takes arrays from `mnistcore.evaluate` and returns a `go.Figure` with its own hover text
 and colour range; none calls Streamlit. Histograms are binned here with NumPy, so the browser gets
-a few dozen bars, never 10,000 values. `thumbnail` makes the gallery's small images.
+a few dozen bars, never 10,000 values. The gallery helpers (`select`, `page_of`, `describe`) pick and
+caption the images the page shows.
 """
 from __future__ import annotations
 
 import numpy as np
 import plotly.graph_objects as go
 
-from .evaluate import Reliability
-from .figures import ACCENT, DIGITS, MUTED, gray_image
+from mnistcore.evaluate import Evaluation, Reliability
 
-RIGHT, WRONG = "#2e9e6a", ACCENT
+from .style import ACCENT, DIGITS, MUTED, OUTLINE, RIGHT, RIGHT_SCALE, WRONG, WRONG_SCALE, layout
+
+PER_PAGE = 24        # gallery images per page
+OUTCOMES = ("all", "right", "wrong")
+ORDERS = {"loss": "loss, highest first",  # the most confidently wrong on top
+          "confidence": "confidence, lowest first",
+          "index": "index"}
 
 
 def _compact(fig: go.Figure, height: int, top: int = 28) -> go.Figure:
-    fig.update_layout(height=height, margin=dict(l=8, r=8, t=top, b=8), paper_bgcolor="rgba(0,0,0,0)",
-                      plot_bgcolor="rgba(0,0,0,0)")
-    return fig
+    return fig.update_layout(layout(height, top=top))
 
 
 def confusion_heatmap(confusion: np.ndarray, *, normalise: bool = False,
@@ -42,9 +46,9 @@ def confusion_heatmap(confusion: np.ndarray, *, normalise: bool = False,
     common = dict(x=DIGITS, y=DIGITS, texttemplate="%{text}", textfont=dict(size=11), showscale=False,
                   hoverinfo="skip", xgap=1, ygap=1)
     fig = go.Figure([
-        go.Heatmap(z=np.round(diag, 4), text=np.where(eye, text, ""), colorscale=[[0, "#d9f0e3"], [1, "#5fb98a"]], zmin=0,
+        go.Heatmap(z=np.round(diag, 4), text=np.where(eye, text, ""), colorscale=RIGHT_SCALE, zmin=0,
                    **common),
-        go.Heatmap(z=np.round(off, 4), text=np.where(eye, "", text), colorscale=[[0, "#fde0dd"], [1, "#c51b3a"]],
+        go.Heatmap(z=np.round(off, 4), text=np.where(eye, "", text), colorscale=WRONG_SCALE,
                    zmin=0, zmax=off_max, **common),
     ])
     t, p = np.indices(counts.shape)
@@ -58,7 +62,7 @@ def confusion_heatmap(confusion: np.ndarray, *, normalise: bool = False,
     if selected is not None:
         t_sel, p_sel = selected  # category axes place digit d at coordinate d
         fig.add_shape(type="rect", x0=p_sel - 0.5, x1=p_sel + 0.5, y0=t_sel - 0.5, y1=t_sel + 0.5,
-                      line=dict(color="#262730", width=2.5))
+                      line=dict(color=OUTLINE, width=2.5))
     fig.update_xaxes(type="category", title="predicted digit", side="top", fixedrange=True)
     fig.update_yaxes(type="category", title="true digit", autorange="reversed", fixedrange=True)
     fig.update_layout(dragmode=False, clickmode="event+select")
@@ -121,9 +125,39 @@ def confidence_histograms(confidence: np.ndarray, correct: np.ndarray, n_bins: i
     return _compact(fig, 340)
 
 
-def thumbnail(image: np.ndarray, *, wrong: bool = False, scale: int = 3) -> np.ndarray:
-    """(28, 28) uint8 digit -> (28*scale, 28*scale, 3) uint8 RGB, white on black, framed in red when wrong."""
-    rgb = np.repeat(gray_image(np.asarray(image) / 255, scale)[..., None], 3, axis=2)
-    if wrong:
-        rgb[:2], rgb[-2:], rgb[:, :2], rgb[:, -2:] = (np.array([255, 75, 75], np.uint8),) * 4
-    return rgb
+# --- the gallery --------------------------------------------------------------------------------
+
+def select(ev: Evaluation, *, true: int | None = None, predicted: int | None = None,
+           outcome: str = "all", order: str = "loss") -> np.ndarray:
+    """Indices of the test images that match the filters (None = any digit), in the chosen order."""
+    if outcome not in OUTCOMES or order not in ORDERS:
+        raise ValueError(f"outcome must be one of {OUTCOMES} and order one of {tuple(ORDERS)}")
+    keep = np.ones(ev.n, bool)
+    if true is not None:
+        keep &= ev.labels == true
+    if predicted is not None:
+        keep &= ev.predictions == predicted
+    if outcome != "all":
+        keep &= ev.correct == (outcome == "right")
+    idx = np.flatnonzero(keep)
+    if order == "loss":      # -log y[true] is largest where the network is surest of a wrong digit
+        return idx[np.argsort(-ev.losses[idx], kind="stable")]
+    if order == "confidence":
+        return idx[np.argsort(ev.confidence[idx], kind="stable")]
+    return idx
+
+
+def n_pages(n_items: int, per_page: int = PER_PAGE) -> int:
+    """How many gallery pages n_items need (at least 1, so an empty gallery still has a page)."""
+    return max(1, -(-n_items // per_page))
+
+
+def page_of(indices: np.ndarray, page: int, per_page: int = PER_PAGE) -> np.ndarray:
+    """The indices on gallery page `page` (1-based); a page past the end is clamped to the last one."""
+    page = min(max(page, 1), n_pages(len(indices), per_page))
+    return indices[(page - 1) * per_page: page * per_page]
+
+
+def describe(ev: Evaluation, i: int) -> str:
+    """One gallery caption: '#1234 · label 4 · predicted 9 · 87 %'."""
+    return f"#{i} · label {ev.labels[i]} · predicted {ev.predictions[i]} · {100 * ev.confidence[i]:.0f} %"

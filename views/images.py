@@ -1,0 +1,43 @@
+"""Arrays as pictures: grey digits, diverging weight maps, gallery thumbnails, PNG bytes.
+
+Images are (h, w) or (h, w, 3) uint8, pixels kept sharp when enlarged (each becomes a scale x scale
+block). Ink is float in [0, 1] (1 = ink, drawn white on black) or uint8 as MNIST stores it (255 = ink).
+"""
+from __future__ import annotations
+
+import io
+
+import numpy as np
+from PIL import Image
+
+from .style import BLUE, RED, WHITE, WRONG_RGB
+
+
+def gray_image(img: np.ndarray, scale: int = 1) -> np.ndarray:
+    """(h, w) ink in [0, 1] -> (h*scale, w*scale) uint8, white ink on black, pixels kept sharp."""
+    out = (np.clip(img, 0, 1) * 255).round().astype(np.uint8)
+    return np.kron(out, np.ones((scale, scale), np.uint8)) if scale > 1 else out
+
+
+def diverging_rgb(w: np.ndarray, vmax: float | None = None, scale: int = 1) -> np.ndarray:
+    """(h, w) weights -> (h*scale, w*scale, 3) uint8: blue for negative, white at 0, red for positive."""
+    vmax = float(np.abs(w).max()) if vmax is None else vmax
+    t = np.clip(w / max(vmax, 1e-12), -1, 1)[..., None]                 # (h, w, 1) in [-1, 1]
+    red, blue, white = np.array(RED), np.array(BLUE), np.array(WHITE)
+    rgb = np.where(t > 0, white + t * (red - white), white - t * (blue - white)).round().astype(np.uint8)
+    return np.kron(rgb, np.ones((scale, scale, 1), np.uint8)) if scale > 1 else rgb
+
+
+def thumbnail(image: np.ndarray, *, wrong: bool = False, scale: int = 3) -> np.ndarray:
+    """(28, 28) uint8 digit -> (28*scale, 28*scale, 3) uint8 RGB, white on black, framed in red when wrong."""
+    rgb = np.repeat(gray_image(np.asarray(image) / 255, scale)[..., None], 3, axis=2)
+    if wrong:
+        rgb[:2], rgb[-2:], rgb[:, :2], rgb[:, -2:] = (np.array(WRONG_RGB, np.uint8),) * 4
+    return rgb
+
+
+def png_bytes(img: np.ndarray) -> bytes:
+    """(h, w) or (h, w, 3) uint8 image -> PNG file bytes (for pictures cached once and sent as they are)."""
+    buf = io.BytesIO()
+    Image.fromarray(img).save(buf, format="PNG")
+    return buf.getvalue()

@@ -1,0 +1,47 @@
+"""The layer views several pages show for one input: softmax bars, hidden activations, the top units.
+
+Streamlit calls only; the numbers come from `mnistcore` (forward, explain) and the figures from
+`views.draw`.
+"""
+from __future__ import annotations
+
+import streamlit as st
+
+from mnistcore import Forward, Params
+from mnistcore.explain import contributions, incoming_image, n_active
+
+from .draw import hidden_grid, softmax_bars
+from .images import diverging_rgb, png_bytes
+
+
+@st.cache_data(max_entries=4096)
+def incoming_png(digest: str, _params: Params, unit: int) -> bytes:
+    """Unit `unit`'s incoming weights as a 84x84 PNG, encoded once per model and unit."""
+    return png_bytes(diverging_rgb(incoming_image(_params, unit), scale=3))
+
+
+def prediction_views(params: Params, fwd: Forward, *, true_label: int | None = None, row: int = 0,
+                     key: str = "") -> None:
+    """The softmax bars with logits, every hidden layer's activations, and the units that push the winner."""
+    probs, logits = fwd.probs[row], fwd.logits[row]
+    winner = int(probs.argmax())
+    st.plotly_chart(softmax_bars(probs, logits, winner=winner, true_label=true_label),
+                    config={"displayModeBar": False}, key=f"{key}.bars")
+    for layer in range(1, len(fwd.activations)):
+        st.caption(f"Hidden layer {layer}: {n_active(fwd, layer, row)} of {fwd.activations[layer].shape[1]} "
+                   "units active (a = ReLU(z) > 0). Hover a cell for its unit, z and a.")
+        st.plotly_chart(hidden_grid(fwd.zs[layer - 1][row], fwd.activations[layer][row], title=f"a{layer}"),
+                        config={"displayModeBar": False}, key=f"{key}.hidden{layer}")
+    top = contributions(params, fwd, winner, row=row)
+    if top:
+        st.markdown(f"**Units that push {winner} up the most** (a_j · W{len(params.Ws)}[j, {winner}])")
+        cols = st.columns(len(top))
+        first_layer = len(params.Ws) == 2
+        for col, c in zip(cols, top):
+            with col:
+                if first_layer:
+                    st.image(incoming_png(params.digest, params, c.unit), width="stretch")
+                st.caption(f"unit {c.unit}  \n+{c.push:.2f} = {c.activation:.2f} × {c.weight:.2f}")
+        if first_layer:
+            st.caption("Each tile is a unit's 784 incoming weights W1[:, j] as a 28×28 image: "
+                       "red pixels excite it, blue ones inhibit it.")
