@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 PORT   ?= 8501
 
-.PHONY: run test benchmark
+.PHONY: run test benchmark mutation
 
 $(VENV)/.app: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -23,8 +23,17 @@ run: $(VENV)/.app
 	$(PY) -m streamlit run app.py --server.port $(PORT)
 
 test: $(VENV)/.dev /usr/bin/chromium
+	$(PY) -m ruff check .
 	$(PY) -m pytest
 
 benchmark: $(VENV)/.dev /usr/bin/chromium
 	$(PY) benchmarks/forward.py
 	$(PY) benchmarks/weights_page.py
+
+# Mutation testing of the engine's maths and loader ([tool.mutmut] in pyproject.toml); minutes, not seconds.
+mutation: $(VENV)/.dev
+	$(PY) -m pip install -q mutmut==3.8.1
+	rm -rf mutants
+	$(VENV)/bin/mutmut run --max-children 2 || true
+	$(VENV)/bin/mutmut results --all true > artifacts/mutation.txt || true
+	$(PY) tests/mutation_report.py artifacts/mutation.txt

@@ -139,8 +139,8 @@ def expected_calibration_error(confidence: np.ndarray, correct: np.ndarray, n_bi
 # --- the report ---------------------------------------------------------------------------------
 
 def format_percent(x: float) -> str:
-    """0.98889 -> '98.89 %': the one format the CLI and the Test-set page share."""
-    return f"{100 * x:.2f} %"
+    """0.98889 -> '98.89%': the one way the CLI and every page write a percentage (Plotly's '.2%' too)."""
+    return f"{100 * x:.2f}%"
 
 
 def format_report(ev: Evaluation) -> str:

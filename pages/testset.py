@@ -6,22 +6,28 @@ from mnistcore.evaluate import Evaluation, evaluate, format_percent, reliability
 from mnistcore.preprocess import scale_uint8
 from views.images import thumbnail
 from views.layers import prediction_views
-from views.session import TESTSET_CONFUSION as CONFUSION
-from views.session import TESTSET_NORMALISE, TESTSET_OPEN, current_params, route_through_app, test_set
-from views.session import TESTSET_ORDER as ORDER
-from views.session import TESTSET_OUTCOME as OUTCOME
-from views.session import TESTSET_PAGE as PAGE
-from views.session import TESTSET_PREDICTED as PREDICTED
-from views.session import TESTSET_TRUE as TRUE
+from views.session import (
+    TESTSET_CONFUSION,
+    TESTSET_NORMALISE,
+    TESTSET_OPEN,
+    TESTSET_ORDER,
+    TESTSET_OUTCOME,
+    TESTSET_PAGE,
+    TESTSET_PREDICTED,
+    TESTSET_TRUE,
+    current_params,
+    route_through_app,
+    test_set,
+)
 from views.testset import (
     ORDERS,
     OUTCOMES,
     confidence_histograms,
     confusion_heatmap,
     describe,
+    mistake_bars,
     n_pages,
     page_of,
-    per_class_bars,
     reliability_diagram,
     select,
 )
@@ -45,15 +51,15 @@ def _digit(key: str) -> int | None:
 
 
 def _first_page() -> None:
-    st.session_state[PAGE] = 1
+    st.session_state[TESTSET_PAGE] = 1
 
 
 def _on_cell() -> None:
     """A click on a confusion cell sets the gallery's filters to that cell."""
-    points = st.session_state[CONFUSION].selection.points
+    points = st.session_state[TESTSET_CONFUSION].selection.points
     if points:
-        st.session_state[TRUE], st.session_state[PREDICTED] = int(points[0]["y"]), int(points[0]["x"])
-        st.session_state[OUTCOME] = "all"
+        st.session_state[TESTSET_TRUE], st.session_state[TESTSET_PREDICTED] = int(points[0]["y"]), int(points[0]["x"])
+        st.session_state[TESTSET_OUTCOME] = "all"
         _first_page()
 
 
@@ -64,12 +70,13 @@ def detail(params, ev: Evaluation, images, i: int) -> None:
     c1, c2, c3, c4 = st.columns(4)
     c1.image(thumbnail(images[i], wrong=label != predicted, scale=4), caption=f"test image #{i}", width=112)
     c2.metric("Label", str(label))
-    c3.metric("Prediction", str(predicted), f"{ev.confidence[i]:.1%} sure", delta_color="off")
+    c3.metric("Prediction", str(predicted), f"{ev.confidence[i]:.1%} sure", delta_color="off", delta_arrow="off")
     c4.metric(f"Loss −log y[{label}]", f"{ev.losses[i]:.3f}")
     prediction_views(params, fwd, true_label=label, key="testset.detail")
 
 
-for key, default in ((TRUE, ANY), (PREDICTED, ANY), (OUTCOME, "wrong"), (ORDER, "loss"), (PAGE, 1)):
+DEFAULTS = {TESTSET_TRUE: ANY, TESTSET_PREDICTED: ANY, TESTSET_OUTCOME: "wrong", TESTSET_ORDER: "loss", TESTSET_PAGE: 1}
+for key, default in DEFAULTS.items():
     if key not in st.session_state:
         st.session_state[key] = default
 
@@ -94,41 +101,41 @@ st.header("Where it fails")
 left, right = st.columns([3, 2], gap="large")
 with left:
     normalise = st.toggle("Row-normalised (share of each true digit)", key=TESTSET_NORMALISE)
-    cell = (_digit(TRUE), _digit(PREDICTED))
+    cell = (_digit(TESTSET_TRUE), _digit(TESTSET_PREDICTED))
     st.plotly_chart(confusion_heatmap(ev.confusion, normalise=normalise, selected=None if None in cell else cell),
-                    config=CHART, key=CONFUSION, on_select=_on_cell, selection_mode="points")
+                    config=CHART, key=TESTSET_CONFUSION, on_select=_on_cell, selection_mode="points")
 with right:
     st.markdown("**Confusion matrix.** Row: the true digit; column: what the network said. The diagonal "
                 "(green) is right, the red cells are its mistakes. **Click a cell** to show its images in the "
                 "gallery below, or pick the digits in the gallery's filters.")
-    st.markdown("**Accuracy per digit**")
-    st.plotly_chart(per_class_bars(ev.per_class_accuracy, ev.class_counts), config=CHART, key="testset.per_class")
+    st.markdown("**Mistakes per digit** (share of each true digit's images it gets wrong)")
+    st.plotly_chart(mistake_bars(ev.per_class_accuracy, ev.class_counts), config=CHART, key="testset.per_class")
 
 st.header("Gallery")
 f1, f2, f3, f4 = st.columns(4)
-f1.selectbox("True digit", [ANY, *range(10)], key=TRUE, on_change=_first_page)
-f2.selectbox("Predicted digit", [ANY, *range(10)], key=PREDICTED, on_change=_first_page)
-f3.selectbox("Right or wrong", OUTCOMES, key=OUTCOME, on_change=_first_page)
-f4.selectbox("Sort by", list(ORDERS), format_func=ORDERS.get, key=ORDER, on_change=_first_page)
+f1.selectbox("True digit", [ANY, *range(10)], key=TESTSET_TRUE, on_change=_first_page)
+f2.selectbox("Predicted digit", [ANY, *range(10)], key=TESTSET_PREDICTED, on_change=_first_page)
+f3.selectbox("Right or wrong", OUTCOMES, key=TESTSET_OUTCOME, on_change=_first_page)
+f4.selectbox("Sort by", list(ORDERS), format_func=ORDERS.get, key=TESTSET_ORDER, on_change=_first_page)
 
-shown = select(ev, true=_digit(TRUE), predicted=_digit(PREDICTED), outcome=st.session_state[OUTCOME],
-               order=st.session_state[ORDER])
+shown = select(ev, true=_digit(TESTSET_TRUE), predicted=_digit(TESTSET_PREDICTED), outcome=st.session_state[TESTSET_OUTCOME],
+               order=st.session_state[TESTSET_ORDER])
 pages = n_pages(len(shown))
-if st.session_state[PAGE] > pages:
-    st.session_state[PAGE] = 1
+if st.session_state[TESTSET_PAGE] > pages:
+    st.session_state[TESTSET_PAGE] = 1
 if len(shown) == 0:
     st.info("No test image matches these filters. Try “any” digit or “all” answers.")
 else:
     note = f"{len(shown):,} images match. A red frame marks a wrong answer; click a caption for the details."
     if pages > 1:
         c1, c2 = st.columns([1, 3], vertical_alignment="bottom")
-        c1.number_input(f"Page (of {pages})", min_value=1, max_value=pages, key=PAGE)
+        c1.number_input(f"Page (of {pages})", min_value=1, max_value=pages, key=TESTSET_PAGE)
         c2.caption(note)
     else:
         st.caption(note)
     opened = None
     with st.container(horizontal=True, key="testset.gallery"):
-        for i in page_of(shown, st.session_state[PAGE]):
+        for i in page_of(shown, st.session_state[TESTSET_PAGE]):
             with st.container(width=132, gap=None):
                 st.image(thumbnail(images[i], wrong=not ev.correct[i]), width=84)
                 if st.button(describe(ev, i), key=f"{TESTSET_OPEN}{i}", type="tertiary"):

@@ -141,7 +141,7 @@ def tiles_tab(params: Params, clip: float) -> None:
     st.plotly_chart(fig, key=WEIGHTS_TILES, on_select=pick_unit, selection_mode="points",
                     config=png_config("W1_tiles"))
     st.caption(f"Each tile is one unit's {N_PIXELS} incoming weights W1[:, j] as a 28×28 image, laid out like "
-               "the input: ink on red pixels excites the unit, ink on blue ones inhibits it. Tiles read left to "
+               "the input: ink on orange pixels excites the unit, ink on purple ones inhibits it. Tiles read left to "
                "right, top to bottom. Click a tile to look at that unit.")
     unit_detail(params, stats, clip)
 
@@ -212,7 +212,7 @@ def last_layer_tab(params: Params, clip: float) -> None:
                                              title=f"Template of {digit}: W1 @ W2[:, {digit}]"),
                             key="weights.template", config=png_config(f"template_{digit}"))
             st.caption(f"Every unit's receptive field weighted by its vote for {digit}. If every ReLU were on, "
-                       f"logit {digit} would be x · template + a constant, so ink on red pixels would raise it. "
+                       f"logit {digit} would be x · template + a constant, so ink on orange pixels would raise it. "
                        "The real network switches most units off for any one image, so this is a summary, "
                        "not the whole story.")
         else:
@@ -255,11 +255,11 @@ st.title("Weights")
 st.caption(f"The {params.n_params:,} numbers of this {'–'.join(map(str, params.sizes))} network: "
            + ", ".join(f"W{l + 1} {W.shape[0]}×{W.shape[1]}, b{l + 1} {len(b)}"
                        for l, (W, b) in enumerate(zip(params.Ws, params.bs)))
-           + ". Red is positive, blue negative. Hover for values, drag to zoom, double-click to zoom out; "
+           + ". Orange is positive, purple negative. Hover for values, drag to zoom, double-click to zoom out; "
            "the camera icon saves a PNG.")
 clip = st.columns([3, 2])[0].slider(
     "Colour range: clip at this percentile of |weights|", 90.0, 100.0, 99.5, 0.1, key=WEIGHTS_CLIP,
-    help="The colours run from −v (blue) through 0 (white) to +v (red), with v this percentile of the "
+    help="The colours run from −v (purple) through 0 (white) to +v (orange), with v this percentile of the "
          "matrix's absolute values, so a few outliers do not wash out the rest. 100 shows the full range.")
 tabs = st.tabs(TABS, key=WEIGHTS_TAB, on_change="rerun")
 for tab, show in zip(tabs, (lambda: heatmap_tab(params, clip), lambda: tiles_tab(params, clip),

@@ -18,9 +18,9 @@ def run_evaluate(*args) -> subprocess.CompletedProcess:
 
 def printed(stdout: str) -> dict:
     """The accuracy, mean cross-entropy and per-class accuracies as printed."""
-    return {"accuracy": re.search(r"^accuracy +(\d+\.\d\d %)", stdout, re.M).group(1),
+    return {"accuracy": re.search(r"^accuracy +(\d+\.\d\d%)", stdout, re.M).group(1),
             "loss": float(re.search(r"^mean cross-entropy +(\d+\.\d+)", stdout, re.M).group(1)),
-            "per_class": re.findall(r"^  \d  (\d+\.\d\d %)", stdout, re.M)}
+            "per_class": re.findall(r"^  \d  (\d+\.\d\d%)", stdout, re.M)}
 
 
 def test_default_model_prints_the_same_numbers_as_evaluate_model():

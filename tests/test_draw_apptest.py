@@ -1,18 +1,23 @@
-"""The Draw page's wiring without a browser: inject a drawing into the canvas's state and read the page."""
+"""The Draw page's wiring without a browser: inject a drawing into a canvas's state and read the page.
+
+Both canvases feed the same pipeline: the live one (views/live_canvas.py) and the classic
+streamlit-drawable-canvas behind the "Classic canvas" switch.
+"""
 import base64
 import io
 import json
 
 import numpy as np
+import pytest
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
 from conftest import ROOT
 from mnistcore import forward, load_mnist, load_params, preprocess_canvas, scale_input
 from mnistcore.data import SHIPPED_MODEL
-from views.session import DRAW_CANVAS, DRAW_LABEL
+from views.session import DRAW_CANVAS, DRAW_CLASSIC, DRAW_LABEL, DRAW_LIVE
 
-KEY = DRAW_CANVAS
+CANVASES = ["live", "classic"]
 
 
 def png_data_url(rgba: np.ndarray) -> str:
@@ -27,10 +32,15 @@ def canvas_from_digit(img28: np.ndarray) -> np.ndarray:
     return np.dstack([big, big, big, np.full_like(big, 255)])
 
 
-def run_with(rgba: np.ndarray | None) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=30).run()
-    if rgba is not None:
-        at.session_state[KEY] = {"drawing": {"raw": {"objects": [{"type": "path"}]}, "data": png_data_url(rgba)}}
+def run_with(rgba: np.ndarray | None, canvas: str = "live") -> AppTest:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=30)
+    at.session_state[DRAW_CLASSIC] = canvas == "classic"
+    at.run()
+    if rgba is not None and canvas == "classic":
+        at.session_state[DRAW_CANVAS] = {"drawing": {"raw": {"objects": [{"type": "path"}]}, "data": png_data_url(rgba)}}
+        at.run()
+    elif rgba is not None:
+        at.session_state[DRAW_LIVE] = {"drawing": {"png": png_data_url(rgba), "strokes": [[18, 1, 1, 2, 2]], "seq": 1}}
         at.run()
     assert not at.exception, at.exception
     return at
@@ -44,24 +54,26 @@ def softmax_chart(at: AppTest) -> dict:
     return json.loads(next(e.proto.spec for e in at.get("plotly_chart") if e.proto.id.endswith("-draw.bars")))
 
 
-def test_empty_canvas_shows_a_dash_a_hint_and_the_empty_probability_chart():
-    at = run_with(None)
+@pytest.mark.parametrize("canvas", CANVASES)
+def test_empty_canvas_shows_a_dash_a_hint_and_the_empty_probability_chart(canvas):
+    at = run_with(None, canvas)
     assert prediction(at) == "–"
-    assert any("canvas is empty" in i.value for i in at.info)
+    assert any("Draw in the black box" in c.value for c in at.caption)
     # the chart's frame is there before the first stroke (so Plotly loads while the visitor draws)
     # and claims nothing: ten digits, no bars, no hover
     bars = softmax_chart(at)["data"][0]
     assert bars["x"] == [str(d) for d in range(10)] and not any(bars["y"]) and bars["hoverinfo"] == "skip"
 
 
-def test_injected_digits_are_predicted_as_the_engine_predicts_them():
+@pytest.mark.parametrize("canvas", CANVASES)
+def test_injected_digits_are_predicted_as_the_engine_predicts_them(canvas):
     images, labels = load_mnist("test")
     params = load_params(SHIPPED_MODEL)
     correct = 0
     for i in [0, 1, 2, 3, 4, 7, 8, 11, 18, 61]:
         rgba = canvas_from_digit(images[i])
         expected = int(forward(params, scale_input(preprocess_canvas(rgba)[None])).probs.argmax())
-        at = run_with(rgba)
+        at = run_with(rgba, canvas)
         assert prediction(at) == str(expected)
         probs = softmax_chart(at)["data"][0]["y"]  # the same chart now holds the probabilities
         assert int(np.argmax(probs)) == expected and abs(sum(probs) - 1) < 1e-3
@@ -80,10 +92,37 @@ def test_loss_is_shown_for_the_chosen_true_label():
     assert float(loss) == round(float(-np.log(fwd.probs[0, labels[0]])), 3)
 
 
-def test_a_stray_dot_is_not_predicted():
+@pytest.mark.parametrize("canvas", CANVASES)
+def test_a_stray_dot_is_not_predicted(canvas):
     rgba = np.zeros((280, 280, 4), np.uint8)
     rgba[..., 3] = 255
     rgba[140:145, 140:145, :3] = 255
-    at = run_with(rgba)
+    at = run_with(rgba, canvas)
     assert prediction(at) == "–"
     assert any("stray dot" in i.value for i in at.info)
+
+
+def test_a_live_drawing_survives_a_trip_to_another_page():
+    images, _ = load_mnist("test")
+    at = run_with(canvas_from_digit(images[0]))
+    before = prediction(at)
+    at.switch_page("pages/weights.py").run()
+    at.switch_page("pages/draw.py").run()
+    assert not at.exception, at.exception
+    assert prediction(at) == before != "–"
+
+
+@pytest.mark.parametrize("png", ["data:image/png;base64,!!!", "data:image/gif;base64,R0lGOD", "not a url", 7])
+def test_a_broken_or_forged_drawing_is_an_empty_canvas_not_an_error(png):
+    at = run_with(None)
+    at.session_state[DRAW_LIVE] = {"drawing": {"png": png, "strokes": [], "seq": 1}}
+    at.run()
+    assert not at.exception, at.exception
+    assert prediction(at) == "–"
+
+
+def test_the_server_runs_numpy_with_one_blas_thread():
+    from threadpoolctl import threadpool_info
+    run_with(None)
+    blas = [lib for lib in threadpool_info() if lib["user_api"] == "blas"]
+    assert blas and all(lib["num_threads"] == 1 for lib in blas), blas

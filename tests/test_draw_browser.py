@@ -1,7 +1,9 @@
-"""The Draw page in a real browser: digits from MNIST's test set traced with real mouse strokes,
-touch drawing on a phone-width window, the empty and stray-dot states, light and dark screenshots."""
+"""The Draw page in a real browser, on both canvases: digits from MNIST's test set traced with real mouse
+strokes, the prediction following the pen, touch drawing at phone width, the empty and stray-dot states,
+a drawing that survives a trip to another page, light and dark screenshots."""
 import base64
 import io
+import time
 
 import numpy as np
 import pytest
@@ -14,106 +16,177 @@ from strokes import digit_strokes
 
 pytestmark = pytest.mark.browser
 
-CANVAS = "canvas.upper-canvas"
-GRAB = """(upper) => {  // composite the component's visible canvases (background + drawing)
+LIVE, CLASSIC = "live", "classic"
+CANVAS = {LIVE: 'canvas[data-testid="live-canvas"]', CLASSIC: "canvas.upper-canvas"}
+GRAB = {  # the pixels the browser shows, as a PNG data URL
+    LIVE: "(c) => c.toDataURL('image/png')",
+    CLASSIC: """(upper) => {  // composite the component's visible canvases (background + drawing)
   const out = document.createElement('canvas'); out.width = upper.width; out.height = upper.height;
   const ctx = out.getContext('2d');
   for (const c of upper.getRootNode().querySelectorAll('canvas'))
     if (c !== upper && !c.classList.contains('upper-canvas')) ctx.drawImage(c, 0, 0, out.width, out.height);
   return out.toDataURL('image/png');
+}"""}
+PREDICTION_IS = """(want) => [...document.querySelectorAll('[data-testid="stMetric"]')].some(m =>
+    m.innerText.includes('Prediction') && m.querySelector('[data-testid="stMetricValue"]').innerText.trim() === want)"""
+# Every change of the Prediction metric's text (digit and "x% sure"), and every pen-up, on the browser's clock.
+WATCH = """() => {
+  window.__log = []; window.__ups = [];
+  window.addEventListener('pointerup', () => window.__ups.push(performance.now()), true);
+  let last = null;
+  new MutationObserver(() => {
+    for (const m of document.querySelectorAll('[data-testid="stMetric"]')) {
+      if (!m.innerText.startsWith('Prediction')) continue;
+      if (m.innerText !== last) { last = m.innerText; window.__log.push([performance.now(), last]); }
+    }
+  }).observe(document.body, {subtree: true, childList: true, characterData: true});
 }"""
 
 
-def open_draw_page(page, url):
+def open_draw_page(page, url, kind=LIVE):
     page.goto(url)
     page.locator('[data-testid="stMetric"]').filter(has_text="Prediction").first.wait_for(timeout=30000)
-    canvas = page.locator(CANVAS).first
+    wait_for_app_idle(page)
+    if kind == CLASSIC:
+        page.get_by_text("Classic canvas").click()
+    canvas = page.locator(CANVAS[kind]).first
     canvas.wait_for(timeout=30000)
     wait_for_app_idle(page)
     box = canvas.bounding_box()
-    # park the pointer on the canvas: the component's invisible toolbar covers its top edge until hovered
+    # park the pointer on the canvas: the classic component's invisible toolbar covers its top edge until hovered
     page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
     page.wait_for_timeout(300)
     return canvas, box
 
 
-def settle(page):
-    """Wait out the component's 200 ms debounce, then the rerun it causes."""
-    page.wait_for_timeout(450)
+def settle(page, kind=LIVE):
+    """Wait for the rerun the last pen-up causes (the classic canvas first waits out its 200 ms debounce)."""
+    page.wait_for_timeout(450 if kind == CLASSIC else 150)
     wait_for_app_idle(page)
     page.wait_for_timeout(100)
     wait_for_app_idle(page)
 
 
-def draw(page, box, strokes, size=280):
+def draw(page, box, strokes, size=280, pause_ms=0):
     k = box["width"] / size
     for pts in strokes:
         page.mouse.move(box["x"] + pts[0][0] * k, box["y"] + pts[0][1] * k)
         page.mouse.down()
         for x, y in pts[1:]:
             page.mouse.move(box["x"] + x * k, box["y"] + y * k)
+            if pause_ms:
+                page.wait_for_timeout(pause_ms)
         page.mouse.up()
-    settle(page)
 
 
-def reset(page):
-    page.get_by_title("Reset canvas & history", exact=True).click()
-    page.wait_for_function("""() => [...document.querySelectorAll('[data-testid="stMetric"]')].some(m =>
-        m.innerText.includes('Prediction') && m.querySelector('[data-testid="stMetricValue"]').innerText.trim() === '–')""",
-                           timeout=10000)
+def reset(page, kind=LIVE):
+    if kind == CLASSIC:
+        page.get_by_title("Reset canvas & history", exact=True).click()
+    else:
+        page.get_by_role("button", name="Clear the drawing").click()
+    page.wait_for_function(PREDICTION_IS, arg="–", timeout=10000)
     wait_for_app_idle(page)
 
 
-def grabbed_prediction(canvas, params):
-    url = canvas.evaluate(GRAB)
+def grabbed_prediction(canvas, params, kind=LIVE):
+    url = canvas.evaluate(GRAB[kind])
     rgba = np.asarray(Image.open(io.BytesIO(base64.b64decode(url.split(",", 1)[1]))).convert("RGBA"))
     x = preprocess_canvas(rgba)
     return None if x is None else str(int(forward(params, scale_input(x[None])).probs.argmax()))
 
 
-def shown_and_engine(page, canvas, params, patience_ms=3000):
+def shown_and_engine(page, canvas, params, kind=LIVE, patience_ms=3000):
     """The app's Prediction and the engine's reading of the browser's own pixels, once they agree or
-    `patience_ms` has passed. On a busy machine the debounce can fire mid-drawing, and the rerun for
-    the last stroke may not have begun when settle() looks: waiting for agreement rules that out."""
+    `patience_ms` has passed. On a busy machine a rerun for an earlier state of the drawing may still be
+    on screen when settle() looks: waiting for agreement rules that out."""
     for _ in range(max(1, patience_ms // 250)):
         wait_for_app_idle(page)
-        shown, engine = metric_value(page, "Prediction"), grabbed_prediction(canvas, params)
+        shown, engine = metric_value(page, "Prediction"), grabbed_prediction(canvas, params, kind)
         if shown == engine:
             break
         page.wait_for_timeout(250)
     return shown, engine
 
 
-def test_drawn_mnist_digits_are_read_and_match_the_engine_on_the_browsers_pixels(page, app_url):
+@pytest.mark.parametrize("kind", [LIVE, CLASSIC])
+def test_drawn_mnist_digits_are_read_and_match_the_engine_on_the_browsers_pixels(page, app_url, kind):
     images, labels = load_mnist("test")
     picks = [i for d in range(10) for i in np.flatnonzero(labels == d)[:2]]  # the first two of each digit
     params = load_params(SHIPPED_MODEL)
-    canvas, box = open_draw_page(page, app_url)
+    canvas, box = open_draw_page(page, app_url, kind)
     assert metric_value(page, "Prediction") == "–"
     shown, engine = [], []
     for n, i in enumerate(picks):
         draw(page, box, digit_strokes(images[i], 280))
-        s, e = shown_and_engine(page, canvas, params)
+        settle(page, kind)
+        s, e = shown_and_engine(page, canvas, params, kind)
         shown.append(s)
         engine.append(e)
         if n == 0:
-            screenshot(page, "draw_light_digit")
-        reset(page)
+            screenshot(page, f"draw_{kind}_digit")
+        reset(page, kind)
     truth = [str(labels[i]) for i in picks]
     agree = np.mean([s == e for s, e in zip(shown, engine)])
     correct = np.mean([s == t for s, t in zip(shown, truth)])
-    print(f"drawn digits: app accuracy {correct:.2f}, app vs engine-on-browser-pixels agreement {agree:.2f}")
+    print(f"{kind} canvas, drawn digits: app accuracy {correct:.2f}, agreement with the engine on the "
+          f"browser's pixels {agree:.2f}")
     assert agree >= 0.95, list(zip(truth, shown, engine))
     assert correct >= 0.9, list(zip(truth, shown))
 
 
-def test_empty_canvas_and_stray_dot_show_a_friendly_state(page, app_url):
+def test_the_prediction_follows_the_pen_before_it_lifts(page, app_url):
+    images, labels = load_mnist("test")
     canvas, box = open_draw_page(page, app_url)
-    assert metric_value(page, "Prediction") == "–"
-    assert page.get_by_text("The canvas is empty").count() == 1
-    screenshot(page, "draw_empty")
-    page.mouse.click(box["x"] + 140, box["y"] + 140)  # a tap: a single dot
+    page.evaluate(WATCH)
+    i = int(np.flatnonzero(labels == 4)[0])
+    start = time.perf_counter()
+    draw(page, box, digit_strokes(images[i], 280), pause_ms=30)  # a slow hand: a second or more
+    drawing_s = time.perf_counter() - start
     settle(page)
+    log, ups = page.evaluate("[window.__log, window.__ups]")
+    before_last_up = [text for t, text in log if t < ups[-1]]
+    print(f"slow drawing: {drawing_s:.1f} s, {len(ups)} strokes, Prediction changed {len(before_last_up)} "
+          f"times before the last pen-up, {len(log)} in all")
+    assert drawing_s >= 1.0
+    assert len(before_last_up) >= 2, log
+    assert metric_value(page, "Prediction") == grabbed_prediction(canvas, load_params(SHIPPED_MODEL))
+
+
+def test_forty_digits_in_a_row_each_get_their_prediction_within_a_second(page, app_url):
+    """Timed on the browser's clock: from the last pen-up to the moment the Prediction took its final text
+    (zero when the answer was already on screen before the pen lifted)."""
+    images, _ = load_mnist("test")
+    params = load_params(SHIPPED_MODEL)
+    canvas, box = open_draw_page(page, app_url)  # right after the page loads
+    page.evaluate(WATCH)
+    waits, wrong = [], []
+    for i in range(100, 140):
+        page.evaluate("window.__log = []; window.__ups = []")
+        draw(page, box, digit_strokes(images[i], 280))
+        want = grabbed_prediction(canvas, params)
+        page.wait_for_function(PREDICTION_IS, arg=want, timeout=10000)
+        settle(page)
+        log, ups = page.evaluate("[window.__log, window.__ups]")
+        shown = metric_value(page, "Prediction")
+        if shown != want:
+            wrong.append((i, want, shown))
+        final_since = max([t for t, _ in log] + [ups[-1]])
+        waits.append(final_since - ups[-1])
+        reset(page)
+    print(f"40 digits: last pen-up to final Prediction median {np.median(waits):.0f} ms, p90 "
+          f"{np.percentile(waits, 90):.0f} ms, max {max(waits):.0f} ms (browser clock)")
+    assert not wrong, wrong
+    assert max(waits) <= 1000, sorted(waits)
+
+
+@pytest.mark.parametrize("kind", [LIVE, CLASSIC])
+def test_empty_canvas_and_stray_dot_show_a_friendly_state(page, app_url, kind):
+    canvas, box = open_draw_page(page, app_url, kind)
+    assert metric_value(page, "Prediction") == "–"
+    assert page.get_by_text("Draw in the black box").count() == 1
+    screenshot(page, f"draw_{kind}_empty")
+    page.mouse.click(box["x"] + 140, box["y"] + 140)  # a tap: a single dot
+    settle(page, kind)
     assert metric_value(page, "Prediction") == "–"
     assert page.get_by_text("stray dot").count() == 1
     assert page.locator('[data-testid="stException"]').count() == 0
@@ -125,6 +198,7 @@ def test_dark_theme_renders_the_page_with_a_dark_background(browser, app_url):
     images, _ = load_mnist("test")
     canvas, box = open_draw_page(page, app_url)
     draw(page, box, digit_strokes(images[0], 280))
+    settle(page)
     bg = page.evaluate("getComputedStyle(document.querySelector('[data-testid=\"stApp\"]')).backgroundColor")
     rgb = [int(v) for v in bg[bg.index("(") + 1:bg.index(")")].split(",")[:3]]
     screenshot(page, "draw_dark_digit")
@@ -132,13 +206,19 @@ def test_dark_theme_renders_the_page_with_a_dark_background(browser, app_url):
     assert max(rgb) < 80, f"expected a dark background, got {bg}"
 
 
-def test_phone_width_canvas_fits_and_touch_drawing_works(browser, app_url):
+def prediction_in_view(page, height=844) -> bool:
+    box = page.locator('[data-testid="stMetric"]').filter(has_text="Prediction").first.bounding_box()
+    return box is not None and box["y"] >= 0 and box["y"] + box["height"] <= height
+
+
+@pytest.mark.parametrize("kind", [LIVE, CLASSIC])
+def test_phone_width_canvas_fits_and_touch_drawing_works(browser, app_url, kind):
     context = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=2,
                                   is_mobile=True, has_touch=True)
     page = context.new_page()
     images, labels = load_mnist("test")
-    canvas, box = open_draw_page(page, app_url)
-    assert box["x"] >= 0 and box["x"] + box["width"] <= 390, box
+    canvas, box = open_draw_page(page, app_url, kind)
+    assert box["x"] >= 0 and box["x"] + box["width"] <= 390 and box["y"] + box["height"] <= 844, box
     cdp = context.new_cdp_session(page)
     k = box["width"] / 280
 
@@ -152,9 +232,41 @@ def test_phone_width_canvas_fits_and_touch_drawing_works(browser, app_url):
         for x, y in pts[1:]:
             touch("touchMove", x, y)
         touch("touchEnd")
-    settle(page)
-    value, engine = shown_and_engine(page, canvas, load_params(SHIPPED_MODEL), patience_ms=10000)
-    screenshot(page, "draw_phone_touch")
+    settle(page, kind)
+    value, engine = shown_and_engine(page, canvas, load_params(SHIPPED_MODEL), kind, patience_ms=10000)
+    screenshot(page, f"draw_{kind}_phone_touch")
+    in_view = prediction_in_view(page)
     context.close()
     assert engine == "3", "the touch strokes did not leave a readable 3 on the canvas"
     assert value == "3", f"the app shows {value} for the 3 drawn by touch"
+    if kind == LIVE:
+        assert in_view, "after drawing on a phone, the Prediction is below the fold"
+
+
+def test_on_a_phone_clear_empties_the_canvas_and_a_drawing_survives_another_page(browser, app_url):
+    context = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=2,
+                                  is_mobile=True, has_touch=True)
+    page = context.new_page()
+    images, labels = load_mnist("test")
+    canvas, box = open_draw_page(page, app_url)
+    params = load_params(SHIPPED_MODEL)
+    draw(page, box, digit_strokes(images[0], 280))  # by mouse this time
+    settle(page)
+    shown, engine = shown_and_engine(page, canvas, params)
+    assert shown == engine == str(labels[0]) and prediction_in_view(page)
+    before = canvas.evaluate(GRAB[LIVE])
+
+    page.goto(app_url.rstrip("/") + "/weights")  # Draw -> Weights -> Draw, as the sidebar does it
+    page.get_by_text("Weights", exact=True).first.wait_for(timeout=30000)
+    wait_for_app_idle(page)
+    page.goto(app_url)
+    canvas = page.locator(CANVAS[LIVE]).first
+    canvas.wait_for(timeout=30000)
+    page.wait_for_function(PREDICTION_IS, arg=str(labels[0]), timeout=10000)
+    assert canvas.evaluate(GRAB[LIVE]) == before, "the drawing came back different"
+
+    page.get_by_role("button", name="Clear the drawing").click()
+    page.wait_for_function(PREDICTION_IS, arg="–", timeout=10000)
+    assert grabbed_prediction(canvas, params) is None  # the canvas is black again
+    screenshot(page, "draw_live_phone_cleared")
+    context.close()

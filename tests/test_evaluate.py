@@ -19,9 +19,10 @@ from mnistcore.evaluate import (
 from mnistcore.preprocess import MNIST_MEAN, MNIST_STD
 from reference import random_params, torch_logits
 from views.images import thumbnail
+from views.style import WRONG_RGB
 from views.testset import ORDERS, confidence_histograms, confusion_heatmap, describe, n_pages, page_of, reliability_diagram, select
 
-CAPTION = re.compile(r"#(\d+) · label (\d) · predicted (\d) · (\d+) %")
+CAPTION = re.compile(r"#(\d+) · label (\d) · predicted (\d) · (\d+)%")
 
 
 def torch_reference(params: Params, images: np.ndarray, labels: np.ndarray):
@@ -204,8 +205,8 @@ def test_caption_rounds_a_confidence_below_certainty_to_whole_percent():
     probs = np.full((2, 10), 0.014, np.float32)
     probs[0, 3], probs[1, 7] = 0.874, 0.874
     ev = synthetic(probs, [3, 1])
-    assert describe(ev, 0) == "#0 · label 3 · predicted 3 · 87 %"
-    assert describe(ev, 1) == "#1 · label 1 · predicted 7 · 87 %"
+    assert describe(ev, 0) == "#0 · label 3 · predicted 3 · 87%"
+    assert describe(ev, 1) == "#1 · label 1 · predicted 7 · 87%"
 
 
 # --- the report ----------------------------------------------------------------------------------
@@ -213,11 +214,11 @@ def test_caption_rounds_a_confidence_below_certainty_to_whole_percent():
 def test_report_prints_the_accuracy_loss_and_every_digit(shipped):
     *_, ev = shipped
     report = format_report(ev)
-    assert format_percent(0.98885) == "98.89 %" and format_percent(1.0) == "100.00 %"
-    assert re.search(r"^accuracy +(\d+\.\d\d %)", report, re.M).group(1) == format_percent(ev.accuracy)
+    assert format_percent(0.98885) == "98.89%" and format_percent(1.0) == "100.00%"
+    assert re.search(r"^accuracy +(\d+\.\d\d%)", report, re.M).group(1) == format_percent(ev.accuracy)
     assert float(re.search(r"^mean cross-entropy +([\d.]+)", report, re.M).group(1)) == pytest.approx(ev.mean_loss,
                                                                                                       abs=5e-5)
-    per_class = re.findall(r"^  (\d)  (\d+\.\d\d %)", report, re.M)
+    per_class = re.findall(r"^  (\d)  (\d+\.\d\d%)", report, re.M)
     assert [int(d) for d, _ in per_class] == list(range(10))
     assert [p for _, p in per_class] == [format_percent(a) for a in ev.per_class_accuracy]
 
@@ -262,4 +263,4 @@ def test_thumbnail_frames_wrong_answers_in_red_and_keeps_the_digit():
     assert plain.shape == framed.shape == (84, 84, 3) and plain.dtype == np.uint8
     np.testing.assert_array_equal(plain[::3, ::3, 0], img)
     np.testing.assert_array_equal(framed[2:-2, 2:-2], plain[2:-2, 2:-2])
-    assert (framed[0, :, 0] == 255).all() and (framed[0, :, 1] == 75).all()
+    assert (framed[0] == WRONG_RGB).all() and (framed[:, -1] == WRONG_RGB).all()  # the colour of mistakes

@@ -4,7 +4,7 @@ import plotly.graph_objects as go
 
 from views.draw import GRID_COLS, hidden_grid, softmax_bars
 from views.images import diverging_rgb, gray_image
-from views.style import ACCENT
+from views.style import ANSWER
 
 
 def validated(fig: go.Figure) -> go.Figure:
@@ -20,7 +20,7 @@ def test_softmax_bars_show_each_probability_and_logit_and_mark_the_winner():
     bar = fig.data[0]
     np.testing.assert_allclose(bar.y, probs, rtol=0, atol=5e-5)
     np.testing.assert_allclose(bar.customdata, logits, rtol=0, atol=5e-3)
-    assert [c == ACCENT for c in bar.marker.color] == [d == probs.argmax() for d in range(10)]
+    assert [c == ANSWER for c in bar.marker.color] == [d == probs.argmax() for d in range(10)]
     assert fig.layout.annotations[0].x == "3" and fig.layout.annotations[0].text == "true"
 
 

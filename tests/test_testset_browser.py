@@ -20,7 +20,7 @@ from mnistcore.evaluate import evaluate, format_percent
 from views.session import TESTSET_OPEN, TESTSET_ORDER, TESTSET_OUTCOME, TESTSET_PREDICTED, TESTSET_TRUE
 from views.testset import select
 
-CAPTION = re.compile(r"#(\d+) · label (\d) · predicted (\d) · (\d+) %")
+CAPTION = re.compile(r"#(\d+) · label (\d) · predicted (\d) · (\d+)%")
 GALLERY = ".st-key-testset-gallery [data-testid='stButton'] button"
 CELL_XY = """([t, p]) => { const gd = document.querySelector('.st-key-testset-confusion .js-plotly-plot');
   const xa = gd._fullLayout.xaxis, ya = gd._fullLayout.yaxis, r = gd.getBoundingClientRect();

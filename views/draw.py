@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
-from .style import ACCENT, DIGITS, MUTED, layout
+from .style import ANSWER, DIGITS, MUTED, layout
 
 GRID_COLS = 32  # cells per row of a grid of units: 512 hidden units -> 16 x 32, 512 W1 tiles -> 16 x 32
 
@@ -27,9 +27,9 @@ def _softmax_layout(annotations: list | tuple = ()) -> dict:
 
 def softmax_bars(probs: np.ndarray, logits: np.ndarray, *, winner: int | None = None,
                  true_label: int | None = None) -> go.Figure:
-    """The ten probabilities as bars (the winner in the accent colour), logits in the hover and labels."""
+    """The ten probabilities as bars (the winner in the answer colour), logits in the hover and labels."""
     trace = dict(type="bar", x=DIGITS, y=np.round(probs, 4).tolist(),
-                 marker=dict(color=[ACCENT if d == winner else MUTED for d in range(10)]),
+                 marker=dict(color=[ANSWER if d == winner else MUTED for d in range(10)]),
                  text=[f"{p:.0%}" if p >= 0.005 else "" for p in probs], textposition="outside",
                  customdata=np.round(logits, 2).tolist(),
                  hovertemplate="digit %{x}<br>p = %{y:.4f}<br>logit z2 = %{customdata:.2f}<extra></extra>")

@@ -10,7 +10,7 @@ import io
 import numpy as np
 from PIL import Image
 
-from .style import BLUE, RED, WHITE, WRONG_RGB
+from .style import NEGATIVE, POSITIVE, WRONG_RGB, ZERO
 
 
 def gray_image(img: np.ndarray, scale: int = 1) -> np.ndarray:
@@ -20,11 +20,11 @@ def gray_image(img: np.ndarray, scale: int = 1) -> np.ndarray:
 
 
 def diverging_rgb(w: np.ndarray, vmax: float | None = None, scale: int = 1) -> np.ndarray:
-    """(h, w) weights -> (h*scale, w*scale, 3) uint8: blue for negative, white at 0, red for positive."""
+    """(h, w) weights -> (h*scale, w*scale, 3) uint8: purple for negative, white at 0, orange for positive."""
     vmax = float(np.abs(w).max()) if vmax is None else vmax
     t = np.clip(w / max(vmax, 1e-12), -1, 1)[..., None]                 # (h, w, 1) in [-1, 1]
-    red, blue, white = np.array(RED), np.array(BLUE), np.array(WHITE)
-    rgb = np.where(t > 0, white + t * (red - white), white - t * (blue - white)).round().astype(np.uint8)
+    pos, neg, zero = np.array(POSITIVE), np.array(NEGATIVE), np.array(ZERO)
+    rgb = np.where(t > 0, zero + t * (pos - zero), zero - t * (neg - zero)).round().astype(np.uint8)
     return np.kron(rgb, np.ones((scale, scale, 1), np.uint8)) if scale > 1 else rgb
 
 

@@ -44,4 +44,4 @@ def prediction_views(params: Params, fwd: Forward, *, true_label: int | None = N
                 st.caption(f"unit {c.unit}  \n+{c.push:.2f} = {c.activation:.2f} × {c.weight:.2f}")
         if first_layer:
             st.caption("Each tile is a unit's 784 incoming weights W1[:, j] as a 28×28 image: "
-                       "red pixels excite it, blue ones inhibit it.")
+                       "orange pixels excite it, purple ones inhibit it.")

@@ -22,7 +22,10 @@ USER_MODEL_NAME = "model.user_name"  # its file name
 UPLOAD = "model.upload"              # the sidebar's file uploader
 UPLOAD_ERROR = "model.upload_error"  # why the last upload was refused
 # Draw
-DRAW_CANVAS = "draw.canvas"
+DRAW_LIVE = "draw.live"              # the live canvas (views/live_canvas.py)
+DRAW_SAVED = "draw.saved"            # its last drawing, kept while the visitor is on other pages
+DRAW_CANVAS = "draw.canvas"          # the classic canvas (streamlit-drawable-canvas)
+DRAW_CLASSIC = "draw.classic"        # True: draw on the classic canvas
 DRAW_STROKE_WIDTH = "draw.stroke_width"
 DRAW_LABEL = "draw.label"            # the digit the visitor meant, for the loss
 # Weights

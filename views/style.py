@@ -1,19 +1,19 @@
 """The look every figure shares: the palette and one layout helper.
 
-Colours have one meaning each across the app: the accent marks what is selected or asked about, green
-and red mean right and wrong, and the diverging blue-white-red scale shows signed numbers (weights,
-attributions): blue below zero, white at zero, red above.
+Each colour means one thing on every page: blue is the network's answer (and what is selected), red is
+a mistake, green is right, grey is everything else, and signed numbers (weights, attributions) run
+from purple below zero through white to orange above, so no weight looks like an answer or a mistake.
 """
 from __future__ import annotations
 
-ACCENT, MUTED = "#ff4b4b", "#8c9bb0"
-RIGHT, WRONG = "#2e9e6a", ACCENT
+ANSWER, MUTED = "#1f6feb", "#8c9bb0"           # the answer (winning bar, selection); everything else
+RIGHT, WRONG = "#2e9e6a", "#d93a3a"              # right and wrong answers
 RIGHT_SCALE = [[0, "#d9f0e3"], [1, "#5fb98a"]]  # the confusion matrix's diagonal, light to dark
 WRONG_SCALE = [[0, "#fde0dd"], [1, "#c51b3a"]]  # its mistakes
 OUTLINE = "#262730"                             # a selected cell's frame: Streamlit's text colour
-WRONG_RGB = (255, 75, 75)                       # ACCENT as RGB, for frames drawn into images
-BLUE, WHITE, RED = (33, 102, 172), (247, 247, 247), (178, 24, 43)  # the diverging scale's ends and zero
-DIVERGING = [[0.0, f"rgb{BLUE}"], [0.5, f"rgb{WHITE}"], [1.0, f"rgb{RED}"]]  # as a Plotly colorscale
+WRONG_RGB = (217, 58, 58)                       # WRONG as RGB, for frames drawn into images
+NEGATIVE, ZERO, POSITIVE = (94, 60, 153), (247, 247, 247), (230, 97, 1)  # the diverging scale (PuOr)
+DIVERGING = [[0.0, f"rgb{NEGATIVE}"], [0.5, f"rgb{ZERO}"], [1.0, f"rgb{POSITIVE}"]]  # as a Plotly colorscale
 GAP_RGB = (150, 150, 150)                       # NaN cells of a grid with gaps
 GAP_COLOUR = "rgba(120,120,120,0.8)"            # the lines between tiles
 DIGITS = [str(d) for d in range(10)]            # category labels of a per-digit axis

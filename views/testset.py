@@ -12,7 +12,7 @@ import plotly.graph_objects as go
 
 from mnistcore.evaluate import Evaluation, Reliability
 
-from .style import ACCENT, DIGITS, MUTED, OUTLINE, RIGHT, RIGHT_SCALE, WRONG, WRONG_SCALE, layout
+from .style import ANSWER, DIGITS, MUTED, OUTLINE, RIGHT, RIGHT_SCALE, WRONG, WRONG_SCALE, layout
 
 PER_PAGE = 24        # gallery images per page
 OUTCOMES = ("all", "right", "wrong")
@@ -69,16 +69,21 @@ def confusion_heatmap(confusion: np.ndarray, *, normalise: bool = False,
     return _compact(fig, 420, top=40)
 
 
-def per_class_bars(per_class_accuracy: np.ndarray, counts: np.ndarray) -> go.Figure:
-    """Accuracy of each true digit as bars, the y axis zoomed to where the bars differ."""
-    acc = np.asarray(per_class_accuracy, float)
-    lowest = float(np.nanmin(acc)) if np.isfinite(acc).any() else 0.0
-    floor = max(0.0, np.floor((lowest - 0.01) * 50) / 50)  # a round 2 % step below the worst digit
+def mistake_bars(per_class_accuracy: np.ndarray, counts: np.ndarray) -> go.Figure:
+    """The share of each true digit's images the network gets wrong, as bars on an axis from zero.
+
+    Mistakes rather than accuracy: accuracies of 96-100 % differ only on an axis cut off near the top,
+    which makes small differences look large; error rates compare honestly from zero.
+    """
+    wrong = 1 - np.asarray(per_class_accuracy, float)
     fig = go.Figure(go.Bar(
-        x=DIGITS, y=np.round(acc, 4), marker_color=[ACCENT if a == lowest else MUTED for a in acc],
-        text=[f"{a:.1%}" for a in acc], textposition="outside", textfont=dict(size=10), customdata=np.asarray(counts),
-        hovertemplate="digit %{x}<br>%{y:.2%} of %{customdata:,} images right<extra></extra>"))
-    fig.update_yaxes(range=[floor, 1.004], tickformat=".0%", title=None)
+        x=DIGITS, y=np.round(wrong, 4), marker_color=WRONG,
+        text=[f"{w:.1%}" for w in wrong], textposition="outside", textfont=dict(size=10),
+        customdata=np.column_stack([counts, np.round(1 - wrong, 4)]),
+        hovertemplate="digit %{x}: %{y:.2%} of %{customdata[0]:,} images wrong "
+                      "(%{customdata[1]:.2%} right)<extra></extra>"))
+    top = float(np.nanmax(wrong)) if np.isfinite(wrong).any() else 0.0
+    fig.update_yaxes(range=[0, max(top * 1.25, 0.01)], tickformat=".1%", title=None, rangemode="tozero")
     fig.update_xaxes(type="category", title="true digit")
     return _compact(fig, 260)
 
@@ -99,7 +104,7 @@ def reliability_diagram(rel: Reliability) -> go.Figure:
         hovertemplate="confidence %{customdata[0]:.0%}–%{customdata[1]:.0%}<br>%{customdata[2]:,} images<br>"
                       "mean confidence %{customdata[3]:.1%}<br>accuracy %{y:.1%}<extra></extra>"))
     fig.add_trace(go.Scatter(x=np.round(centres[filled], 4), y=np.round(rel.confidence[filled], 4), mode="markers",
-                             marker=dict(color=ACCENT, size=7, symbol="line-ew-open", line=dict(width=2)),
+                             marker=dict(color=ANSWER, size=7, symbol="line-ew-open", line=dict(width=2)),
                              name="mean confidence", hoverinfo="skip"))
     fig.update_xaxes(range=[0, 1], tickformat=".0%", title="confidence (probability of the predicted digit)", title_font=dict(size=12))
     fig.update_yaxes(range=[0, 1.02], tickformat=".0%", title="accuracy")
@@ -118,7 +123,7 @@ def confidence_histograms(confidence: np.ndarray, correct: np.ndarray, n_bins: i
         fig.add_trace(go.Bar(x=np.round(centres, 4), y=np.round(share, 4), width=0.9 / n_bins, marker_color=colour,
                              name=f"{name} ({int(mask.sum()):,})", opacity=0.75, customdata=counts,
                              hovertemplate=f"{name}: %{{customdata:,}} images<br>confidence %{{x:.0%}} ± "
-                                           f"{50 / n_bins:.1f} %<br>%{{y:.1%}} of the {name} answers<extra></extra>"))
+                                           f"{50 / n_bins:.1f}%<br>%{{y:.1%}} of the {name} answers<extra></extra>"))
     fig.update_layout(barmode="overlay", legend=dict(orientation="h", y=1.02, yanchor="bottom", x=0))
     fig.update_xaxes(range=[0, 1], tickformat=".0%", title="confidence")
     fig.update_yaxes(tickformat=".0%", title="share of the group")
@@ -159,5 +164,5 @@ def page_of(indices: np.ndarray, page: int, per_page: int = PER_PAGE) -> np.ndar
 
 
 def describe(ev: Evaluation, i: int) -> str:
-    """One gallery caption: '#1234 · label 4 · predicted 9 · 87 %'."""
-    return f"#{i} · label {ev.labels[i]} · predicted {ev.predictions[i]} · {100 * ev.confidence[i]:.0f} %"
+    """One gallery caption: '#1234 · label 4 · predicted 9 · 87%'."""
+    return f"#{i} · label {ev.labels[i]} · predicted {ev.predictions[i]} · {100 * ev.confidence[i]:.0f}%"

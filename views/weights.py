@@ -1,8 +1,8 @@
 """The Weights page's figures and the arrays they are drawn from: heatmaps, the tile grid, bars, histograms.
 
 Each builder takes arrays and options, returns a `go.Figure` with its own hover text and colour
-range, and never calls Streamlit. Weights are drawn on a diverging scale centred on zero (blue <0,
-white 0, red >0) over a symmetric range [-vmax, vmax]; values beyond it take the end colours.
+range, and never calls Streamlit. Weights are drawn on a diverging scale centred on zero (purple <0,
+white 0, orange >0) over a symmetric range [-vmax, vmax]; values beyond it take the end colours.
 
 Size: Plotly sends a NumPy array as base64 of its bytes, so a float32 784x512 heatmap costs
 4 B x 401,408 x 4/3 = 2.1 MB whatever the values. Its values are rounded to the 3 significant digits
@@ -22,7 +22,7 @@ from PIL import Image
 from mnistcore.params import SIDE
 
 from .images import diverging_rgb
-from .style import ACCENT, BLUE, DIGITS, DIVERGING, GAP_COLOUR, GAP_RGB, MUTED, RED, layout
+from .style import ANSWER, DIGITS, DIVERGING, GAP_COLOUR, GAP_RGB, MUTED, NEGATIVE, POSITIVE, layout
 
 PALETTE_LEVELS = 64     # colours in the tile grid's PNG: enough for the eye, and it compresses 4x
 HEATMAP_MARGIN = dict(l=92, r=82, b=70, autoexpand=False)  # px; see weight_heatmap
@@ -35,8 +35,8 @@ def _style(fig: go.Figure, height: int, title: str | None = None, margin: dict |
 
 
 def _signed_colours(values: np.ndarray) -> list[str]:
-    """The diverging scale's ends: red for a positive value, blue otherwise."""
-    return [f"rgb{RED}" if v > 0 else f"rgb{BLUE}" for v in values]
+    """The diverging scale's ends: orange for a positive value, purple otherwise."""
+    return [f"rgb{POSITIVE}" if v > 0 else f"rgb{NEGATIVE}" for v in values]
 
 
 def round_significant(a: np.ndarray, digits: int = HOVER_DIGITS) -> np.ndarray:
@@ -162,7 +162,7 @@ def weight_tiles(grid: np.ndarray, *, vmax: float, units: np.ndarray, centres: n
         go.Image(source=palette_png(grid, vmax), hoverinfo="skip"),
         go.Scatter(x=np.round(centres[:, 0], 1), y=np.round(centres[:, 1], 1), mode="markers",
                    customdata=customdata, hovertemplate=text + "<extra></extra>",
-                   marker=dict(symbol="square-open", size=16, color=ACCENT, line=dict(width=3), opacity=0),
+                   marker=dict(symbol="square-open", size=16, color=ANSWER, line=dict(width=3), opacity=0),
                    selected=dict(marker=dict(opacity=1)), unselected=dict(marker=dict(opacity=0)))])
     fig.add_shape(type="path", path=path, line=dict(color=GAP_COLOUR, width=0.6), layer="above")
     fig.update_xaxes(visible=False, range=[-0.5, w - 0.5], constrain="domain")
@@ -186,7 +186,7 @@ def field_heatmap(img: np.ndarray, *, vmax: float, name: str, title: str | None 
 
 
 def digit_bars(values: np.ndarray, *, name: str, title: str | None = None, height: int = 240) -> go.Figure:
-    """Ten values, one per digit (a row of W2, or b2), red when positive and blue when negative."""
+    """Ten values, one per digit (a row of W2, or b2), orange when positive and purple when negative."""
     colours = _signed_colours(values)
     fig = go.Figure(go.Bar(x=DIGITS, y=np.round(values, 4), marker_color=colours,
                            hovertemplate=f"digit %{{x}}<br>{name} = %{{y:{HOVER_FMT}}}<extra></extra>"))
@@ -208,7 +208,7 @@ def class_heatmap(W_last: np.ndarray, *, vmax: float, name: str = "W2", height: 
 
 def vote_bars(pros: np.ndarray, cons: np.ndarray, column: np.ndarray, *, digit: int, name: str = "W2",
               height: int = 360) -> go.Figure:
-    """Horizontal bars of the units that vote hardest for (red, on top) and against (blue) `digit`.
+    """Horizontal bars of the units that vote hardest for (orange, on top) and against (purple) `digit`.
 
     pros and cons are unit indices, strongest first; column is W[:, digit] of the last matrix.
     """

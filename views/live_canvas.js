@@ -1,0 +1,100 @@
+// The Draw page's live canvas: a round white pen on black, mouse, touch and stylus alike.
+// While the pen moves it sends the drawing at most every SEND_MS; when the pen lifts it sends at once.
+// What it sends: {png: the canvas as a PNG data URL, strokes: [[width, x0, y0, x1, y1, ...], ...], seq}.
+// Python keeps the strokes and hands them back in data.restore, so a drawing survives a trip to another
+// page: they are drawn again only when the element is new (mounted), never over a live drawing.
+const SEND_MS = 90;
+
+export default function ({ parentElement, data, setStateValue }) {
+  const root = parentElement.querySelector(".live-canvas");
+  const canvas = root.querySelector("canvas");
+  let s = root.__live;  // this function runs on every rerun; the state and listeners are set up once
+  if (!s) {
+    s = root.__live = { strokes: [], current: null, width: 18, seq: 0, lastSent: 0, timer: null };
+    const ctx = canvas.getContext("2d");
+    const size = data.size || 280;
+    canvas.width = canvas.height = size;
+    canvas.style.width = canvas.style.height = size + "px";
+
+    const paint = (stroke) => {
+      const [w, ...xy] = stroke;
+      ctx.strokeStyle = ctx.fillStyle = "#fff";
+      ctx.lineWidth = w;
+      ctx.lineCap = ctx.lineJoin = "round";
+      ctx.beginPath();
+      if (xy.length === 2) {  // a tap: a round dot
+        ctx.arc(xy[0], xy[1], w / 2, 0, 2 * Math.PI);
+        ctx.fill();
+        return;
+      }
+      ctx.moveTo(xy[0], xy[1]);
+      for (let i = 2; i < xy.length; i += 2) ctx.lineTo(xy[i], xy[i + 1]);
+      ctx.stroke();
+    };
+    const redraw = () => {
+      ctx.fillStyle = "#000";
+      ctx.fillRect(0, 0, canvas.width, canvas.height);
+      s.strokes.forEach(paint);
+      if (s.current) paint(s.current);
+    };
+    const send = () => {
+      clearTimeout(s.timer);
+      s.timer = null;
+      s.lastSent = performance.now();
+      const strokes = s.current ? [...s.strokes, s.current] : s.strokes;
+      const empty = strokes.length === 0;
+      setStateValue("drawing", { png: empty ? null : canvas.toDataURL("image/png"), strokes, seq: ++s.seq });
+    };
+    const sendSoon = () => {  // throttle while the pen moves: the newest drawing goes out within SEND_MS
+      if (s.timer) return;
+      const wait = Math.max(0, SEND_MS - (performance.now() - s.lastSent));
+      s.timer = setTimeout(send, wait);
+    };
+    const point = (e) => {
+      const r = canvas.getBoundingClientRect();
+      const k = canvas.width / r.width;  // CSS px -> canvas px, should the page scale the canvas
+      return [Math.round((e.clientX - r.left) * k * 10) / 10, Math.round((e.clientY - r.top) * k * 10) / 10];
+    };
+    canvas.addEventListener("pointerdown", (e) => {
+      if (e.button !== undefined && e.button > 0) return;
+      canvas.setPointerCapture(e.pointerId);
+      s.current = [s.width, ...point(e)];
+      redraw();
+      sendSoon();
+      e.preventDefault();
+    });
+    canvas.addEventListener("pointermove", (e) => {
+      if (!s.current) return;
+      const events = e.getCoalescedEvents ? e.getCoalescedEvents() : [e];
+      for (const ev of events.length ? events : [e]) s.current.push(...point(ev));
+      redraw();
+      sendSoon();
+      e.preventDefault();
+    });
+    const lift = (e) => {
+      if (!s.current) return;
+      s.strokes.push(s.current);
+      s.current = null;
+      redraw();
+      send();  // no debounce on the last send: the answer for the finished stroke goes out now
+      e.preventDefault();
+    };
+    canvas.addEventListener("pointerup", lift);
+    canvas.addEventListener("pointercancel", lift);
+    root.querySelector("button.undo").addEventListener("click", () => {
+      s.strokes.pop();
+      redraw();
+      send();
+    });
+    root.querySelector("button.clear").addEventListener("click", () => {
+      s.strokes = [];
+      s.current = null;
+      redraw();
+      send();
+    });
+    if (Array.isArray(data.restore)) s.strokes = data.restore.map((st) => [...st]);
+    s.redraw = redraw;
+    redraw();
+  }
+  s.width = data.width || s.width;
+}
