@@ -6,6 +6,7 @@ from mnistcore.evaluate import Evaluation, evaluate, format_percent, reliability
 from mnistcore.preprocess import scale_uint8
 from views.images import thumbnail
 from views.layers import prediction_views
+from views.scroll import scroll_into_view
 from views.session import (
     TESTSET_CONFUSION,
     TESTSET_NORMALISE,
@@ -14,6 +15,7 @@ from views.session import (
     TESTSET_OUTCOME,
     TESTSET_PAGE,
     TESTSET_PREDICTED,
+    TESTSET_SCROLL,
     TESTSET_TRUE,
     current_params,
     route_through_app,
@@ -60,6 +62,7 @@ def _on_cell() -> None:
     if points:
         st.session_state[TESTSET_TRUE], st.session_state[TESTSET_PREDICTED] = int(points[0]["y"]), int(points[0]["x"])
         st.session_state[TESTSET_OUTCOME] = "all"
+        st.session_state[TESTSET_SCROLL] = True  # its images are below
         _first_page()
 
 
@@ -111,7 +114,10 @@ with right:
     st.markdown("**Mistakes per digit** (share of each true digit's images it gets wrong)")
     st.plotly_chart(mistake_bars(ev.per_class_accuracy, ev.class_counts), config=CHART, key="testset.per_class")
 
-st.header("Gallery")
+with st.container(key="testset.gallery_top"):
+    st.header("Gallery")
+    if st.session_state.pop(TESTSET_SCROLL, False):  # a confusion cell was clicked: its images are here
+        scroll_into_view("testset.gallery_top")
 f1, f2, f3, f4 = st.columns(4)
 f1.selectbox("True digit", [ANY, *range(10)], key=TESTSET_TRUE, on_change=_first_page)
 f2.selectbox("Predicted digit", [ANY, *range(10)], key=TESTSET_PREDICTED, on_change=_first_page)

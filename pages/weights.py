@@ -15,6 +15,7 @@ from mnistcore.weights import ORDERS, UnitStats, has_one_hidden_layer, influence
 from views import weights as wf
 from views.draw import GRID_COLS
 from views.images import diverging_rgb, gray_image
+from views.scroll import scroll_into_view
 from views.session import (
     WEIGHTS_CLIP,
     WEIGHTS_DIGIT,
@@ -22,6 +23,7 @@ from views.session import (
     WEIGHTS_LAYER,
     WEIGHTS_NPY,
     WEIGHTS_ORDER,
+    WEIGHTS_SCROLL,
     WEIGHTS_TAB,
     WEIGHTS_TILES,
     WEIGHTS_UNIT,
@@ -137,13 +139,17 @@ def tiles_tab(params: Params, clip: float) -> None:
         points = st.session_state[WEIGHTS_TILES].selection.points
         if points:  # a marker's index is its tile's place in the grid
             st.session_state[WEIGHTS_UNIT] = int(order[points[0]["point_index"]])
+            st.session_state[WEIGHTS_SCROLL] = True  # its details are below
 
     st.plotly_chart(fig, key=WEIGHTS_TILES, on_select=pick_unit, selection_mode="points",
                     config=png_config("W1_tiles"))
     st.caption(f"Each tile is one unit's {N_PIXELS} incoming weights W1[:, j] as a 28×28 image, laid out like "
                "the input: ink on orange pixels excites the unit, ink on purple ones inhibits it. Tiles read left to "
                "right, top to bottom. Click a tile to look at that unit.")
-    unit_detail(params, stats, clip)
+    with st.container(key="weights.unit_detail"):
+        unit_detail(params, stats, clip)
+        if st.session_state.pop(WEIGHTS_SCROLL, False):  # a tile was clicked: its unit is here
+            scroll_into_view("weights.unit_detail")
 
 
 def unit_detail(params: Params, stats: UnitStats | None, clip: float) -> None:

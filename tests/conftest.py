@@ -115,3 +115,11 @@ def metric_value(page, label: str) -> str | None:
              if (l && l.innerText.trim() === label) {
                const v = m.querySelector('[data-testid="stMetricValue"]'); return v ? v.innerText.trim() : null; } }
            return null; }""", label)
+
+
+def wait_until_in_view(page, selector: str, timeout_ms: int = 5000) -> None:
+    """Wait until the element's top edge is in the upper half of the window (scrolled there, or already)."""
+    page.wait_for_function(
+        """(sel) => { const el = document.querySelector(sel); if (!el) return false;
+             const top = el.getBoundingClientRect().top; return top >= 0 && top < window.innerHeight / 2; }""",
+        arg=selector, timeout=timeout_ms)

@@ -13,7 +13,7 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 import mnistcore.evaluate
-from conftest import ROOT, metric_value, screenshot, wait_for_app_idle
+from conftest import ROOT, metric_value, screenshot, wait_for_app_idle, wait_until_in_view
 from mnistcore import load_mnist, load_params
 from mnistcore.data import SHIPPED_MODEL
 from mnistcore.evaluate import evaluate, format_percent
@@ -94,6 +94,7 @@ def test_clicking_a_confusion_cell_shows_only_that_cells_images(page, app_url, e
     page.wait_for_function(f"() => document.body.innerText.includes('{engine.confusion[t, p]} images match')",
                            timeout=30000)
     wait_for_app_idle(page)
+    wait_until_in_view(page, ".st-key-testset-gallery_top")  # the click's result, below the fold, comes into view
     shown = captions(page)
     assert len(shown) == engine.confusion[t, p]
     assert all((label, predicted) == (t, p) for _, label, predicted in shown), shown

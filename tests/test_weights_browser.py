@@ -11,7 +11,7 @@ import time
 import numpy as np
 import pytest
 
-from conftest import screenshot, wait_for_app_idle
+from conftest import screenshot, wait_for_app_idle, wait_until_in_view
 from mnistcore import load_params
 from mnistcore.data import SHIPPED_MODEL
 
@@ -189,6 +189,7 @@ def test_clicking_a_tile_shows_that_unit(weights_page, app_url, W1):
     page.wait_for_timeout(300)
     wait_for_app_idle(page)
     page.get_by_text(f"Receptive field of unit {unit}").wait_for(timeout=20000)
+    wait_until_in_view(page, ".st-key-weights-unit_detail")  # the unit's details, below the fold, come into view
     assert page.get_by_label("Unit j").input_value() == str(unit)
     assert page.get_by_text(f"Bias b1[{unit}]").count() == 1
     assert page.locator('[data-testid="stImage"] img').count() >= 8  # the test images that excite it most

@@ -38,6 +38,7 @@ WEIGHTS_DIGIT = "weights.digit"
 WEIGHTS_UNIT = "weights.unit"
 WEIGHTS_TILES = "weights.tiles"      # the tile grid's selection: a click picks WEIGHTS_UNIT
 WEIGHTS_NPY = "weights.npy."         # + the matrix's name: its download button
+WEIGHTS_SCROLL = "weights.scroll"    # set by a tile click: bring the unit's details into view
 # Test set
 TESTSET_TRUE = "testset.true"
 TESTSET_PREDICTED = "testset.predicted"
@@ -47,6 +48,7 @@ TESTSET_PAGE = "testset.page"
 TESTSET_CONFUSION = "testset.confusion"  # the confusion matrix's selection: a click sets the filters
 TESTSET_NORMALISE = "testset.normalise"
 TESTSET_OPEN = "testset.open."           # + the image's index: its caption button
+TESTSET_SCROLL = "testset.scroll"        # set by a confusion-cell click: bring the gallery into view
 
 
 def route_through_app() -> None:
