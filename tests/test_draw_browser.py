@@ -52,6 +52,7 @@ def open_draw_page(page, url, kind=LIVE):
     canvas = page.locator(CANVAS[kind]).first
     canvas.wait_for(timeout=30000)
     wait_for_app_idle(page)
+    canvas.scroll_into_view_if_needed()  # clicking the switch may have scrolled the page
     box = canvas.bounding_box()
     # park the pointer on the canvas: the classic component's invisible toolbar covers its top edge until hovered
     page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
@@ -243,6 +244,20 @@ def test_phone_width_canvas_fits_and_touch_drawing_works(browser, app_url, kind)
         assert in_view, "after drawing on a phone, the Prediction is below the fold"
 
 
+def go_to(page, title):
+    """Open a page from the sidebar's navigation, opening the sidebar first where it is collapsed (phones)."""
+    link = page.locator('[data-testid="stSidebarNav"] a', has_text=title)
+    expand = page.locator('[data-testid="stExpandSidebarButton"]')
+    opened = expand.count() and expand.first.is_visible()
+    if opened:
+        expand.first.click()
+        page.wait_for_timeout(500)  # the sidebar slides in
+    link.click()
+    if opened and page.locator('[data-testid="stSidebar"][data-collapsed="false"]').count():
+        page.locator('[data-testid="stSidebarCollapseButton"] button').first.click()  # a phone user closes it again
+        page.wait_for_timeout(500)
+
+
 def test_on_a_phone_clear_empties_the_canvas_and_a_drawing_survives_another_page(browser, app_url):
     context = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=2,
                                   is_mobile=True, has_touch=True)
@@ -256,10 +271,11 @@ def test_on_a_phone_clear_empties_the_canvas_and_a_drawing_survives_another_page
     assert shown == engine == str(labels[0]) and prediction_in_view(page)
     before = canvas.evaluate(GRAB[LIVE])
 
-    page.goto(app_url.rstrip("/") + "/weights")  # Draw -> Weights -> Draw, as the sidebar does it
-    page.get_by_text("Weights", exact=True).first.wait_for(timeout=30000)
+    go_to(page, "Weights")  # Draw -> Weights -> Draw through the sidebar, in the same session
+    page.get_by_role("tab", name="W1 heatmap").wait_for(timeout=30000)
     wait_for_app_idle(page)
-    page.goto(app_url)
+    assert page.locator(CANVAS[LIVE]).count() == 0
+    go_to(page, "Draw")
     canvas = page.locator(CANVAS[LIVE]).first
     canvas.wait_for(timeout=30000)
     page.wait_for_function(PREDICTION_IS, arg=str(labels[0]), timeout=10000)

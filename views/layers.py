@@ -35,13 +35,11 @@ def prediction_views(params: Params, fwd: Forward, *, true_label: int | None = N
     top = contributions(params, fwd, winner, row=row)
     if top:
         st.markdown(f"**Units that push {winner} up the most** (a_j · W{len(params.Ws)}[j, {winner}])")
-        cols = st.columns(len(top))
-        first_layer = len(params.Ws) == 2
-        for col, c in zip(cols, top):
-            with col:
-                if first_layer:
-                    st.image(incoming_png(params.digest, params, c.unit), width="stretch")
-                st.caption(f"unit {c.unit}  \n+{c.push:.2f} = {c.activation:.2f} × {c.weight:.2f}")
-        if first_layer:
+        pushes = [f"unit {c.unit}: +{c.push:.2f} = {c.activation:.2f} × {c.weight:.2f}" for c in top]
+        if len(params.Ws) == 2:  # first-layer units: show what each looks for
+            # one st.image with a list flows the tiles in rows, also on a phone (columns would stack them)
+            st.image([incoming_png(params.digest, params, c.unit) for c in top], caption=pushes, width=96)
             st.caption("Each tile is a unit's 784 incoming weights W1[:, j] as a 28×28 image: "
                        "orange pixels excite it, purple ones inhibit it.")
+        else:
+            st.caption(" · ".join(pushes))
