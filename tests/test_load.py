@@ -450,18 +450,26 @@ def replace_member(zip_bytes: bytes, suffix: str, content: bytes) -> bytes:
     return out.getvalue()
 
 
-@pytest.mark.parametrize("numel, offset, stride", [(4, 0, (784, 1)), (7840, 1, (784, 1)), (7840, 0, (785, 1)),
-                                                   (7840, 0, (1, 11)), (7840, 7840, (784, 1)), (784, 1, (0, 1))])
-def test_tensor_larger_than_its_storage_is_refused(tmp_path, numel, offset, stride):
+@pytest.mark.parametrize("numel, offset, stride", [(7840, 1, (784, 1)), (7840, 0, (785, 1)), (7840, 0, (1, 11)),
+                                                   (7840, 7840, (784, 1)), (7840, 7840, (0, 0))])
+def test_tensor_reaching_past_its_storage_is_refused(tmp_path, numel, offset, stride):
     data = save({"fc1.weight": torch.zeros(numel)}, tmp_path / "m.pth").read_bytes()
     message = refusal(replace_member(data, "/data.pkl", tensor_pickle(numel, offset, (10, 784), stride)))
     assert "damaged: a tensor reaches element" in message
     assert f"of a storage that holds only {numel:,}" in message
 
 
-@pytest.mark.parametrize("numel, stride", [(7840, (784, 1)), (784, (0, 1))])
+@pytest.mark.parametrize("numel, stride", [(4, (784, 1)), (7839, (784, 1)), (784, (0, 1)), (1, (0, 0))])
+def test_tensor_with_more_elements_than_its_storage_is_refused(tmp_path, numel, stride):
+    # with strides of 0 a 1 kB file could declare a network of millions of numbers
+    data = save({"fc1.weight": torch.zeros(numel)}, tmp_path / "m.pth").read_bytes()
+    message = refusal(replace_member(data, "/data.pkl", tensor_pickle(numel, 0, (10, 784), stride)))
+    assert f"a tensor of 7,840 numbers repeats a storage of {numel:,}" in message
+
+
+@pytest.mark.parametrize("numel, stride", [(7840, (784, 1)), (7840, (0, 1)), (7840, (1, 10))])
 def test_hand_written_tensor_inside_its_storage_loads(tmp_path, numel, stride):
-    # the control for the test above: the same hand-written file, in bounds, is read
+    # the control for the tests above: the same hand-written file, in bounds, is read, overlapping or not
     data = save({"fc1.weight": torch.arange(float(numel))}, tmp_path / "m.pth").read_bytes()
     params = load_params(replace_member(data, "/data.pkl", tensor_pickle(numel, 0, (10, 784), stride)))
     expected = torch.arange(float(numel)).as_strided((10, 784), stride).numpy().T
@@ -469,17 +477,20 @@ def test_hand_written_tensor_inside_its_storage_loads(tmp_path, numel, stride):
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
-def test_expanded_tensor_with_stride_0_equals_torch_load(tmp_path, fmt):
-    state = {"fc1.weight": torch.arange(784.0).expand(10, 784), "fc1.bias": torch.ones(1).expand(10)}
+def test_expanded_tensor_is_refused(tmp_path, fmt):
+    # torch.load reads it, but a Linear layer's weight is never a view that repeats a smaller storage
+    state = {"fc1.weight": torch.arange(784.0).expand(10, 784), "fc1.bias": torch.ones(10)}
     path = save(state, tmp_path / "m.pth", fmt)
-    reference = torch.load(path, weights_only=True)
-    assert reference["fc1.weight"].stride() == (0, 1)
-    assert_equal_to_reference(load_params(path), reference)
+    assert torch.load(path, weights_only=True)["fc1.weight"].stride() == (0, 1)
+    assert "a tensor of 7,840 numbers repeats a storage of 784" in refusal(path)
 
 
-def test_network_larger_than_the_limit_is_refused_before_reading(tmp_path, monkeypatch):
-    monkeypatch.setattr("mnistcore.load.MAX_NUMBERS", 784 * 32)
-    assert "25,450 parameters, more than this app handles" in refusal(save(FcNet().state_dict(), tmp_path / "m.pth"))
+def test_network_larger_than_the_limit_is_refused_and_one_at_the_limit_loads(tmp_path, monkeypatch):
+    path = save(FcNet().state_dict(), tmp_path / "m.pth")  # 784 * 32 + 32 + 32 * 10 + 10 = 25,450 parameters
+    monkeypatch.setattr("mnistcore.load.MAX_PARAMS", 25_449)
+    assert "25,450 parameters, more than the 25,449 this app handles" in refusal(path)
+    monkeypatch.setattr("mnistcore.load.MAX_PARAMS", 25_450)
+    assert load_params(path).n_params == 25_450
 
 
 def test_empty_layer_is_refused(tmp_path):
