@@ -385,7 +385,13 @@ class Zip:
         """The member's bytes, refused once they pass `limit` or the archive's budget."""
         limit = min(limit, self.budget)
         with self.zf.open(name) as f:
-            content = f.read(limit + 1)
+            if self.zf.getinfo(name).compress_type == zipfile.ZIP_STORED:  # no bigger than the archive, which is in memory already
+                content = f.read(limit + 1)
+            else:  # a megabyte at a time: read(n) would inflate up to n bytes before checking anything
+                out = io.BytesIO()
+                while out.tell() <= limit and (chunk := f.read(min(2**20, limit + 1 - out.tell()))):
+                    out.write(chunk)
+                content = out.getvalue()
         if len(content) > limit:
             raise ModelFileError(f"This archive's member {shown(name)} unpacks to more than "
                                  f"{limit / 2**20:.0f} MB, more than a model file this app reads. " + SAVE_ADVICE)
