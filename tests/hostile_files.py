@@ -60,10 +60,12 @@ class Globals:
         return self.NAMES[i] + put(i)
 
 
-def tensor(g: Globals, key: str, numel: int, shape, stride, offset: int = 0, shape_ops: bytes | None = None) -> bytes:
-    """_rebuild_tensor_v2(storage, offset, shape, stride, False, OrderedDict()), as torch.save writes it."""
+def tensor(g: Globals, key: str, numel: int, shape, stride, offset: int = 0, shape_ops: bytes | None = None,
+           view_ops: bytes = b"") -> bytes:
+    """_rebuild_tensor_v2(storage, offset, shape, stride, False, OrderedDict()), as torch.save writes it;
+    `view_ops` adds a sixth item to the storage's id, as torch before 0.4 did."""
     rebuild = g(0)
-    pid = MARK + text("storage") + g(1) + text(key) + text("cpu") + integer(numel) + TUPLE
+    pid = MARK + text("storage") + g(1) + text(key) + text("cpu") + integer(numel) + view_ops + TUPLE
     return (rebuild + MARK + pid + BINPERSID + integer(offset) + (shape_ops or ints(shape)) + ints(stride) + NEWFALSE
             + g(2) + EMPTY_TUPLE + REDUCE + TUPLE + REDUCE)
 
@@ -168,11 +170,18 @@ def safetensors_raw(header: bytes, body: bytes = b"") -> bytes:
     return struct.pack("<Q", len(header)) + header + body
 
 
-def legacy(obj_pickle: bytes) -> bytes:
-    """A legacy torch.save file around `obj_pickle`: magic, protocol, sys_info, object, no storages."""
+def legacy(obj_pickle: bytes, storages: dict[str, bytes] | None = None, little_endian: bool = True) -> bytes:
+    """A legacy torch.save file: pickles of the magic number, the protocol, sys_info, the object and the
+    storage keys, then each float32 storage as an 8-byte element count and its elements, in the byte
+    order sys_info states."""
+    order = "<" if little_endian else ">"
     magic = PROTO2 + integer(0x1950A86A20F9469CFC6C) + STOP
-    sys_info = PROTO2 + EMPTY_DICT + text("little_endian") + b"\x88" + SETITEM + STOP
-    return magic + PROTO2 + integer(1001) + STOP + sys_info + obj_pickle + PROTO2 + EMPTY_LIST + STOP
+    sys_info = PROTO2 + EMPTY_DICT + text("little_endian") + (b"\x88" if little_endian else NEWFALSE) + SETITEM + STOP
+    storages = storages or {}
+    keys = PROTO2 + EMPTY_LIST + MARK + b"".join(map(text, storages)) + APPENDS + STOP
+    data = b"".join(struct.pack(order + "q", len(raw) // 4) + np.frombuffer(raw, "<f4").astype(order + "f4").tobytes()
+                    for raw in storages.values())
+    return magic + PROTO2 + integer(1001) + STOP + sys_info + obj_pickle + keys + data
 
 
 # ---------------------------------------------------------------- the attacks
