@@ -306,7 +306,7 @@ def check_pickle(data) -> int:
             stack.append(pid)
         elif name == "STOP":
             if len(stack) != 1 or marks:
-                raise _refuse("ends with more than one value")
+                raise _refuse("does not end with exactly one value")
             return pos + 1
     raise AssertionError  # unreachable: genops stops at STOP or raises ValueError
 

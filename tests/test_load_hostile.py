@@ -8,8 +8,10 @@ baseline (after importing numpy and mnistcore).
 import io
 import json
 import os
+import pickletools
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -186,3 +188,140 @@ def test_file_over_the_limit_is_refused_however_it_comes(wrap, monkeypatch):
     assert "larger than" in refusal(wrap(data))
     monkeypatch.setattr("mnistcore.load.MAX_FILE_BYTES", len(data))
     assert load_params(wrap(data)).sizes == (784, 4, 10)
+
+
+# ---------------------------------------------------------------- each bound is where it is said to be
+
+
+def good_zip_parts():
+    tensors = H.mlp_tensors()
+    return H.state_dict_pickle(tensors), H.storages_for(tensors)
+
+
+def test_pickle_opcode_and_byte_limits_are_exact(monkeypatch):
+    pkl, storages = good_zip_parts()
+    data = H.torch_zip(pkl, storages)
+    n_ops = sum(1 for _ in pickletools.genops(pkl))
+    monkeypatch.setattr("mnistcore.torchfile.MAX_PICKLE_OPS", n_ops)
+    assert load_params(data).sizes == (784, 4, 10)
+    monkeypatch.setattr("mnistcore.torchfile.MAX_PICKLE_OPS", n_ops - 1)
+    assert f"has more than {n_ops - 1:,} opcodes" in refusal(data)
+    monkeypatch.undo()
+    monkeypatch.setattr("mnistcore.torchfile.MAX_PICKLE_BYTES", len(pkl))
+    assert load_params(data).sizes == (784, 4, 10)
+    assert load_params(H.legacy(pkl, storages)).sizes == (784, 4, 10)
+    monkeypatch.setattr("mnistcore.torchfile.MAX_PICKLE_BYTES", len(pkl) - 1)
+    assert "archive/data.pkl unpacks to more than" in refusal(data)
+    assert "pickle is larger than 0 MB or damaged" in refusal(H.legacy(pkl, storages))
+
+
+def test_tensor_and_zip_member_limits_are_exact(monkeypatch):
+    pkl, storages = good_zip_parts()
+    data = H.torch_zip(pkl, storages)
+    monkeypatch.setattr("mnistcore.torchfile.MAX_TENSORS", 4)
+    assert load_params(data).sizes == (784, 4, 10)
+    monkeypatch.setattr("mnistcore.torchfile.MAX_TENSORS", 3)
+    assert "more than 3 tensors" in refusal(data)
+    monkeypatch.undo()
+    n_members = len(zipfile.ZipFile(io.BytesIO(data)).namelist())
+    monkeypatch.setattr("mnistcore.torchfile.MAX_ZIP_ENTRIES", n_members)
+    assert load_params(data).sizes == (784, 4, 10)
+    monkeypatch.setattr("mnistcore.torchfile.MAX_ZIP_ENTRIES", n_members - 1)
+    assert f"more than {n_members - 1} members" in refusal(data)
+
+
+def test_unpacked_budget_is_exact(monkeypatch):
+    pkl, storages = good_zip_parts()
+    data = H.torch_zip(pkl, storages)
+    unpacked = len(pkl) + len("little") + sum(map(len, storages.values()))  # every member is read once
+    monkeypatch.setattr("mnistcore.load.MAX_UNPACKED_BYTES", unpacked)
+    assert load_params(data).sizes == (784, 4, 10)
+    monkeypatch.setattr("mnistcore.load.MAX_UNPACKED_BYTES", unpacked - 1)
+    assert "archive/data/3 unpacks to more than 0 MB" in refusal(data)
+    deflated = H.torch_zip(pkl, storages, compress=zipfile.ZIP_DEFLATED)
+    assert "archive/data/3 unpacks to more than 0 MB" in refusal(deflated)
+    monkeypatch.setattr("mnistcore.load.MAX_UNPACKED_BYTES", unpacked)
+    assert load_params(deflated).sizes == (784, 4, 10)
+
+
+def test_safetensors_header_limits_are_exact(monkeypatch):
+    header = {"__metadata__": {"format": "pt"},
+              "fc1.weight": {"dtype": "F32", "shape": [4, 784], "data_offsets": [0, 12544]},
+              "fc2.weight": {"dtype": "F32", "shape": [10, 4], "data_offsets": [12544, 12704]}}
+    data = H.safetensors_file(header, bytes(12704))
+    n = int.from_bytes(data[:8], "little")
+    monkeypatch.setattr("mnistcore.load.MAX_HEADER_BYTES", n)
+    assert load_params(data).sizes == (784, 4, 10)
+    monkeypatch.setattr("mnistcore.load.MAX_HEADER_BYTES", n - 1)
+    assert "header is larger than" in refusal(data)
+    monkeypatch.undo()
+    monkeypatch.setattr("mnistcore.torchfile.MAX_TENSORS", 2)  # and __metadata__ is not a tensor
+    assert load_params(data).sizes == (784, 4, 10)
+    monkeypatch.setattr("mnistcore.torchfile.MAX_TENSORS", 1)
+    assert "lists more than 1 tensors" in refusal(data)
+
+
+def checkpoint_with(epoch_ops: bytes) -> bytes:
+    """{"epoch": <epoch_ops>, "state_dict": the hand-written state_dict} as a .pth."""
+    pkl, storages = good_zip_parts()
+    inner = pkl[len(H.PROTO2):-1]
+    return H.torch_zip(H.PROTO2 + H.EMPTY_DICT + H.text("epoch") + epoch_ops + H.SETITEM + H.text("state_dict") + inner
+                       + H.SETITEM + H.STOP, storages)
+
+
+@pytest.mark.parametrize("n, loads", [(2**64 - 1, True), (2**64, False), (-2**64, True), (-2**64 - 1, False)])
+def test_integers_up_to_64_bits_load(n, loads):
+    data = checkpoint_with(H.integer(n))
+    if loads:
+        assert load_params(data).sizes == (784, 4, 10)
+    else:
+        assert "holds an integer of more than 64 bits" in refusal(data)
+
+
+def test_memo_index_limit_is_exact():
+    # PROTO, EMPTY_DICT, "epoch", NONE, PUT: the fifth opcode may store entry 4 and no higher
+    assert load_params(checkpoint_with(H.NONE + H.put(4))).sizes == (784, 4, 10)
+    assert "stores memo entry 5 after only 5 opcodes" in refusal(checkpoint_with(H.NONE + H.put(5)))
+    assert "reads memo entry 7, which was never stored" in refusal(checkpoint_with(H.get(7)))
+
+
+@pytest.mark.parametrize("ops, expected", [
+    (H.EMPTY_LIST + H.EMPTY_LIST + H.APPEND, None),
+    (H.EMPTY_LIST + H.MARK + H.NONE + H.NONE + H.APPENDS, None),
+    (H.EMPTY_DICT + H.NONE + H.NONE + H.APPEND, "appends to something that is not a list"),
+    (H.EMPTY_DICT + H.MARK + H.text("a") + H.SETITEMS, "sets items of something that is not a dict"),
+    (H.EMPTY_LIST + H.text("a") + H.NONE + H.SETITEM, "sets items of something that is not a dict"),
+    (H.EMPTY_DICT + H.integer(3) + H.NONE + H.SETITEM, None),
+    (H.EMPTY_DICT + H.NONE + H.NONE + H.SETITEM, "dict key that is neither a string nor an integer"),
+    (H.EMPTY_DICT + H.MARK + H.text("a") + H.NONE + H.NONE + H.NONE + H.SETITEMS, "neither a string nor an integer"),
+    (H.text("a") + H.text("b") + b"\x93", "This file tries to call a.b while loading"),  # STACK_GLOBAL: checked
+    (H.text("a") + H.integer(1) + b"\x93", "names a global with something other than strings"),
+    (H.integer(1) + H.text("b") + b"\x93", "names a global with something other than strings"),
+    (b"ccollections\nOrderedDict\n" + H.NONE + H.REDUCE, "calls a function with arguments that are not a tuple"),
+    (b"ccollections\nOrderedDict\n" + H.EMPTY_TUPLE + H.REDUCE + H.EMPTY_DICT + b"b", None),
+    (H.EMPTY_LIST + H.EMPTY_DICT + b"b", "sets the state of something that is not an object"),
+    (H.EMPTY_TUPLE + H.EMPTY_DICT + b"b", "sets the state of something that is not an object"),
+    (H.EMPTY_LIST + H.put(4) + H.get(4) + H.APPEND, "puts a value inside itself"),
+    (H.EMPTY_LIST + H.put(4) + H.TUPLE1 + H.get(4) + H.NONE + H.APPEND, "changes a value after putting it inside"),
+    (H.EMPTY_DICT + H.put(4) + H.TUPLE1 + H.get(4) + H.EMPTY_DICT + b"b", "changes a value after putting it inside"),
+    (b"I1\n", "uses the opcode INT"),
+    (b"\x8f", "uses the opcode EMPTY_SET"),
+    (b"0" + H.NONE, "uses the opcode POP"),
+], ids=lambda v: v if isinstance(v, str) else None)
+def test_check_follows_the_stack_the_unpickler_builds(ops, expected):
+    # each value stands where the epoch goes, in a checkpoint that loads when the check lets it pass
+    data = checkpoint_with(ops)
+    if expected is None:
+        assert load_params(data).sizes == (784, 4, 10)
+    else:
+        assert expected in refusal(data)
+
+
+def test_empty_stack_and_unknown_opcodes_are_damage():
+    for pkl in (H.PROTO2 + H.APPEND + H.STOP, H.PROTO2 + b"\xff" + H.STOP, H.PROTO2 + H.NONE):
+        assert refusal(H.with_pickle(pkl)).startswith("This file is damaged or cut short: its pickle is not valid.")
+
+
+@pytest.mark.parametrize("pkl", [H.PROTO2 + H.STOP, H.PROTO2 + H.NONE + H.NONE + H.STOP, H.PROTO2 + H.MARK + H.NONE + H.STOP])
+def test_pickle_must_end_with_one_value(pkl):
+    assert "its pickle does not end with exactly one value" in refusal(H.with_pickle(pkl))
