@@ -325,3 +325,17 @@ def test_empty_stack_and_unknown_opcodes_are_damage():
 @pytest.mark.parametrize("pkl", [H.PROTO2 + H.STOP, H.PROTO2 + H.NONE + H.NONE + H.STOP, H.PROTO2 + H.MARK + H.NONE + H.STOP])
 def test_pickle_must_end_with_one_value(pkl):
     assert "its pickle does not end with exactly one value" in refusal(H.with_pickle(pkl))
+
+
+if __name__ == "__main__":  # python tests/test_load_hostile.py: the table of time and peak memory, per class
+    import tempfile
+    with tempfile.TemporaryDirectory() as tmp:
+        print(f"| class | file | size | library: s, MB | CLI: s, MB | refusal |\n|---|---|---:|---:|---:|---|")
+        for name, (kind, build, _) in H.CASES.items():
+            path = Path(tmp) / "upload.pth"
+            path.write_bytes(build())
+            lib, cli = measure(path, "library"), measure(path, "cli")
+            print(f"| {kind} | {name} | {path.stat().st_size:,} B | {lib['seconds']:.2f} s, {lib['peak_mb']:.0f} MB "
+                  f"| {cli['seconds']:.2f} s, {cli['peak_mb']:.0f} MB | {lib['message'][:60] or 'loads'} |")
+        lib = measure("/dev/zero", "library")
+        print(f"| memory | /dev/zero (size 0) | - | {lib['seconds']:.2f} s, {lib['peak_mb']:.0f} MB | | {lib['message'][:60]} |")
