@@ -20,6 +20,7 @@ import pytest
 import hostile_files as H
 from conftest import ROOT
 from mnistcore import ModelFileError, load_params
+from mnistcore.torchfile import model_file_advice
 
 MAX_SECONDS, MAX_PEAK_MB = 2.0, 300
 PYTHON_ADVICE = ("allow_pickle", "set_int_max_str_digits", "Error:", "Error)", "Traceback", "sys.")
@@ -63,6 +64,7 @@ def test_hostile_file_is_refused_with_a_short_clean_message(name, tmp_path_facto
 MEASURE = r"""
 import contextlib, io, json, resource, sys, time
 from mnistcore import ModelFileError, load_params
+from mnistcore.torchfile import model_file_advice
 from mnistcore.__main__ import main
 via, path = sys.argv[1:]
 base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
@@ -325,6 +327,24 @@ def test_empty_stack_and_unknown_opcodes_are_damage():
 @pytest.mark.parametrize("pkl", [H.PROTO2 + H.STOP, H.PROTO2 + H.NONE + H.NONE + H.STOP, H.PROTO2 + H.MARK + H.NONE + H.STOP])
 def test_pickle_must_end_with_one_value(pkl):
     assert "its pickle does not end with exactly one value" in refusal(H.with_pickle(pkl))
+
+
+
+@pytest.mark.parametrize("refused", ["torch.nn.functional.relu", "__main__.helper", "my.models.Net", "x.Net"])
+def test_a_pickled_object_gets_the_state_dict_advice(refused):
+    assert model_file_advice(refused).startswith(f"This file holds a pickled Python object ({refused}), probably a "
+                                                 f"whole model saved with torch.save(model).")
+
+
+@pytest.mark.parametrize("refused", ["posix.system", "builtins.eval", "torch.hub._load_local", "my.models.nET",
+                                     "__main__x.f"])
+def test_a_refused_call_is_named(refused):
+    assert model_file_advice(refused).startswith(f"This file tries to call {refused} while loading, so it was refused")
+
+
+def test_a_long_or_strange_global_name_is_shortened_and_escaped():
+    assert model_file_advice("m" * 70 + ".f").startswith("This file tries to call " + "m" * 60 + "... while loading")
+    assert model_file_advice("os.\x1bsystem").startswith("This file tries to call os.\\x1bsystem while")
 
 
 if __name__ == "__main__":  # python tests/test_load_hostile.py: the table of time and peak memory, per class
