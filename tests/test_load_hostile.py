@@ -287,7 +287,7 @@ def test_memo_index_limit_is_exact():
     assert "reads memo entry 7, which was never stored" in refusal(checkpoint_with(H.get(7)))
 
 
-@pytest.mark.parametrize("ops, expected", [
+STACK_CASES = [
     (H.EMPTY_LIST + H.EMPTY_LIST + H.APPEND, None),
     (H.EMPTY_LIST + H.MARK + H.NONE + H.NONE + H.APPENDS, None),
     (H.EMPTY_DICT + H.NONE + H.NONE + H.APPEND, "appends to something that is not a list"),
@@ -309,7 +309,10 @@ def test_memo_index_limit_is_exact():
     (b"I1\n", "uses the opcode INT"),
     (b"\x8f", "uses the opcode EMPTY_SET"),
     (b"0" + H.NONE, "uses the opcode POP"),
-], ids=lambda v: v if isinstance(v, str) else None)
+]
+
+
+@pytest.mark.parametrize("ops, expected", STACK_CASES, ids=[f"{i}-{(e or 'loads').split()[0]}" for i, (_, e) in enumerate(STACK_CASES)])
 def test_check_follows_the_stack_the_unpickler_builds(ops, expected):
     # each value stands where the epoch goes, in a checkpoint that loads when the check lets it pass
     data = checkpoint_with(ops)
@@ -324,7 +327,8 @@ def test_empty_stack_and_unknown_opcodes_are_damage():
         assert refusal(H.with_pickle(pkl)).startswith("This file is damaged or cut short: its pickle is not valid.")
 
 
-@pytest.mark.parametrize("pkl", [H.PROTO2 + H.STOP, H.PROTO2 + H.NONE + H.NONE + H.STOP, H.PROTO2 + H.MARK + H.NONE + H.STOP])
+@pytest.mark.parametrize("pkl", [H.PROTO2 + H.STOP, H.PROTO2 + H.NONE + H.NONE + H.STOP, H.PROTO2 + H.MARK + H.NONE + H.STOP],
+                         ids=["none", "two", "open-mark"])
 def test_pickle_must_end_with_one_value(pkl):
     assert "its pickle does not end with exactly one value" in refusal(H.with_pickle(pkl))
 
