@@ -4,7 +4,7 @@ A `.pth` file is a pickle whose tensors point at raw storages kept beside it: in
 (`<name>/data.pkl` plus `<name>/data/<key>`, torch >= 1.6) or, in the legacy format, as a run of
 pickles followed by each storage's bytes. We unpickle with `find_class` limited to the few globals
 a state_dict needs, each mapped to a harmless stand-in; anything else is refused before it runs.
-Tensors come back as `TorchTensor`s; `to_numpy` checks the declared offset, shape and strides
+Tensors come back as `TorchTensor`s; `to_float32` checks the declared offset, shape and strides
 against the storage's real size before it touches memory.
 
 Nothing is built before it is checked. `check_pickle` first walks the pickle's opcodes with
