@@ -351,7 +351,7 @@ def test_a_long_or_strange_global_name_is_shortened_and_escaped():
     assert model_file_advice("os.\x1bsystem").startswith("This file tries to call os.\\x1bsystem while")
 
 
-if __name__ == "__main__":  # python tests/test_load_hostile.py: the table of time and peak memory, per class
+if __name__ == "__main__":  # PYTHONPATH=. python tests/test_load_hostile.py: a table of time and peak memory
     import tempfile
     with tempfile.TemporaryDirectory() as tmp:
         print(f"| class | file | size | library: s, MB | CLI: s, MB | refusal |\n|---|---|---:|---:|---:|---|")
