@@ -8,6 +8,7 @@ import sys
 import zipfile
 from collections import OrderedDict
 
+import hostile_files as H
 import numpy as np
 import numpy.testing._private.utils as np_testing_utils
 import pytest
@@ -450,18 +451,26 @@ def replace_member(zip_bytes: bytes, suffix: str, content: bytes) -> bytes:
     return out.getvalue()
 
 
-@pytest.mark.parametrize("numel, offset, stride", [(4, 0, (784, 1)), (7840, 1, (784, 1)), (7840, 0, (785, 1)),
-                                                   (7840, 0, (1, 11)), (7840, 7840, (784, 1)), (784, 1, (0, 1))])
-def test_tensor_larger_than_its_storage_is_refused(tmp_path, numel, offset, stride):
+@pytest.mark.parametrize("numel, offset, stride", [(7840, 1, (784, 1)), (7840, 0, (785, 1)), (7840, 0, (1, 11)),
+                                                   (7840, 7840, (784, 1)), (7840, 7840, (0, 0))])
+def test_tensor_reaching_past_its_storage_is_refused(tmp_path, numel, offset, stride):
     data = save({"fc1.weight": torch.zeros(numel)}, tmp_path / "m.pth").read_bytes()
     message = refusal(replace_member(data, "/data.pkl", tensor_pickle(numel, offset, (10, 784), stride)))
     assert "damaged: a tensor reaches element" in message
     assert f"of a storage that holds only {numel:,}" in message
 
 
-@pytest.mark.parametrize("numel, stride", [(7840, (784, 1)), (784, (0, 1))])
+@pytest.mark.parametrize("numel, stride", [(4, (784, 1)), (7839, (784, 1)), (784, (0, 1)), (1, (0, 0))])
+def test_tensor_with_more_elements_than_its_storage_is_refused(tmp_path, numel, stride):
+    # with strides of 0 a 1 kB file could declare a network of millions of numbers
+    data = save({"fc1.weight": torch.zeros(numel)}, tmp_path / "m.pth").read_bytes()
+    message = refusal(replace_member(data, "/data.pkl", tensor_pickle(numel, 0, (10, 784), stride)))
+    assert f"a tensor of 7,840 numbers repeats a storage of {numel:,}" in message
+
+
+@pytest.mark.parametrize("numel, stride", [(7840, (784, 1)), (7840, (0, 1)), (7840, (1, 10))])
 def test_hand_written_tensor_inside_its_storage_loads(tmp_path, numel, stride):
-    # the control for the test above: the same hand-written file, in bounds, is read
+    # the control for the tests above: the same hand-written file, in bounds, is read, overlapping or not
     data = save({"fc1.weight": torch.arange(float(numel))}, tmp_path / "m.pth").read_bytes()
     params = load_params(replace_member(data, "/data.pkl", tensor_pickle(numel, 0, (10, 784), stride)))
     expected = torch.arange(float(numel)).as_strided((10, 784), stride).numpy().T
@@ -469,19 +478,254 @@ def test_hand_written_tensor_inside_its_storage_loads(tmp_path, numel, stride):
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
-def test_expanded_tensor_with_stride_0_equals_torch_load(tmp_path, fmt):
-    state = {"fc1.weight": torch.arange(784.0).expand(10, 784), "fc1.bias": torch.ones(1).expand(10)}
+def test_expanded_tensor_is_refused(tmp_path, fmt):
+    # torch.load reads it, but a Linear layer's weight is never a view that repeats a smaller storage
+    state = {"fc1.weight": torch.arange(784.0).expand(10, 784), "fc1.bias": torch.ones(10)}
     path = save(state, tmp_path / "m.pth", fmt)
-    reference = torch.load(path, weights_only=True)
-    assert reference["fc1.weight"].stride() == (0, 1)
-    assert_equal_to_reference(load_params(path), reference)
+    assert torch.load(path, weights_only=True)["fc1.weight"].stride() == (0, 1)
+    assert "a tensor of 7,840 numbers repeats a storage of 784" in refusal(path)
 
 
-def test_network_larger_than_the_limit_is_refused_before_reading(tmp_path, monkeypatch):
-    monkeypatch.setattr("mnistcore.load.MAX_NUMBERS", 784 * 32)
-    assert "25,450 parameters, more than this app handles" in refusal(save(FcNet().state_dict(), tmp_path / "m.pth"))
+def test_network_larger_than_the_limit_is_refused_and_one_at_the_limit_loads(tmp_path, monkeypatch):
+    path = save(FcNet().state_dict(), tmp_path / "m.pth")  # 784 * 32 + 32 + 32 * 10 + 10 = 25,450 parameters
+    monkeypatch.setattr("mnistcore.load.MAX_PARAMS", 25_449)
+    assert "25,450 parameters, more than the 25,449 this app handles" in refusal(path)
+    monkeypatch.setattr("mnistcore.load.MAX_PARAMS", 25_450)
+    assert load_params(path).n_params == 25_450
 
 
 def test_empty_layer_is_refused(tmp_path):
     state = {"fc1.weight": torch.zeros(0, 784), "fc2.weight": torch.zeros(10, 0)}
     assert "fc1.weight has shape 0x784" in refusal(save(state, tmp_path / "m.pth"))
+
+
+# ---------------------------------------------------------------- formats and checks the hostile files do not reach
+
+
+@pytest.mark.parametrize("little_endian", [True, False])
+def test_legacy_file_in_either_byte_order_loads_bit_for_bit(little_endian):
+    tensors = H.mlp_tensors()
+    storages = H.storages_for(tensors)
+    params = load_params(H.legacy(H.state_dict_pickle(tensors), storages, little_endian))
+    f32 = {key: np.frombuffer(raw, "<f4") for key, raw in storages.items()}
+    np.testing.assert_array_equal(params.Ws[0], f32["0"].reshape(4, 784).T)
+    np.testing.assert_array_equal(params.bs[1], f32["3"])
+
+
+def legacy_with_view(view_ops: bytes) -> bytes:
+    tensors = H.mlp_tensors()
+    g = H.Globals()
+    items = b"".join(H.text(name) + H.tensor(g, key, numel, shape, stride, view_ops=view_ops)
+                     for name, key, numel, shape, stride in tensors)
+    return H.legacy(H.PROTO2 + H.EMPTY_DICT + H.MARK + items + H.SETITEMS + H.STOP, H.storages_for(tensors))
+
+
+def test_legacy_storage_views_are_refused_with_advice():
+    assert load_params(legacy_with_view(H.NONE)).sizes == (784, 4, 10)  # a sixth item of None: no view
+    message = refusal(legacy_with_view(H.MARK + H.text("0") + H.integer(0) + H.integer(4) + H.TUPLE))
+    assert message.startswith("This file uses storage views from a very old torch (before 0.4).")
+
+
+@pytest.mark.parametrize("first, second", [(H.integer(0x1950A86A), H.integer(1001)),
+                                           (H.integer(0x1950A86A20F9469CFC6C), H.integer(1000))],
+                         ids=["magic", "protocol"])
+def test_pickle_that_is_not_a_torch_file_is_refused(first, second):
+    data = H.PROTO2 + first + H.STOP + H.PROTO2 + second + H.STOP
+    assert refusal(data).startswith("This is a Python pickle but not a file written by torch.save.")
+    assert refusal(pickle.dumps({"fc1.weight": [1.0, 2.0]}, protocol=2)).startswith("This is a Python pickle but not")
+
+
+def test_legacy_storage_list_and_data_are_checked():
+    tensors = H.mlp_tensors()
+    good = H.legacy(H.state_dict_pickle(tensors), H.storages_for(tensors))
+    assert "damaged or cut short: a storage is larger than the file" in refusal(good[:-1])
+    assert "damaged or cut short: a storage is missing" in refusal(good[:-(4 * 10 + 8)])
+    no_list = H.legacy(H.state_dict_pickle(tensors))[:-len(H.PROTO2 + H.EMPTY_LIST + H.MARK + H.APPENDS + H.STOP)]
+    assert "its list of storages is not valid" in refusal(no_list + H.PROTO2 + H.text("0") + H.STOP)
+    assert "its list of storages is not valid" in refusal(no_list + H.PROTO2 + H.EMPTY_LIST + H.integer(0) + H.APPEND
+                                                          + H.STOP)
+    unknown = no_list + H.PROTO2 + H.EMPTY_LIST + H.text("9") + H.APPEND + H.STOP
+    assert "a storage is missing" in refusal(unknown)
+
+
+def test_safetensors_with_metadata_loads(tmp_path):
+    state = FcNet().state_dict()
+    safetensors.torch.save_file(state, tmp_path / "m.safetensors", metadata={"format": "pt", "epoch": "3"})
+    assert_equal_to_reference(load_params(tmp_path / "m.safetensors"), state)
+
+
+@pytest.mark.parametrize("info, expected", [
+    ({"dtype": "F32", "shape": [10, 784], "data_offsets": [0, 31360, 0]}, "the header of fc1.weight is not valid"),
+    ({"dtype": 32, "shape": [10, 784], "data_offsets": [0, 31360]}, "the header of fc1.weight is not valid"),
+    ({"dtype": "F32", "shape": "10x784", "data_offsets": [0, 31360]}, "the header of fc1.weight is not valid"),
+    ({"dtype": "F32", "shape": [10, 784], "data_offsets": "0-31360"}, "the header of fc1.weight is not valid"),
+    ({"dtype": "F32", "shape": [10, 784], "data_offsets": [4, 0]}, "the data of fc1.weight lies outside the file"),
+    ({"dtype": "F32", "shape": [10, 784], "data_offsets": [-4, 31356]}, "the data of fc1.weight lies outside"),
+    ({"dtype": "F32", "shape": [10, 784], "data_offsets": [4, 31364]}, "the data of fc1.weight lies outside"),
+    ({"dtype": "F32", "shape": [10, 784], "data_offsets": [0.0, 31360]}, "the data of fc1.weight lies outside"),
+    ({"dtype": "F32", "shape": [10, 784], "data_offsets": [4, 31360]}, "the data of fc1.weight does not match its shape 10x784"),
+    ({"dtype": "F32", "shape": [10, -784], "data_offsets": [0, 31360]}, "a tensor's offset, shape or strides are not valid"),
+    ({"dtype": "C64", "shape": [10, 784], "data_offsets": [0, 31360]}, "fc1.weight holds C64 numbers"),
+], ids=["3-offsets", "dtype-int", "shape-str", "offsets-str", "end-before-begin", "negative", "past-end", "float",
+        "size", "negative-dim", "complex"])
+def test_safetensors_header_is_checked(info, expected):
+    good = {"dtype": "F32", "shape": [10, 784], "data_offsets": [0, 31360]}
+    assert load_params(H.safetensors_file({"fc1.weight": good}, bytes(31360))).sizes == (784, 10)
+    assert expected in refusal(H.safetensors_file({"fc1.weight": info}, bytes(31360)))
+
+
+@pytest.mark.parametrize("names, listed", [(["W1", "b1", "W2"], "W1, W2, b1"), (["W1", "b1", "W2", "b2", "W3"], "W1, W2, W3, b1, b2"),
+                                           (["W1", "b1", "W2", "b2", "notes"], "W1, W2, b1, b2, notes"),
+                                           (["b1"], "b1"), (["W0", "b0"], "W0, b0")])
+def test_npz_with_a_missing_or_extra_array_is_refused(tmp_path, names, listed):
+    rng = np.random.default_rng(5)
+    shapes = {"W1": (784, 8), "b1": (8,), "W2": (8, 10), "b2": (10,), "W3": (10, 10), "notes": (1,), "W0": (784, 10), "b0": (10,)}
+    np.savez(tmp_path / "m.npz", **{n: rng.normal(size=shapes[n]) for n in names})
+    assert f"with each W shaped (inputs, outputs); this one holds {listed}." in refusal(tmp_path / "m.npz")
+
+
+def test_npz_arrays_are_checked_like_torch_tensors(tmp_path):
+    rng = np.random.default_rng(6)
+    W1, b1, W2, b2 = rng.normal(size=(784, 8)), rng.normal(size=8), rng.normal(size=(8, 10)), rng.normal(size=10)
+    np.savez(tmp_path / "f.npz", W1=np.asfortranarray(W1), b1=b1, W2=W2, b2=b2)  # Fortran order is honoured
+    np.testing.assert_array_equal(load_params(tmp_path / "f.npz").Ws[0], W1.astype(np.float32))
+    np.savez_compressed(tmp_path / "c.npz", W1=W1, b1=b1, W2=W2, b2=b2)  # deflated members are read
+    np.testing.assert_array_equal(load_params(tmp_path / "c.npz").Ws[1], W2.astype(np.float32))
+    np.savez(tmp_path / "i.npz", W1=W1.astype(np.int32), b1=b1, W2=W2, b2=b2)
+    assert "W1 holds int32 numbers, not floating-point weights" in refusal(tmp_path / "i.npz")
+    np.savez(tmp_path / "s.npz", W1=W1, b1=b1, W2=W2, b2=b2.astype(str))
+    assert "b2 holds <U" in refusal(tmp_path / "s.npz")
+    np.savez(tmp_path / "t.npz", W1=W1[None], b1=b1, W2=W2, b2=b2)
+    assert "This looks like a convolutional network (W1 has shape 1x784x8)" in refusal(tmp_path / "t.npz")
+    np.savez(tmp_path / "b.npz", W1=W1, b1=b1[:4], W2=W2, b2=b2)
+    assert "b1 has shape 4, but W1 gives 8 outputs" in refusal(tmp_path / "b.npz")
+
+
+def test_npz_member_that_is_not_an_npy_file_is_refused():
+    members = H.good_npz_members()
+    members["W1.npy"] = b"\x93NUMPY\x03\x00" + members["W1.npy"][8:]
+    assert "W1 is not an array saved by np.savez" in refusal(H.npz(members))
+    members["W1.npy"] = b"not an array at all"
+    assert "damaged" in refusal(H.npz(members))
+
+
+def test_npz_header_version_2_loads():
+    members = H.good_npz_members()
+    f = io.BytesIO()
+    W1 = np.arange(784 * 4, dtype=np.float32).reshape(784, 4)
+    np.lib.format.write_array(f, W1, version=(2, 0))
+    members["W1.npy"] = f.getvalue()
+    np.testing.assert_array_equal(load_params(H.npz(members)).Ws[0], W1)
+
+
+def rebuild_pickle(storage, offset, size, stride) -> bytes:
+    """A data.pkl whose fc1.weight is _rebuild_tensor_v2(storage, offset, size, stride, False, {})."""
+    class Pickler(pickle.Pickler):
+        def persistent_id(self, obj):
+            return ("storage", torch.FloatStorage, "0", "cpu", 7840) if obj == "storage 0" else None
+    weight = CallOnLoad(torch._utils._rebuild_tensor_v2, storage, offset, size, stride, False, OrderedDict())
+    f = io.BytesIO()
+    Pickler(f, protocol=2).dump({"fc1.weight": weight})
+    return f.getvalue()
+
+
+@pytest.mark.parametrize("storage, offset, size, stride", [
+    ("not a storage", 0, (10, 784), (784, 1)),
+    ("storage 0", -1, (10, 784), (784, 1)),
+    ("storage 0", 7839, (10, 784), (-784, -1)),  # negative strides would read before the buffer
+    ("storage 0", 783, (10, 784), (784, -1)),
+    ("storage 0", 0, (10, -784), (784, 1)),
+    ("storage 0", 1.0, (10, 784), (784, 1)),
+    ("storage 0", True, (10, 784), (784, 1)),
+    ("storage 0", 0, [10, 784], (784, 1)),
+    ("storage 0", 0, (10, 784), [784, 1]),
+    ("storage 0", 0, (10, 784), (784,)),
+    ("storage 0", 0, (10, 784.0), (784, 1)),
+    ("storage 0", 0, (1,) * 9, (1,) * 9),
+], ids=["storage", "offset<0", "strides<0", "stride<0", "size<0", "offset-float", "offset-bool", "size-list",
+        "stride-list", "lengths", "size-float", "9-dims"])
+def test_invalid_offset_shape_or_strides_are_refused(tmp_path, storage, offset, size, stride):
+    data = save({"fc1.weight": torch.zeros(7840)}, tmp_path / "m.pth").read_bytes()
+    assert load_params(replace_member(data, "/data.pkl", rebuild_pickle("storage 0", 0, (10, 784), (784, 1)))).sizes == (784, 10)
+    message = refusal(replace_member(data, "/data.pkl", rebuild_pickle(storage, offset, size, stride)))
+    assert "damaged: a tensor's offset, shape or strides are not valid" in message
+
+
+def test_eight_dimensional_tensor_is_read_as_a_convolution(tmp_path):
+    data = save({"fc1.weight": torch.zeros(7840)}, tmp_path / "m.pth").read_bytes()
+    message = refusal(replace_member(data, "/data.pkl", rebuild_pickle("storage 0", 0, (1,) * 8, (1,) * 8)))
+    assert "This looks like a convolutional network (fc1.weight has shape 1x1x1x1x1x1x1x1)" in message
+
+
+def persistent_id_pickle(pid) -> bytes:
+    class Pickler(pickle.Pickler):
+        def persistent_id(self, obj):
+            return pid if obj == "storage 0" else None
+    weight = CallOnLoad(torch._utils._rebuild_tensor_v2, "storage 0", 0, (10, 784), (784, 1), False, OrderedDict())
+    f = io.BytesIO()
+    Pickler(f, protocol=2).dump({"fc1.weight": weight})
+    return f.getvalue()
+
+
+@pytest.mark.parametrize("pid", [["storage", torch.FloatStorage, "0", "cpu", 7840], ("storage", torch.FloatStorage, "0", "cpu"),
+                                 ("storage", torch.FloatStorage, "0", "cpu", 7840, None, None),
+                                 ("module", torch.FloatStorage, "0", "cpu", 7840), ("storage", "float", "0", "cpu", 7840),
+                                 ("storage", torch.FloatStorage, 0, "cpu", 7840)],
+                         ids=["list", "4-items", "7-items", "module", "type-str", "key-int"])
+def test_storage_reference_torch_never_writes_is_refused(tmp_path, pid):
+    data = save({"fc1.weight": torch.zeros(7840)}, tmp_path / "m.pth").read_bytes()
+    good = ("storage", torch.FloatStorage, "0", "cpu", 7840)
+    assert load_params(replace_member(data, "/data.pkl", persistent_id_pickle(good))).sizes == (784, 10)
+    message = refusal(replace_member(data, "/data.pkl", persistent_id_pickle(pid)))
+    assert "damaged: it refers to data in a way torch.save never writes" in message
+
+
+def test_storage_declared_with_two_types_is_refused(tmp_path):
+    state = {"fc1.weight": torch.zeros(10, 784), "fc1.bias": torch.zeros(10, dtype=torch.float64)}
+    data = save(state, tmp_path / "m.pth").read_bytes()
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        pkl = zf.read("m/data.pkl")
+    assert b"X\x01\x00\x00\x001" in pkl
+    message = refusal(replace_member(data, "/data.pkl", pkl.replace(b"X\x01\x00\x00\x001", b"X\x01\x00\x00\x000")))
+    assert "damaged: storage '0' is declared with two types" in message
+
+
+def test_missing_or_ragged_storage_is_refused(tmp_path):
+    data = save({"fc1.weight": torch.zeros(10, 784)}, tmp_path / "m.pth").read_bytes()
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w") as dst:
+        for info in src.infolist():
+            if not info.filename.endswith("/data/0"):
+                dst.writestr(info, src.read(info))
+    assert "damaged: the data of storage '0' is missing" in refusal(out.getvalue())
+    assert "a storage's size is not a whole number of elements" in refusal(replace_member(data, "/data/0", bytes(31361)))
+
+
+def test_parameter_that_holds_no_tensor_is_refused(tmp_path):
+    data = save({"fc1.weight": torch.zeros(7840)}, tmp_path / "m.pth").read_bytes()
+    f = io.BytesIO()
+    pickle.Pickler(f, protocol=2).dump({"fc1.weight": CallOnLoad(torch._utils._rebuild_parameter, "x", False, OrderedDict())})
+    assert "damaged: a parameter does not hold a tensor" in refusal(replace_member(data, "/data.pkl", f.getvalue()))
+
+
+@pytest.mark.filterwarnings("ignore:Duplicate name")  # zipfile warns when the test writes it
+def test_zip_with_two_members_of_one_name_is_refused(tmp_path):
+    data = save(FcNet().state_dict(), tmp_path / "m.pth").read_bytes()
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w") as dst:
+        for info in src.infolist():
+            dst.writestr(info, src.read(info))
+        dst.writestr("m/data/0", b"")
+    assert "two members have the same name" in refusal(out.getvalue())
+
+
+def test_zip_that_is_neither_torch_nor_npz_is_refused():
+    assert "This is a zip archive, but neither a torch.save file nor an .npz file" in refusal(H.npz({"a.txt": b"x"}))
+    assert "neither a torch.save file nor an .npz file" in refusal(H.npz({}))
+    assert "neither" in refusal(H.npz({"W1.npy": b"", "a/b/data.pkl": b""}))
+
+
+def test_big_endian_zip_reads_only_a_short_byteorder_member(tmp_path):
+    data = save(FcNet().state_dict(), tmp_path / "m.pth").read_bytes()
+    assert "byteorder unpacks to more than" in refusal(replace_member(data, "/byteorder", b"little" + b" " * 100))
+    assert load_params(replace_member(data, "/byteorder", b"little" + b" " * 10)).sizes == (784, 32, 10)
