@@ -29,7 +29,7 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_streamlit(port: int, extra: tuple[str, ...] = ()) -> subprocess.Popen:
+def start_streamlit(port: int, extra: tuple[str, ...] = (), env: dict | None = None) -> subprocess.Popen:
     cmd = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.address", "127.0.0.1",
            "--server.port", str(port), "--server.headless", "true", "--browser.gatherUsageStats", "false",
            "--server.fileWatcherType", "none", *extra]  # tests write files; nothing needs reloading
@@ -38,7 +38,8 @@ def start_streamlit(port: int, extra: tuple[str, ...] = ()) -> subprocess.Popen:
     log = ROOT / "artifacts" / f"streamlit-{port}.log"
     log.parent.mkdir(exist_ok=True)
     with open(log, "wb") as out:
-        proc = subprocess.Popen(cmd, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+        proc = subprocess.Popen(cmd, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
+                                env=None if env is None else {**os.environ, **env})
     deadline = time.time() + 60
     while time.time() < deadline:
         if proc.poll() is not None:

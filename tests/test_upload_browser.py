@@ -1,10 +1,12 @@
 """Uploading a model in the sidebar: a good one is used, a hostile or wrong one is refused in plain words."""
 import os
+import urllib.request
 
 import pytest
 import torch
 
-from conftest import screenshot, wait_for_app_idle
+from conftest import free_port, metric_value, screenshot, start_streamlit, stop, wait_for_app_idle
+from mnistcore.isolate import TEST_HOOK_ENV, TEST_HOOK_MARKER
 
 pytestmark = pytest.mark.browser
 
@@ -47,6 +49,7 @@ def test_a_hostile_pickle_is_refused_and_runs_nothing(page, app_url, tmp_path):
     error = page.locator('[data-testid="stSidebar"] [data-testid="stAlert"]')
     error.wait_for(timeout=10000)
     assert "system" in error.inner_text() and "refused" in error.inner_text()
+    assert "was not loaded" in error.inner_text() and "Still in use: the shipped model" in error.inner_text()
     assert not marker.exists()
     assert "Shipped model" in page.locator('[data-testid="stSidebar"]').inner_text()
     screenshot(page, "upload_hostile")
@@ -60,3 +63,40 @@ def test_a_network_with_the_wrong_input_size_is_explained(page, app_url, tmp_pat
     error.wait_for(timeout=10000)
     assert "784" in error.inner_text()
     assert page.locator('[data-testid="stException"]').count() == 0
+
+
+def test_a_loader_that_crashes_leaves_the_server_and_the_sessions_model(browser, tmp_path):
+    """A server whose loader child calls os.abort() on a marked file (mnistcore.isolate's test hook)."""
+    port = free_port()
+    proc = start_streamlit(port, env={TEST_HOOK_ENV: "abort"})
+    url = f"http://127.0.0.1:{port}"
+    try:
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        good = tmp_path / "tiny.pth"
+        torch.save(torch.nn.Sequential(torch.nn.Linear(784, 32), torch.nn.ReLU(), torch.nn.Linear(32, 10)).state_dict(),
+                   good)
+        upload(page, url, good)
+        sidebar = page.locator('[data-testid="stSidebar"]')
+        sidebar.get_by_text("Your model").wait_for(timeout=10000)
+
+        crash = tmp_path / "crash.pth"
+        crash.write_bytes(TEST_HOOK_MARKER + b"anything")
+        page.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(str(crash))
+        error = sidebar.locator('[data-testid="stAlert"]')
+        error.wait_for(timeout=20000)
+        text = error.inner_text()
+        assert "crashed the loader" in text and "Still in use: your model tiny.pth" in text, text
+        assert "784–32–10" in sidebar.inner_text()  # the session keeps the model it had
+        screenshot(page, "upload_crashed_loader")
+
+        with urllib.request.urlopen(f"{url}/_stcore/health", timeout=5) as r:  # the server is still up
+            assert r.status == 200
+        other = browser.new_page()  # and serves the next visitor
+        other.goto(url)
+        other.locator('[data-testid="stMetric"]').filter(has_text="Prediction").first.wait_for(timeout=30000)
+        assert metric_value(other, "Prediction") == "–"
+        assert "Shipped model" in other.locator('[data-testid="stSidebar"]').inner_text()
+        other.close()
+        page.close()
+    finally:
+        stop(proc)

@@ -14,6 +14,7 @@ from streamlit.runtime.pages_manager import PagesManager
 
 from mnistcore import ModelFileError, Params, load_mnist, load_params
 from mnistcore.data import SHIPPED_MODEL
+from mnistcore.isolate import load_params_isolated
 
 # --- session-state keys --------------------------------------------------------------------------
 # the model, on every page
@@ -84,15 +85,19 @@ def current_params() -> Params:
 
 
 def _on_upload() -> None:
+    """Load the uploaded file in a child process with memory and time limits (mnistcore.isolate): one
+    server serves every session, so nothing in a file may crash it, hang it or exhaust its memory."""
     file = st.session_state.get(UPLOAD)
-    if file is None:
+    st.session_state.pop(UPLOAD_ERROR, None)
+    if file is None:  # the visitor removed the file: the model in use stays, the old refusal goes
         return
     try:
-        st.session_state[USER_MODEL] = load_params(file.getvalue())
+        st.session_state[USER_MODEL] = load_params_isolated(file.getvalue())
         st.session_state[USER_MODEL_NAME] = file.name
-        st.session_state.pop(UPLOAD_ERROR, None)
     except ModelFileError as e:
-        st.session_state[UPLOAD_ERROR] = f"{file.name}: {e}"
+        in_use = (f"your model {st.session_state[USER_MODEL_NAME]}" if USER_MODEL in st.session_state
+                  else "the shipped model")
+        st.session_state[UPLOAD_ERROR] = f"{file.name} was not loaded. {e} Still in use: {in_use}."
 
 
 def model_sidebar() -> None:
@@ -108,7 +113,7 @@ def model_sidebar() -> None:
         else:
             st.markdown(f"**Your model** `{st.session_state[USER_MODEL_NAME]}` · {'–'.join(map(str, user.sizes))}")
             if st.button("Back to the shipped model"):
-                for key in (USER_MODEL, USER_MODEL_NAME):
+                for key in (USER_MODEL, USER_MODEL_NAME, UPLOAD_ERROR):
                     st.session_state.pop(key, None)
                 st.rerun()
         st.file_uploader("Try your own model", type=["pth", "pt", "safetensors", "npz"], key=UPLOAD,
