@@ -99,9 +99,53 @@ def test_evaluate_model_refuses_missing_files_and_networks_that_do_not_fit_mnist
         evaluate_model(tmp_path / "nowhere.pth")
     with pytest.raises(ModelFileError, match="10 outputs"):
         evaluate_model(random_params((784, 8, 5), np.random.default_rng(0)))
+    with pytest.raises(ModelFileError, match="maps 784 inputs to 7 outputs"):  # a hidden layer of 10 is fine
+        evaluate_model(random_params((784, 10, 7), np.random.default_rng(0)))
+    with pytest.raises(ModelFileError, match="maps 100 inputs"):
+        evaluate_model(random_params((100, 10), np.random.default_rng(0)))
+    with pytest.raises(ModelFileError, match=r"is a folder\. Pass the path of a model file"):
+        evaluate_model(tmp_path)
+    with pytest.raises(ModelFileError, match=r"nowhere.pth does not exist\. Pass the path"):
+        evaluate_model(tmp_path / "nowhere.pth")
+
+
+def test_evaluate_model_names_its_source(tmp_path):
+    params = random_params((784, 8, 10), np.random.default_rng(1))
+    assert evaluate_model(params).source == "model"
+    path = tmp_path / "mine.npz"
+    np.savez(path, W1=params.Ws[0], b1=params.bs[0], W2=params.Ws[1], b2=params.bs[1])
+    ev = evaluate_model(path)
+    assert ev.source == "mine.npz" and ev.n == 10_000
+    np.testing.assert_array_equal(ev.predictions, evaluate_model(params).predictions)
 
 
 # --- calibration ---------------------------------------------------------------------------------
+
+def test_every_bin_is_there_even_when_only_low_confidences_occur():
+    rel = reliability([0.1, 0.2, 0.2], [True, False, True])
+    assert len(rel.counts) == len(rel.confidence) == len(rel.accuracy) == 15
+    assert rel.counts.sum() == 3 and np.isnan(rel.accuracy[-1])
+
+
+def test_a_confidence_a_rounding_above_one_goes_to_the_last_bin():
+    rel = reliability(np.array([1.0000001, 0.99], np.float64), [True, True])
+    assert len(rel.counts) == 15 and rel.counts[-1] == 2
+
+
+def test_empty_bins_raise_no_warning():
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        rel = reliability([0.5], [True])
+    assert np.isnan(rel.confidence[0])
+
+
+def test_ece_uses_the_bins_it_is_given():
+    confidence, correct = [0.3, 0.45], [True, False]
+    # one bin: |mean acc 0.5 - mean conf 0.375| = 0.125; 15 bins: each image alone, (0.7 + 0.45) / 2 = 0.575
+    assert expected_calibration_error(confidence, correct, n_bins=1) == pytest.approx(0.125, abs=1e-12)
+    assert expected_calibration_error(confidence, correct) == pytest.approx(0.575, abs=1e-12)
+
 
 def test_ece_of_a_hand_computed_example():
     # 15 bins of width 1/15: 0.95 -> (14/15, 1], 0.65 -> (9/15, 10/15], 0.25 -> (3/15, 4/15]
@@ -218,6 +262,12 @@ def test_report_prints_the_accuracy_loss_and_every_digit(shipped):
     assert re.search(r"^accuracy +(\d+\.\d\d%)", report, re.M).group(1) == format_percent(ev.accuracy)
     assert float(re.search(r"^mean cross-entropy +([\d.]+)", report, re.M).group(1)) == pytest.approx(ev.mean_loss,
                                                                                                       abs=5e-5)
+    assert report.startswith(f"the {ev.n:,} MNIST test images (NumPy engine, one forward pass in ")
+    assert re.search(r"^calibration \(ECE\) +(\d+\.\d\d%)  \(15 confidence bins\)$", report, re.M)
+    assert re.search(r"^accuracy +\d+\.\d\d%  \([\d,]+ of 10,000\)$", report, re.M)
+    assert "\nper-class accuracy\n" in report
+    named = format_report(Evaluation(**{**ev.__dict__, "source": "m.pth"}))
+    assert named.startswith("m.pth on the 10,000 MNIST test images")
     per_class = re.findall(r"^  (\d)  (\d+\.\d\d%)", report, re.M)
     assert [int(d) for d, _ in per_class] == list(range(10))
     assert [p for _, p in per_class] == [format_percent(a) for a in ev.per_class_accuracy]

@@ -5,12 +5,14 @@ import pytest
 from mnistcore.preprocess import (
     BOX,
     EMPTY,
+    INK_LEVEL,
     MNIST_MEAN,
     MNIST_STD,
     SIDE,
     STRAY_DOT,
     canvas_ink,
     center_digit,
+    ink_box,
     is_stray_dot,
     preprocess_canvas,
     read_canvas,
@@ -107,16 +109,58 @@ def test_the_resize_averages_each_output_pixels_share_of_the_input(n_in):
     np.testing.assert_allclose(placed, expected, rtol=1e-5, atol=1e-6)
 
 
-def test_a_lopsided_digit_is_shifted_only_as_far_as_the_field_allows():
-    # All the mass in the left column: centring its mass would push the 20 px box past the right edge.
+@pytest.mark.parametrize("turns", [0, 1, 2, 3], ids=["left", "bottom", "right", "top"])
+def test_a_lopsided_digit_is_shifted_only_as_far_as_the_field_allows(turns):
+    # A heavy bar along one side and a thin line across: a "Γ" whose mass sits far to one side of its box,
+    # so centring the mass would push the 20 px box past the opposite edge. Turned to each side in turn.
     ink = np.zeros((40, 40), np.float32)
-    ink[:, :2] = 1.0  # a heavy bar on the left
-    ink[0, :] = 1.0   # and a thin line along the top: a "Γ" whose mass sits far left of its box
+    ink[:, :2] = 1.0
+    ink[0, :] = 1.0
+    ink = np.rot90(ink, turns)
     out = center_digit(ink)
     assert out.shape == (SIDE, SIDE)
-    cols = np.flatnonzero((out > 0).any(0))
-    assert (cols[0], cols[-1]) == (SIDE - BOX, SIDE - 1)  # the box touches the right edge, all of it inside
+    rows, cols = np.flatnonzero((out > 0).any(1)), np.flatnonzero((out > 0).any(0))
+    heavy_side = ["left", "bottom", "right", "top"][turns]
+    if heavy_side in ("left", "right"):  # the box touches the far edge, all of it inside
+        assert (cols[0], cols[-1]) == ((SIDE - BOX, SIDE - 1) if heavy_side == "left" else (0, BOX - 1))
+    else:
+        assert (rows[0], rows[-1]) == ((0, BOX - 1) if heavy_side == "bottom" else (SIDE - BOX, SIDE - 1))
     np.testing.assert_allclose(out.sum(), ink.mean() * BOX * BOX, rtol=1e-5)  # no ink lost at the edge
+
+
+@pytest.mark.parametrize("shape", [(1, 200), (200, 1)], ids=["flat", "tall"])
+def test_a_one_pixel_line_stays_one_pixel_thin(shape):
+    out = center_digit(np.ones(shape, np.float32))
+    extent = ink_extent(out)
+    assert sorted(extent) == [1, BOX]
+
+
+def test_canvas_ink_reads_rgb_and_rgba_and_refuses_other_shapes():
+    rgb = np.zeros((10, 10, 3), np.uint8)
+    rgb[2:4, 2:4] = 255
+    ink = canvas_ink(rgb)  # no alpha channel: fully opaque
+    assert ink.dtype == np.float32 and ink[3, 3] == 1 and ink[0, 0] == 0
+    rgba = np.dstack([rgb, np.full((10, 10), 51, np.uint8)])  # 20 % opaque
+    np.testing.assert_allclose(canvas_ink(rgba)[3, 3], 0.2, rtol=1e-6)
+    assert canvas_ink(rgba).dtype == np.float32
+    for bad in [np.zeros((10, 10)), np.zeros((10, 10, 2)), np.zeros((2, 10, 10, 4))]:
+        with pytest.raises(ValueError, match=r"RGBA image, got shape"):
+            canvas_ink(bad)
+
+
+def test_ink_must_be_above_the_ink_level_not_at_it():
+    at_level = np.full((5, 5), INK_LEVEL, np.float64)
+    assert ink_box(at_level) is None
+    assert ink_box(np.nextafter(at_level, 1)) == (0, 5, 0, 5)
+
+
+def test_a_stray_dot_is_smaller_than_twelve_percent_of_the_canvas_and_not_equal():
+    ink = np.zeros((250, 250), np.float32)  # 12 % of 250 is exactly 30 px
+    ink[100:130, 100:130] = 1
+    assert not is_stray_dot(ink)
+    ink[129, :] = 0
+    ink[:, 129] = 0
+    assert is_stray_dot(ink)
 
 
 def test_ink_is_brightness_times_alpha():
