@@ -705,7 +705,7 @@ def test_parameter_that_holds_no_tensor_is_refused(tmp_path):
     data = save({"fc1.weight": torch.zeros(7840)}, tmp_path / "m.pth").read_bytes()
     f = io.BytesIO()
     pickle.Pickler(f, protocol=2).dump({"fc1.weight": CallOnLoad(torch._utils._rebuild_parameter, "x", False, OrderedDict())})
-    assert "damaged: a parameter does not hold a tensor" in refusal(replace_member(data, "/data.pkl", f.getvalue()))
+    assert refusal(replace_member(data, "/data.pkl", f.getvalue())) == "This file is damaged: a parameter does not hold a tensor."
 
 
 @pytest.mark.filterwarnings("ignore:Duplicate name")  # zipfile warns when the test writes it
