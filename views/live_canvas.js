@@ -1,6 +1,8 @@
 // The Draw page's live canvas: a round white pen on black, mouse, touch and stylus alike.
 // While the pen moves it sends the drawing at most every SEND_MS; when the pen lifts it sends at once.
 // What it sends: {png: the canvas as a PNG data URL, strokes: [[width, x0, y0, x1, y1, ...], ...], seq}.
+// No preventDefault on pointer events: it would also cancel the mouse events other code listens for;
+// CSS touch-action: none is what stops a finger from scrolling the page instead of drawing.
 // Python keeps the strokes and hands them back in data.restore, so a drawing survives a trip to another
 // page: they are drawn again only when the element is new (mounted), never over a live drawing.
 const SEND_MS = 90;
@@ -61,7 +63,6 @@ export default function ({ parentElement, data, setStateValue }) {
       s.current = [s.width, ...point(e)];
       redraw();
       sendSoon();
-      e.preventDefault();
     });
     canvas.addEventListener("pointermove", (e) => {
       if (!s.current) return;
@@ -69,7 +70,6 @@ export default function ({ parentElement, data, setStateValue }) {
       for (const ev of events.length ? events : [e]) s.current.push(...point(ev));
       redraw();
       sendSoon();
-      e.preventDefault();
     });
     const lift = (e) => {
       if (!s.current) return;
@@ -77,7 +77,6 @@ export default function ({ parentElement, data, setStateValue }) {
       s.current = null;
       redraw();
       send();  // no debounce on the last send: the answer for the finished stroke goes out now
-      e.preventDefault();
     };
     canvas.addEventListener("pointerup", lift);
     canvas.addEventListener("pointercancel", lift);

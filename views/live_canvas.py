@@ -24,7 +24,7 @@ HTML = """<div class="live-canvas">
 </div>"""
 CSS = """
 .live-canvas { display: flex; flex-direction: column; gap: 0.5rem; width: max-content; }
-.live-canvas canvas { touch-action: none; cursor: crosshair; border-radius: 0.5rem; background: #000;
+.live-canvas canvas { touch-action: none; user-select: none; cursor: crosshair; border-radius: 0.5rem; background: #000;
   max-width: 100%; }
 .live-canvas .buttons { display: flex; gap: 0.5rem; }
 .live-canvas button { font: inherit; font-size: 0.875rem; padding: 0.35rem 0.9rem; border-radius: 0.5rem;
