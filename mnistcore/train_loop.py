@@ -128,6 +128,11 @@ class Training:
         self._thread.join(timeout)
 
     @property
+    def paused(self) -> bool:
+        """The owner asked for a pause (the thread stops before its next batch, and says so in its state)."""
+        return not self._go.is_set()
+
+    @property
     def finished(self) -> bool:
         return self._progress.state in ("done", "stopped", "failed")
 
