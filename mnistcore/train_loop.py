@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from .net import backward, forward, losses
+from .net import backward, forward, losses, sgd_step
 from .optim import optimizer
 from .params import N_CLASSES, N_PIXELS, Params
 from .preprocess import scale_uint8
@@ -229,3 +229,20 @@ class Training:
         with self._lock:
             self._progress.train_acc.append((self._progress.step, train_acc))
             self._progress.heldout_acc.append((self._progress.step, held))
+
+
+def fine_tune(params: Params, x: np.ndarray, label: int, replay_images: np.ndarray, replay_labels: np.ndarray,
+              rng: np.random.Generator, steps: int = 10, lr: float = 0.02, copies: int = 8,
+              replay: int = 56) -> Params:
+    """A few SGD steps on one (1, 784) input labelled `label`, mixed with a little MNIST replay.
+
+    Each step's batch holds `copies` copies of the input and `replay` random uint8 replay images, so
+    the network learns the new example without forgetting the digits it knew.
+    """
+    y_new = np.full(copies, label)
+    for _ in range(steps):
+        idx = rng.integers(0, len(replay_images), replay)
+        xb = np.concatenate([np.repeat(x, copies, axis=0), scale_uint8(replay_images[idx])])  # (copies + replay, 784)
+        yb = np.concatenate([y_new, replay_labels[idx]])
+        params = sgd_step(params, backward(params, forward(params, xb), yb), lr)
+    return params

@@ -9,6 +9,7 @@ from views.draw import empty_bars
 from views.images import gray_image
 from views.layers import prediction_views
 from views.session import DRAW_CANVAS, DRAW_LABEL, DRAW_STROKE_WIDTH, current_params, route_through_app
+from views.teach import teach_views
 
 route_through_app()
 
@@ -63,6 +64,7 @@ def draw_and_read() -> None:
         else:
             c3.caption("Pick the digit you meant to see the cross-entropy loss −log y[true].")
         prediction_views(params, fwd, true_label=label, key="draw")
+        teach_views(digit)
 
 
 draw_and_read()
