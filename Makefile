@@ -28,3 +28,4 @@ test: $(VENV)/.dev /usr/bin/chromium
 benchmark: $(VENV)/.dev /usr/bin/chromium
 	$(PY) benchmarks/forward.py
 	$(PY) benchmarks/weights_page.py
+	$(PY) benchmarks/learn.py

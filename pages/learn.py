@@ -33,8 +33,9 @@ from views.worked import worked_step_views
 route_through_app()
 
 POLL_SECONDS = 0.5  # how often the live view redraws while a training runs
-DEFAULTS = {LEARN_HIDDEN: "512", LEARN_OPTIMIZER: "adam", LEARN_LR: DEFAULT_LR["adam"], LEARN_BATCH: 128,
-            LEARN_EPOCHS: 3, LEARN_SEED: 0}
+DEFAULT = Settings()  # the engine's defaults: 784-512-10, momentum, lr 0.05, batch 128, 3 epochs, seed 0
+DEFAULTS = {LEARN_HIDDEN: ", ".join(map(str, DEFAULT.hidden)), LEARN_OPTIMIZER: DEFAULT.optimizer, LEARN_LR: DEFAULT.lr,
+            LEARN_BATCH: DEFAULT.batch, LEARN_EPOCHS: DEFAULT.epochs, LEARN_SEED: DEFAULT.seed}
 for key, value in DEFAULTS.items():
     if key not in st.session_state:
         st.session_state[key] = value
@@ -143,8 +144,9 @@ with train_tab:
         controls(settings)
         training = session_training()
         if training is None:
-            st.info("Pick the settings and press Start. The defaults (784–512–10, Adam, learning rate 0.001, "
-                    "batch 128, 3 epochs) reach about 97 % on the test set.")
+            st.info("Pick the settings and press Start. The defaults (784–512–10, SGD with momentum 0.9, "
+                    "learning rate 0.05, batch 128, 3 epochs) reach about 97.7 % on the test set; on this "
+                    "shared 2-core server an epoch of the default network takes one to three minutes.")
             return
         results(training)
         still_polling = not training.finished and not training.paused
