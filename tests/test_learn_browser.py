@@ -16,6 +16,7 @@ from mnistcore import forward, load_mnist, load_params
 from mnistcore.backprop import worked_step
 from mnistcore.data import SHIPPED_MODEL
 from mnistcore.preprocess import scale_uint8
+from views.worked import FIRST_IMAGE, tex_number
 
 pytestmark = pytest.mark.browser
 
@@ -93,8 +94,9 @@ def test_one_session_trains_while_the_other_keeps_the_shipped_model(browser, app
         open_learn(b, app_url)
         shipped = load_params(SHIPPED_MODEL)
         images, labels = load_mnist("test")
-        expected = worked_step(shipped, scale_uint8(images[:1]), int(labels[0]), 0.01).L
-        assert worked_loss(b) == f"{expected:.4g}"
+        i = FIRST_IMAGE
+        expected = tex_number(worked_step(shipped, scale_uint8(images[i:i + 1]), int(labels[i]), 0.01).L, 4)
+        assert worked_loss(b) == expected
         assert "Shipped model" in b.locator('[data-testid="stSidebar"]').inner_text()
 
         a.get_by_role("button", name="Continue").click()
@@ -129,7 +131,7 @@ def test_one_session_trains_while_the_other_keeps_the_shipped_model(browser, app
 
         # The other session still has the shipped model.
         b.reload()
-        assert worked_loss(b) == f"{expected:.4g}"
+        assert worked_loss(b) == expected
         assert "Shipped model" in b.locator('[data-testid="stSidebar"]').inner_text()
     finally:
         ctx_a.close()
@@ -180,10 +182,28 @@ def test_a_second_training_waits_for_the_slot_and_a_closed_session_frees_it(brow
         a.wait_for_function("() => /step [1-9]\\d* of/.test(document.body.innerText)", timeout=60000)
         b.get_by_role("button", name="Start training").click()
         b.get_by_text("Waiting for a free slot").wait_for(timeout=30000)
-        assert "at most 1 training at once" in b.locator('[data-testid="stAlert"]').first.inner_text()
+        assert "at most 1 training at once" in b.locator('[data-testid="stAlert"]').filter(has_text="Waiting").inner_text()
         screenshot(b, "learn_waiting")
         ctx_a.close()  # the session goes away: its training stops and frees the slot
         b.wait_for_function("() => /step [1-9]\\d* of/.test(document.body.innerText)", timeout=60000)
         assert b.get_by_text("Waiting for a free slot").count() == 0
     finally:
         ctx_b.close()
+
+
+def test_the_worked_step_shows_every_quantity_and_a_gradient_check_that_agrees(page, app_url):
+    open_learn(page, app_url)
+    worked_loss(page)
+    tex = " ".join(page.locator("annotation").all_text_contents())
+    for quantity in ("z_1 = x W_1 + b_1", r"\mathrm{ReLU}(z_1)", "z_2 = a_1 W_2 + b_2", r"\mathrm{softmax}(z_2)",
+                     r"y - \mathrm{onehot}(3)", r"a_1^\top", r"W_2^\top", r"\mathbb{1}[z_1 > 0]", r"x^\top",
+                     r"W \leftarrow W - \eta"):
+        assert quantity in tex, quantity
+    assert r"(1\times784)(784\times512)" in tex  # shapes beside the equations
+    table = page.locator('[data-testid="stTable"]')
+    table.wait_for(timeout=30000)
+    rows = table.locator("tbody tr")
+    assert rows.count() == 4
+    for k in range(4):
+        assert float(rows.nth(k).locator("td").last.inner_text()) < 1e-4
+    screenshot(page, "learn_worked")

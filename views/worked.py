@@ -20,26 +20,38 @@ from .session import (
     test_set,
 )
 
-LR = 0.01      # the worked step's learning rate
+LR = 0.001     # the worked step's rate: one image's whole gradient at 0.01 drives its loss to 0
+FIRST_IMAGE = 18  # a 3 the shipped model reads as an 8: a wrong answer has gradients worth looking at
 SHOWN = 4      # numbers shown of each vector, rows and columns of each matrix
 
 
-def _num(v: float) -> str:
-    return f"{v:.3g}".replace("e", r"\mathrm{e}")
+def tex_number(v: float, digits: int = 3) -> str:
+    """A number in LaTeX with `digits` significant digits: 0.0123, or 1.47 \\times 10^{-11}."""
+    text = f"{v:.{digits}g}"
+    if "e" not in text:
+        return text
+    mantissa, exponent = text.split("e")
+    return rf"{mantissa} \times 10^{{{int(exponent)}}}"
 
 
-def tex_row(v: np.ndarray, idx=None) -> str:
+
+def tex_row(v: np.ndarray, idx=None, digits: int = 3) -> str:
     """A few entries of a (1, n) or (n,) array as a LaTeX row vector; `idx` picks them, else the first SHOWN."""
     v = np.ravel(v)
     idx = range(min(SHOWN, len(v))) if idx is None else idx
     more = r" & \cdots" if len(v) > len(idx) else ""
-    return r"\begin{bmatrix}" + " & ".join(_num(v[i]) for i in idx) + more + r"\end{bmatrix}"
+    return r"\begin{bmatrix}" + " & ".join(tex_number(v[i], digits) for i in idx) + more + r"\end{bmatrix}"
 
 
 def tex_matrix(m: np.ndarray, rows, cols) -> str:
     """The rows x cols corner of a matrix picked by index lists, with dots for what is left out."""
-    lines = [" & ".join(_num(m[i, j]) for j in cols) + r" & \cdots" for i in rows]
+    lines = [" & ".join(tex_number(m[i, j]) for j in cols) + r" & \cdots" for i in rows]
     return r"\begin{bmatrix}" + r" \\ ".join(lines) + r" \\ \vdots & & & \ddots\end{bmatrix}"
+
+
+def two_lines(equation: str, numbers: str) -> None:
+    """An equation with its shapes, and under it its numbers: one line would run off the page."""
+    st.latex(rf"\begin{{gathered}}{equation} \\ {numbers}\end{{gathered}}")
 
 
 def shape(a) -> str:
@@ -56,7 +68,7 @@ def _input() -> tuple[np.ndarray, np.ndarray, int, str] | None:
         t = st.selectbox("Which digit it is", range(10), key=LEARN_LABEL)
         return drawing, scale_input(drawing[None]), int(t), "your drawing"
     images, labels = test_set()
-    i = st.number_input("Test image", 0, len(images) - 1, 0, key=LEARN_IMAGE)
+    i = st.number_input("Test image", 0, len(images) - 1, FIRST_IMAGE, key=LEARN_IMAGE)
     return images[i] / 255, scale_uint8(images[i:i + 1]), int(labels[i]), f"test image {i}"
 
 
@@ -75,36 +87,38 @@ def worked_step_views() -> None:
     j_top = [int(j) for j in np.argsort(-np.abs(s.dz1[0]))[:SHOWN]]  # the hidden units backprop moves most
     with right:
         st.markdown(f"**Forward**, for {what} (x is the 784 pixels, scaled; shapes in brackets)")
-        st.latex(rf"z_1 = x W_1 + b_1 \quad ({shape(s.x)})({shape(params.Ws[0])}) + ({H}) \to ({shape(s.z1)}):"
-                 rf"\quad z_1 = {tex_row(s.z1)}")
+        two_lines(rf"z_1 = x W_1 + b_1 \quad ({shape(s.x)})({shape(params.Ws[0])}) + ({H}) \to ({shape(s.z1)})",
+                  rf"z_1 = {tex_row(s.z1)}")
         st.latex(rf"a_1 = \mathrm{{ReLU}}(z_1) = {tex_row(s.a1)} \quad ({int((s.a1 > 0).sum())}"
                  rf"\text{{ of }} {H} \text{{ units active}})")
-        st.latex(rf"z_2 = a_1 W_2 + b_2 \quad ({shape(s.a1)})({shape(params.Ws[1])}) \to ({shape(s.z2)}):"
-                 rf"\quad z_2 = {tex_row(s.z2, range(10))}")
-        st.latex(rf"y = \mathrm{{softmax}}(z_2) = {tex_row(s.y, range(10))}")
-        st.latex(rf"L = -\log y_{{{t}}} = {s.L:.4g}")
+        two_lines(rf"z_2 = a_1 W_2 + b_2 \quad ({shape(s.a1)})({shape(params.Ws[1])}) \to ({shape(s.z2)})",
+                  rf"z_2 = {tex_row(s.z2, range(10), 2)}")
+        two_lines(r"y = \mathrm{softmax}(z_2)", rf"y = {tex_row(s.y, range(10), 2)}")
+        st.latex(rf"L = -\log y_{{{t}}} = {tex_number(s.L, 4)}")
         st.markdown("**Backward**, each line undoing the forward line it is named after")
-        st.latex(rf"\frac{{\partial L}}{{\partial z_2}} = y - \mathrm{{onehot}}({t}) = {tex_row(s.dz2, range(10))}"
-                 rf"\quad ({shape(s.dz2)})")
-        st.latex(rf"\frac{{\partial L}}{{\partial W_2}} = a_1^\top \frac{{\partial L}}{{\partial z_2}}"
-                 rf"\quad ({shape(s.a1[0][:, None])})({shape(s.dz2)}) \to ({shape(s.dW2)}):"
-                 rf"\quad \text{{rows }} {', '.join(map(str, j_top[:3]))}: {tex_matrix(s.dW2, j_top[:3], range(SHOWN))}")
-        st.latex(rf"\frac{{\partial L}}{{\partial b_2}} = \frac{{\partial L}}{{\partial z_2}}, \qquad "
-                 rf"\frac{{\partial L}}{{\partial a_1}} = \frac{{\partial L}}{{\partial z_2}} W_2^\top"
-                 rf"\quad ({shape(s.dz2)})({shape(params.Ws[1].T)}) \to ({shape(s.da1)}): \quad"
-                 rf"{tex_row(s.da1, j_top)}")
-        st.latex(rf"\frac{{\partial L}}{{\partial z_1}} = \frac{{\partial L}}{{\partial a_1}} \odot "
-                 rf"\mathbb{{1}}[z_1 > 0] = {tex_row(s.dz1, j_top)} \quad ({shape(s.dz1)})")
+        two_lines(rf"\frac{{\partial L}}{{\partial z_2}} = y - \mathrm{{onehot}}({t}) \quad ({shape(s.dz2)})",
+                  rf"\frac{{\partial L}}{{\partial z_2}} = {tex_row(s.dz2, range(10), 2)}")
+        two_lines(rf"\frac{{\partial L}}{{\partial W_2}} = a_1^\top \frac{{\partial L}}{{\partial z_2}}"
+                  rf"\quad ({shape(s.a1[0][:, None])})({shape(s.dz2)}) \to ({shape(s.dW2)})",
+                  rf"\text{{rows }} {', '.join(map(str, j_top[:3]))}: {tex_matrix(s.dW2, j_top[:3], range(SHOWN))}")
+        st.latex(r"\frac{\partial L}{\partial b_2} = \frac{\partial L}{\partial z_2}")
+        two_lines(rf"\frac{{\partial L}}{{\partial a_1}} = \frac{{\partial L}}{{\partial z_2}} W_2^\top"
+                  rf"\quad ({shape(s.dz2)})({shape(params.Ws[1].T)}) \to ({shape(s.da1)})",
+                  rf"\text{{units }} {', '.join(map(str, j_top))}: {tex_row(s.da1, j_top)}")
+        two_lines(rf"\frac{{\partial L}}{{\partial z_1}} = \frac{{\partial L}}{{\partial a_1}} \odot "
+                  rf"\mathbb{{1}}[z_1 > 0] \quad ({shape(s.dz1)})", rf"\text{{units }} {', '.join(map(str, j_top))}: "
+                  rf"{tex_row(s.dz1, j_top)}")
         i_top = [int(i) for i in np.argsort(-np.abs(s.x[0]))[:3]]
-        st.latex(rf"\frac{{\partial L}}{{\partial W_1}} = x^\top \frac{{\partial L}}{{\partial z_1}}"
-                 rf"\quad ({shape(s.x[0][:, None])})({shape(s.dz1)}) \to ({shape(s.dW1)}): \quad"
-                 rf"{tex_matrix(s.dW1, i_top, j_top)}")
+        two_lines(rf"\frac{{\partial L}}{{\partial W_1}} = x^\top \frac{{\partial L}}{{\partial z_1}}"
+                  rf"\quad ({shape(s.x[0][:, None])})({shape(s.dz1)}) \to ({shape(s.dW1)})",
+                  rf"\text{{pixels }} {', '.join(map(str, i_top))}: {tex_matrix(s.dW1, i_top, j_top)}")
         st.caption(f"Entries shown: the hidden units {', '.join(map(str, j_top))} (the largest |∂L/∂z1|) and "
                    f"the pixels {', '.join(map(str, i_top))} (the largest |x|).")
         st.markdown(f"**Update**, plain SGD with learning rate η = {LR}")
-        st.latex(rf"W \leftarrow W - \eta \frac{{\partial L}}{{\partial W}}: \quad "
-                 rf"W_2[{j_top[0]}, {t}] = {_num(params.Ws[1][j_top[0], t])} \to {_num(s.after.Ws[1][j_top[0], t])}"
-                 rf", \qquad L = {s.L:.4g} \to {s.L_after:.4g}")
+        two_lines(r"W \leftarrow W - \eta \frac{\partial L}{\partial W}",
+                  rf"W_2[{j_top[0]}, {t}]: {tex_number(params.Ws[1][j_top[0], t], 4)} \to "
+                  rf"{tex_number(s.after.Ws[1][j_top[0], t], 4)}, \qquad L: {tex_number(s.L, 4)} \to "
+                  rf"{tex_number(s.L_after, 4)}")
     gradient_check_views(params, x, t, s)
 
 
