@@ -207,3 +207,29 @@ def test_the_worked_step_shows_every_quantity_and_a_gradient_check_that_agrees(p
     for k in range(4):
         assert float(rows.nth(k).locator("td").last.inner_text()) < 1e-4
     screenshot(page, "learn_worked")
+
+
+def test_teaching_a_drawing_on_the_draw_page_makes_a_session_model_that_reads_it(page, app_url):
+    from test_draw_browser import draw, open_draw_page
+
+    from strokes import digit_strokes
+
+    images, labels = load_mnist("test")
+    canvas, box = open_draw_page(page, app_url)
+    draw(page, box, digit_strokes(images[FIRST_IMAGE], 280))
+    label = int(labels[FIRST_IMAGE])
+    page.get_by_text("Wrong? Teach it your handwriting").click()
+    page.locator('[data-testid="stExpander"] [data-testid="stSelectbox"]').first.click()
+    page.keyboard.type(str(label))  # the selectbox filters its options as one types
+    page.keyboard.press("Enter")
+    wait_for_app_idle(page)
+    page.get_by_role("button", name="Teach it").click()
+    sidebar = page.locator('[data-testid="stSidebar"]')
+    sidebar.get_by_text(f"fine-tuned on your {label}").wait_for(timeout=60000)
+    wait_for_app_idle(page)
+    page.wait_for_function("() => document.body.innerText.includes('dL/dx before teaching')", timeout=30000)
+    assert metric_value(page, "Prediction") == str(label)
+    assert page.locator('[data-testid="stExpander"] [data-testid="stPlotlyChart"]').count() == 2  # before, after
+    screenshot(page, "draw_teach")
+    sidebar.get_by_role("button", name="Back to the shipped model").click()
+    sidebar.get_by_text("Shipped model").wait_for(timeout=30000)

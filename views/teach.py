@@ -25,7 +25,7 @@ def teach_views(digit: np.ndarray) -> None:
         st.caption("Say which digit you drew: the network takes 10 SGD steps on your drawing (8 copies in each "
                    "batch of 64, beside 56 MNIST training images so it does not forget the rest) and becomes "
                    "this session's model.")
-        c1, c2, c3 = st.columns([1, 1, 1])
+        c1, c2, c3 = st.columns([1, 1, 2])
         label = c1.selectbox("It was", list(range(10)), key=LEARN_TEACH_LABEL)
         if c2.button("Teach it", type="primary", icon=":material/model_training:"):
             params = current_params()
@@ -47,12 +47,12 @@ def teach_views(digit: np.ndarray) -> None:
         if result is None:
             return
         t = result["label"]
-        b1, b2, b3 = st.columns([2, 2, 1])
+        b1, b2, b3 = st.columns([2, 2, 1.2])
         for col, name in ((b1, "before"), (b2, "after")):
             fwd = result[name]
             col.markdown(f"**{name.capitalize()}** (the drawing you taught)")
             col.plotly_chart(softmax_bars(fwd.probs[0], fwd.logits[0], winner=int(fwd.probs[0].argmax()),
                                           true_label=t), config={"displayModeBar": False}, key=f"learn.teach.{name}")
-        b3.image(saliency_rgb(result["dx"]), width=168,
+        b3.image(saliency_rgb(result["dx"]), width="stretch",
                  caption=f"dL/dx before teaching, L = −log y[{t}]: red pixels would raise the loss if brighter, "
                          "blue ones lower it.")
