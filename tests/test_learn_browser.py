@@ -125,7 +125,9 @@ def test_one_session_trains_while_the_other_keeps_the_shipped_model(browser, app
         a.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(str(path))
         a.locator('[data-testid="stSidebar"]').get_by_text("learned.pth").wait_for(timeout=30000)
         a.locator('[data-testid="stSidebarNav"] a', has_text="Test set").click()  # goto would open a new session
-        a.wait_for_function("() => document.body.innerText.includes('Accuracy')", timeout=120000)
+        a.wait_for_url("**/testset", timeout=30000)
+        a.wait_for_function("""() => [...document.querySelectorAll('[data-testid="stMetricLabel"]')]
+                                     .some(l => l.innerText.trim() === 'Accuracy')""", timeout=120000)
         wait_for_app_idle(a, 120000)
         assert metric_value(a, "Accuracy") == test_acc
 
@@ -183,7 +185,6 @@ def test_a_second_training_waits_for_the_slot_and_a_closed_session_frees_it(brow
         b.get_by_role("button", name="Start training").click()
         b.get_by_text("Waiting for a free slot").wait_for(timeout=30000)
         assert "at most 1 training at once" in b.locator('[data-testid="stAlert"]').filter(has_text="Waiting").inner_text()
-        screenshot(b, "learn_waiting")
         ctx_a.close()  # the session goes away: its training stops and frees the slot
         b.wait_for_function("() => /step [1-9]\\d* of/.test(document.body.innerText)", timeout=60000)
         assert b.get_by_text("Waiting for a free slot").count() == 0
