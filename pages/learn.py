@@ -9,6 +9,7 @@ from mnistcore.optim import OPTIMIZERS
 from views.learn import accuracy_curves, loss_curves, tile_strip
 from views.session import (
     LEARN_BATCH,
+    LEARN_DOWNLOAD,
     LEARN_EPOCHS,
     LEARN_HIDDEN,
     LEARN_LR,
@@ -131,7 +132,7 @@ def hand_over(params, name: str) -> None:
     for col, ext, write in ((c2, "pth", pth_bytes), (c3, "safetensors", safetensors_bytes), (c4, "npz", npz_bytes)):
         col.download_button(f".{ext}", data=lambda write=write: write(params), file_name=f"mnist_learned.{ext}",
                             mime="application/octet-stream", on_click="ignore", icon=":material/download:",
-                            key=f"learn.download.{ext}")
+                            key=f"{LEARN_DOWNLOAD}{ext}")
 
 
 with train_tab:

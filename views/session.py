@@ -59,6 +59,8 @@ LEARN_CHECK = "learn.check"              # the weights the gradient check pertur
 LEARN_DRAWING = "learn.drawing"          # the Draw page's current 28x28 digit, for the worked step
 LEARN_TEACH_LABEL = "learn.teach_label"  # Draw page: the digit the drawing really was
 LEARN_TEACH_RESULT = "learn.teach_result"  # Draw page: the last fine-tuning's before/after
+LEARN_TEACH_BACK = "learn.teach_back"    # Draw page: its "Back to the shipped model" button
+LEARN_DOWNLOAD = "learn.download."       # + the format (pth, safetensors, npz): its download button
 
 
 def route_through_app() -> None:

@@ -13,7 +13,15 @@ from mnistcore.train_loop import fine_tune
 
 from .draw import softmax_bars
 from .learn import saliency_rgb
-from .session import LEARN_DRAWING, LEARN_TEACH_LABEL, LEARN_TEACH_RESULT, USER_MODEL, USER_MODEL_NAME, current_params
+from .session import (
+    LEARN_DRAWING,
+    LEARN_TEACH_BACK,
+    LEARN_TEACH_LABEL,
+    LEARN_TEACH_RESULT,
+    USER_MODEL,
+    USER_MODEL_NAME,
+    current_params,
+)
 from .training import training_data, use_as_model
 
 
@@ -39,7 +47,7 @@ def teach_views(digit: np.ndarray) -> None:
             use_as_model(tuned, f"fine-tuned on your {label}")
             st.rerun()  # the whole app: the sidebar names the new model
         if st.session_state.get(USER_MODEL) is not None and c3.button("Back to the shipped model",
-                                                                      key="learn.teach_back"):
+                                                                      key=LEARN_TEACH_BACK):
             for key in (USER_MODEL, USER_MODEL_NAME, LEARN_TEACH_RESULT):
                 st.session_state.pop(key, None)
             st.rerun()
