@@ -144,8 +144,9 @@ def test_a_trained_network_becomes_the_sessions_model_and_the_way_back(browser, 
     ctx, page = new_page(browser)
     try:
         open_learn(page, app_url)
-        small_settings(page, hidden="16")
+        small_settings(page, hidden="16", epochs=20)  # long enough to be paused on a quiet machine
         page.get_by_role("button", name="Start training").click()
+        page.wait_for_function("() => /step [1-9]\\d* of/.test(document.body.innerText)", timeout=60000)
         page.get_by_role("button", name="Pause").click(timeout=30000)
         page.get_by_role("button", name="Use it on every page").click(timeout=30000)
         sidebar = page.locator('[data-testid="stSidebar"]')
