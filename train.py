@@ -19,23 +19,23 @@ import os
 
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # before NumPy loads: one thread, like torch's (2 shared cores)
 
-import argparse  # noqa: E402
-import hashlib  # noqa: E402
-import json  # noqa: E402
-import math  # noqa: E402
-import time  # noqa: E402
-from pathlib import Path  # noqa: E402
+import argparse
+import hashlib
+import json
+import math
+import time
+from pathlib import Path
 
-import numpy as np  # noqa: E402
-import torch  # noqa: E402
-import torch.nn.functional as F  # noqa: E402
-from torch import nn  # noqa: E402
-from tqdm import tqdm  # noqa: E402
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+from tqdm import tqdm
 
-import pen_strokes  # noqa: E402
-from mnistcore import Params, load_mnist  # noqa: E402
-from mnistcore.evaluate import evaluate  # noqa: E402
-from mnistcore.preprocess import MNIST_MEAN, MNIST_STD  # noqa: E402
+import pen_strokes
+from mnistcore import Params, load_mnist
+from mnistcore.evaluate import evaluate
+from mnistcore.preprocess import MNIST_MEAN, MNIST_STD
 
 ROOT = Path(__file__).resolve().parent
 N_VAL = 5000  # the last 5,000 training images: canvas_replay's `--split train --start 55000`
