@@ -1,22 +1,24 @@
 """train.py on a small slice: it learns, a rerun with the same seed is bit-identical, and the shipped
-model's card tells the truth about the shipped weights."""
+model's card tells the truth about the shipped weights; pen_strokes draws digits the way the canvas does."""
 import hashlib
 import json
 
 import numpy as np
 import pytest
 import torch
+from skimage.measure import label
 
+import pen_strokes
 import train
 from conftest import ROOT
 from mnistcore import forward, load_mnist, load_params, scale_input
 from mnistcore.preprocess import MNIST_MEAN, MNIST_STD
 
-SHORT = ["--epochs", "3", "--limit", "3000", "--batch", "100", "--no-test"]
+SHORT = ["--epochs", "3", "--limit", "3000", "--batch", "100", "--no-test", "--no-drawn-val"]
 
 
 def test_a_short_run_lowers_the_loss_and_writes_a_loadable_state_dict(tmp_path):
-    out = train.main(SHORT + ["--out", str(tmp_path / "m.pth")])
+    out = train.main(SHORT + ["--out", str(tmp_path / "m.pth"), "--stroke-cache", str(tmp_path)])
     losses = [h["train_loss"] for h in out["history"]]
     assert losses[-1] < losses[0] < np.log(10) + 0.5, losses
     assert out["history"][-1]["val_acc"] > 0.85
@@ -29,9 +31,9 @@ def test_a_short_run_lowers_the_loss_and_writes_a_loadable_state_dict(tmp_path):
 
 def test_the_same_seed_gives_the_same_weights_bit_for_bit(tmp_path):
     a, b = tmp_path / "a.pth", tmp_path / "b.pth"
-    one_epoch = ["--epochs", "1", "--limit", "2000", "--no-test"]
-    train.main(one_epoch + ["--out", str(a)])
-    train.main(one_epoch + ["--out", str(b)])
+    one_epoch = ["--epochs", "1", "--limit", "2000", "--no-test", "--no-drawn-val"]
+    train.main(one_epoch + ["--out", str(a), "--stroke-cache", str(tmp_path)])
+    train.main(one_epoch + ["--out", str(b), "--stroke-cache", str(tmp_path)])
     sa, sb = torch.load(a, weights_only=True), torch.load(b, weights_only=True)
     for k in sa:
         assert torch.equal(sa[k], sb[k]), k
@@ -52,3 +54,82 @@ def test_shipped_model_card_matches_the_shipped_weights():
     images, labels = load_mnist("test")
     probs = forward(load_params(ROOT / "mnist_model.pth"), scale_input(images / np.float32(255))).probs
     assert float((probs.argmax(1) == labels).mean()) == pytest.approx(card["test_accuracy"], abs=0)
+
+
+# --- pen strokes --------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def digits():
+    images, labels = load_mnist("test")
+    return images[:40], labels[:40]
+
+
+def test_drawn_digits_are_mnist_shaped_with_the_ink_centred_and_inside_the_field(digits):
+    images, _ = digits
+    drawn = pen_strokes.stroke_versions(images, 2, (10, 30), seed=0)
+    assert drawn.shape == (40, 2, 28, 28) and drawn.dtype == np.uint8
+    rows, cols = np.mgrid[:28, :28]
+    for img in drawn.reshape(-1, 28, 28):
+        ink = img.astype(np.float64)
+        assert ink.max() >= 250  # a pen stroke is solid ink (255 but for the resize's rounding)
+        on = np.argwhere(img > 0.1 * 255)
+        extent = on.max(axis=0) - on.min(axis=0) + 1
+        assert extent.max() in (19, 20, 21) and on.min() >= 0 and on.max() <= 27  # fitted into 20 px
+        cy, cx = (ink * rows).sum() / ink.sum(), (ink * cols).sum() / ink.sum()
+        assert abs(cy - 13.5) <= 1 and abs(cx - 13.5) <= 1, (cy, cx)  # the app's centre of mass
+
+
+def test_a_wider_pen_draws_more_ink_for_every_digit(digits):
+    images, _ = digits
+    thin = pen_strokes.stroke_versions(images, 1, (10, 10), seed=0)[:, 0].astype(np.float64)
+    thick = pen_strokes.stroke_versions(images, 1, (28, 28), seed=0)[:, 0].astype(np.float64)
+    assert (thick.sum((1, 2)) > 1.3 * thin.sum((1, 2))).all()
+
+
+def test_widths_are_drawn_from_the_range_asked_for(digits):
+    images, _ = digits
+    ink = lambda widths: pen_strokes.stroke_versions(images[:5], 40, widths, seed=1).astype(np.float64).sum((2, 3))  # noqa: E731
+    lo, hi, both = ink((10, 10)), ink((28, 28)), ink((10, 28))
+    assert (both.min(1) < (lo.mean(1) + hi.mean(1)) / 2).all() and (both.max(1) > (lo.mean(1) + hi.mean(1)) / 2).all()
+    assert (both >= 0.97 * lo.min(1, keepdims=True)).all() and (both <= 1.03 * hi.max(1, keepdims=True)).all()
+
+
+def test_drawings_are_the_same_for_a_seed_and_differ_between_seeds(digits):
+    images, _ = digits
+    a, b = (pen_strokes.stroke_versions(images, 2, (10, 30), seed=3) for _ in range(2))
+    c = pen_strokes.stroke_versions(images, 2, (10, 30), seed=4)
+    np.testing.assert_array_equal(a, b)
+    assert not np.array_equal(a, c)
+
+
+def test_skeleton_polylines_of_a_connected_digit_draw_one_connected_shape(digits):
+    images, _ = digits
+    for img in images:
+        if label(img >= pen_strokes.THRESHOLD, connectivity=2).max() != 1:
+            continue  # a digit broken in the scan stays broken
+        lines = pen_strokes.skeleton_polylines(img)
+        canvas = pen_strokes.draw_canvas(lines, width=6)  # a thin pen leaves no gap at a junction unseen
+        assert label(canvas > 0.5, connectivity=2).max() == 1
+
+
+def test_pen_strokes_read_like_the_digit_to_a_model_trained_on_scans():
+    # the shipped model reads these drawings of held-out training digits (not the test set) well
+    images, labels = load_mnist("train")
+    images, labels = images[-200:], labels[-200:]
+    drawn = pen_strokes.stroke_versions(images, 1, (18, 18), seed=0)[:, 0]
+    probs = forward(load_params(ROOT / "mnist_model.pth"), scale_input(drawn / np.float32(255))).probs
+    assert float((probs.argmax(1) == labels).mean()) > 0.9
+
+
+def test_a_short_run_with_pen_strokes_is_bit_identical_and_reuses_its_drawings(tmp_path):
+    run = ["--epochs", "1", "--limit", "1000", "--no-test", "--no-drawn-val", "--stroke-p", "0.5",
+           "--stroke-cache", str(tmp_path / "cache")]
+    train.main(run + ["--out", str(tmp_path / "a.pth")])
+    (cached,) = (tmp_path / "cache").glob("strokes-1000x*.npy")
+    train.main(run + ["--out", str(tmp_path / "b.pth")])
+    assert list((tmp_path / "cache").iterdir()) == [cached]
+    sa, sb = torch.load(tmp_path / "a.pth", weights_only=True), torch.load(tmp_path / "b.pth", weights_only=True)
+    for k in sa:
+        assert torch.equal(sa[k], sb[k]), k
+    card = json.loads((tmp_path / "a.json").read_text())
+    assert card["recipe"]["stroke_p"] == 0.5
