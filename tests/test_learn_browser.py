@@ -21,6 +21,18 @@ from views.worked import FIRST_IMAGE, tex_number
 pytestmark = pytest.mark.browser
 
 
+
+def click_while_refreshing(button, tries: int = 10) -> None:
+    """Click a button on a page that reruns itself twice a second while it trains: a rerun can replace the
+    button under the pointer, so try again rather than wait 30 s for one that is gone."""
+    for n in range(tries):
+        try:
+            button.click(timeout=3000)
+            return
+        except Exception:  # noqa: BLE001  (Playwright's TimeoutError)
+            if n == tries - 1:
+                raise
+
 def new_page(browser):
     context = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True)
     return context, context.new_page()
@@ -74,14 +86,14 @@ def test_one_session_trains_while_the_other_keeps_the_shipped_model(browser, app
     ctx_b, b = new_page(browser)
     try:
         open_learn(a, app_url)
-        small_settings(a, hidden="64", epochs=2)  # long enough to pause, short enough to finish
+        small_settings(a, hidden="64", epochs=6)  # long enough to pause on an idle machine, short enough to finish
         a.get_by_role("button", name="Start training").click()
         a.get_by_role("button", name="Pause").wait_for(timeout=30000)
         a.wait_for_function("() => /step [1-9]\\d* of/.test(document.body.innerText)", timeout=60000)
 
         # Pause holds within a second: the thread stops before its next batch. A paused page does not
         # poll, so a change of the worked step's image reruns it to show the latest step count.
-        a.get_by_role("button", name="Pause").click()
+        click_while_refreshing(a.get_by_role("button", name="Pause"))
         a.get_by_text("Paused.").wait_for(timeout=5000)
         time.sleep(1.0)
         paused_at = rerun_and_count(a, 1)
@@ -147,7 +159,7 @@ def test_a_trained_network_becomes_the_sessions_model_and_the_way_back(browser, 
         small_settings(page, hidden="16", epochs=20)  # long enough to be paused on a quiet machine
         page.get_by_role("button", name="Start training").click()
         page.wait_for_function("() => /step [1-9]\\d* of/.test(document.body.innerText)", timeout=60000)
-        page.get_by_role("button", name="Pause").click(timeout=30000)
+        click_while_refreshing(page.get_by_role("button", name="Pause"))
         page.get_by_role("button", name="Use it on every page").click(timeout=30000)
         sidebar = page.locator('[data-testid="stSidebar"]')
         sidebar.get_by_text("Your model").wait_for(timeout=10000)

@@ -41,6 +41,7 @@ def open_testset(page, app_url) -> None:
     wait_for_app_idle(page, 60000)
     page.goto(f"{app_url}/testset")
     page.wait_for_selector(GALLERY, timeout=60000)
+    page.locator('[data-testid="stMetric"]').filter(has_text="Accuracy").first.wait_for(timeout=60000)
     wait_for_app_idle(page, 60000)
 
 
@@ -72,9 +73,13 @@ def test_page_shows_the_engines_accuracy_and_loss(browser, app_url, engine, widt
         assert metric_value(page, "Accuracy") == format_percent(engine.accuracy)
         assert metric_value(page, "Mean cross-entropy") == f"{engine.mean_loss:.4f}"
         assert "Test set" in page.locator("[data-testid='stSidebar']").inner_text()
+        expected = select(engine, outcome="wrong", order="loss")[:24].tolist()
+        # a loaded machine may still be sending the gallery's buttons: wait for the page to hold them all
+        page.wait_for_function("([sel, n]) => document.querySelectorAll(sel).length >= n", arg=[GALLERY, len(expected)],
+                               timeout=30000)
         shown = captions(page)
         assert 0 < len(shown) <= 24, "the gallery pages its images"
-        assert [i for i, _, _ in shown] == select(engine, outcome="wrong", order="loss")[:24].tolist()
+        assert [i for i, _, _ in shown] == expected
         shoot(page, f"testset_{width}")
     finally:
         context.close()
