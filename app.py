@@ -1,19 +1,7 @@
 """Router and frame: page config, the pages, and the sidebar's model status and upload."""
 import streamlit as st
-from threadpoolctl import threadpool_limits
 
 from views.session import model_sidebar
-
-
-@st.cache_resource
-def one_blas_thread() -> None:
-    """One BLAS thread for the whole server, set once. Its work is many small matrix products for many
-    sessions at once, and OpenBLAS's own threads then only contend: on this 2-core machine under load,
-    the canvas resize's (20x250) @ (250x200) took 32 ms with 2 threads and 0.12 ms with one."""
-    threadpool_limits(1, user_api="blas")
-
-
-one_blas_thread()
 
 st.set_page_config(page_title="How a network reads a digit", page_icon="✏️", layout="wide")
 

@@ -77,7 +77,10 @@ def center_digit(ink: np.ndarray) -> np.ndarray | None:
     h, w = crop.shape
     scale = BOX / max(h, w)
     new_h, new_w = max(1, round(h * scale)), max(1, round(w * scale))
-    small = _area_matrix(new_h, h) @ crop @ _area_matrix(new_w, w).T  # (new_h, new_w), anti-aliased
+    # (new_h, h) @ (h, w) @ (w, new_w) -> (new_h, new_w), anti-aliased. einsum rather than @: BLAS splits even
+    # this small product over its threads, which on a busy 2-core server took 30 ms instead of 0.5 ms.
+    rows = np.einsum("ij,jk->ik", _area_matrix(new_h, h), crop)     # (new_h, h) @ (h, w) -> (new_h, w)
+    small = np.einsum("ik,lk->il", rows, _area_matrix(new_w, w))    # (new_h, w) @ (w, new_w).T -> (new_h, new_w)
     # Centre of mass of the small image -> centre of the 28x28 field (integer shift, as MNIST did).
     mass = small.sum()
     cy = (small.sum(axis=1) @ np.arange(new_h)) / mass

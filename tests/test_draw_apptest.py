@@ -120,9 +120,3 @@ def test_a_broken_or_forged_drawing_is_an_empty_canvas_not_an_error(png):
     assert not at.exception, at.exception
     assert prediction(at) == "–"
 
-
-def test_the_server_runs_numpy_with_one_blas_thread():
-    from threadpoolctl import threadpool_info
-    run_with(None)
-    blas = [lib for lib in threadpool_info() if lib["user_api"] == "blas"]
-    assert blas and all(lib["num_threads"] == 1 for lib in blas), blas
