@@ -104,6 +104,15 @@ def good_pth() -> bytes:
     return torch_zip(state_dict_pickle(tensors), storages_for(tensors))
 
 
+def replace_member(zip_bytes: bytes, suffix: str, content: bytes) -> bytes:
+    """The zip with the member whose name ends in `suffix` replaced by `content`, the rest copied."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(zip_bytes)) as src, zipfile.ZipFile(out, "w") as dst:
+        for info in src.infolist():
+            dst.writestr(info, content if info.filename.endswith(suffix) else src.read(info))
+    return out.getvalue()
+
+
 def with_pickle(pkl: bytes) -> bytes:
     """A .pth whose data.pkl is `pkl`, with real storages beside it."""
     return torch_zip(pkl, storages_for(mlp_tensors()))

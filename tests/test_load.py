@@ -428,7 +428,7 @@ def test_pickle_cannot_change_the_stand_ins_for_later_loads(tmp_path, target, at
     assert getattr(Mutable, attribute.decode()) == "x"
     delattr(Mutable, attribute.decode())
     with pytest.raises(ModelFileError):
-        load_params(replace_member(good, "/data.pkl", build))
+        load_params(H.replace_member(good, "/data.pkl", build))
     assert_equal_to_reference(load_params(good), torch.load(io.BytesIO(good), weights_only=True))
 
 
@@ -443,19 +443,11 @@ def tensor_pickle(numel, offset, size, stride) -> bytes:
     return f.getvalue()
 
 
-def replace_member(zip_bytes: bytes, suffix: str, content: bytes) -> bytes:
-    out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(zip_bytes)) as src, zipfile.ZipFile(out, "w") as dst:
-        for info in src.infolist():
-            dst.writestr(info, content if info.filename.endswith(suffix) else src.read(info))
-    return out.getvalue()
-
-
 @pytest.mark.parametrize("numel, offset, stride", [(7840, 1, (784, 1)), (7840, 0, (785, 1)), (7840, 0, (1, 11)),
                                                    (7840, 7840, (784, 1)), (7840, 7840, (0, 0))])
 def test_tensor_reaching_past_its_storage_is_refused(tmp_path, numel, offset, stride):
     data = save({"fc1.weight": torch.zeros(numel)}, tmp_path / "m.pth").read_bytes()
-    message = refusal(replace_member(data, "/data.pkl", tensor_pickle(numel, offset, (10, 784), stride)))
+    message = refusal(H.replace_member(data, "/data.pkl", tensor_pickle(numel, offset, (10, 784), stride)))
     assert "damaged: a tensor reaches element" in message
     assert f"of a storage that holds only {numel:,}" in message
 
@@ -464,7 +456,7 @@ def test_tensor_reaching_past_its_storage_is_refused(tmp_path, numel, offset, st
 def test_tensor_with_more_elements_than_its_storage_is_refused(tmp_path, numel, stride):
     # with strides of 0 a 1 kB file could declare a network of millions of numbers
     data = save({"fc1.weight": torch.zeros(numel)}, tmp_path / "m.pth").read_bytes()
-    message = refusal(replace_member(data, "/data.pkl", tensor_pickle(numel, 0, (10, 784), stride)))
+    message = refusal(H.replace_member(data, "/data.pkl", tensor_pickle(numel, 0, (10, 784), stride)))
     assert f"a tensor of 7,840 numbers repeats a storage of {numel:,}" in message
 
 
@@ -472,7 +464,7 @@ def test_tensor_with_more_elements_than_its_storage_is_refused(tmp_path, numel, 
 def test_hand_written_tensor_inside_its_storage_loads(tmp_path, numel, stride):
     # the control for the tests above: the same hand-written file, in bounds, is read, overlapping or not
     data = save({"fc1.weight": torch.arange(float(numel))}, tmp_path / "m.pth").read_bytes()
-    params = load_params(replace_member(data, "/data.pkl", tensor_pickle(numel, 0, (10, 784), stride)))
+    params = load_params(H.replace_member(data, "/data.pkl", tensor_pickle(numel, 0, (10, 784), stride)))
     expected = torch.arange(float(numel)).as_strided((10, 784), stride).numpy().T
     np.testing.assert_array_equal(params.Ws[0], expected)
 
@@ -646,14 +638,14 @@ def rebuild_pickle(storage, offset, size, stride) -> bytes:
         "stride-list", "lengths", "size-float", "9-dims"])
 def test_invalid_offset_shape_or_strides_are_refused(tmp_path, storage, offset, size, stride):
     data = save({"fc1.weight": torch.zeros(7840)}, tmp_path / "m.pth").read_bytes()
-    assert load_params(replace_member(data, "/data.pkl", rebuild_pickle("storage 0", 0, (10, 784), (784, 1)))).sizes == (784, 10)
-    message = refusal(replace_member(data, "/data.pkl", rebuild_pickle(storage, offset, size, stride)))
+    assert load_params(H.replace_member(data, "/data.pkl", rebuild_pickle("storage 0", 0, (10, 784), (784, 1)))).sizes == (784, 10)
+    message = refusal(H.replace_member(data, "/data.pkl", rebuild_pickle(storage, offset, size, stride)))
     assert "damaged: a tensor's offset, shape or strides are not valid" in message
 
 
 def test_eight_dimensional_tensor_is_read_as_a_convolution(tmp_path):
     data = save({"fc1.weight": torch.zeros(7840)}, tmp_path / "m.pth").read_bytes()
-    message = refusal(replace_member(data, "/data.pkl", rebuild_pickle("storage 0", 0, (1,) * 8, (1,) * 8)))
+    message = refusal(H.replace_member(data, "/data.pkl", rebuild_pickle("storage 0", 0, (1,) * 8, (1,) * 8)))
     assert "This looks like a convolutional network (fc1.weight has shape 1x1x1x1x1x1x1x1)" in message
 
 
@@ -675,8 +667,8 @@ def persistent_id_pickle(pid) -> bytes:
 def test_storage_reference_torch_never_writes_is_refused(tmp_path, pid):
     data = save({"fc1.weight": torch.zeros(7840)}, tmp_path / "m.pth").read_bytes()
     good = ("storage", torch.FloatStorage, "0", "cpu", 7840)
-    assert load_params(replace_member(data, "/data.pkl", persistent_id_pickle(good))).sizes == (784, 10)
-    message = refusal(replace_member(data, "/data.pkl", persistent_id_pickle(pid)))
+    assert load_params(H.replace_member(data, "/data.pkl", persistent_id_pickle(good))).sizes == (784, 10)
+    message = refusal(H.replace_member(data, "/data.pkl", persistent_id_pickle(pid)))
     assert "damaged: it refers to data in a way torch.save never writes" in message
 
 
@@ -686,7 +678,7 @@ def test_storage_declared_with_two_types_is_refused(tmp_path):
     with zipfile.ZipFile(io.BytesIO(data)) as zf:
         pkl = zf.read("m/data.pkl")
     assert b"X\x01\x00\x00\x001" in pkl
-    message = refusal(replace_member(data, "/data.pkl", pkl.replace(b"X\x01\x00\x00\x001", b"X\x01\x00\x00\x000")))
+    message = refusal(H.replace_member(data, "/data.pkl", pkl.replace(b"X\x01\x00\x00\x001", b"X\x01\x00\x00\x000")))
     assert "damaged: storage '0' is declared with two types" in message
 
 
@@ -698,14 +690,14 @@ def test_missing_or_ragged_storage_is_refused(tmp_path):
             if not info.filename.endswith("/data/0"):
                 dst.writestr(info, src.read(info))
     assert "damaged: the data of storage '0' is missing" in refusal(out.getvalue())
-    assert "a storage's size is not a whole number of elements" in refusal(replace_member(data, "/data/0", bytes(31361)))
+    assert "a storage's size is not a whole number of elements" in refusal(H.replace_member(data, "/data/0", bytes(31361)))
 
 
 def test_parameter_that_holds_no_tensor_is_refused(tmp_path):
     data = save({"fc1.weight": torch.zeros(7840)}, tmp_path / "m.pth").read_bytes()
     f = io.BytesIO()
     pickle.Pickler(f, protocol=2).dump({"fc1.weight": CallOnLoad(torch._utils._rebuild_parameter, "x", False, OrderedDict())})
-    assert refusal(replace_member(data, "/data.pkl", f.getvalue())) == "This file is damaged: a parameter does not hold a tensor."
+    assert refusal(H.replace_member(data, "/data.pkl", f.getvalue())) == "This file is damaged: a parameter does not hold a tensor."
 
 
 @pytest.mark.filterwarnings("ignore:Duplicate name")  # zipfile warns when the test writes it
@@ -727,5 +719,5 @@ def test_zip_that_is_neither_torch_nor_npz_is_refused():
 
 def test_big_endian_zip_reads_only_a_short_byteorder_member(tmp_path):
     data = save(FcNet().state_dict(), tmp_path / "m.pth").read_bytes()
-    assert "byteorder unpacks to more than" in refusal(replace_member(data, "/byteorder", b"little" + b" " * 100))
-    assert load_params(replace_member(data, "/byteorder", b"little" + b" " * 10)).sizes == (784, 32, 10)
+    assert "byteorder unpacks to more than" in refusal(H.replace_member(data, "/byteorder", b"little" + b" " * 100))
+    assert load_params(H.replace_member(data, "/byteorder", b"little" + b" " * 10)).sizes == (784, 32, 10)

@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 import safetensors.torch
 import torch
+from hostile_files import replace_member
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -163,14 +164,6 @@ PICKLE_CASES = {
                                   + mutate_pickle(FILES["legacy"][LEGACY_ENDS[2]:LEGACY_ENDS[3]], ops)
                                   + FILES["legacy"][LEGACY_ENDS[3]:]),
 }
-
-
-def replace_member(zip_bytes: bytes, suffix: str, content: bytes) -> bytes:
-    out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(zip_bytes)) as src, zipfile.ZipFile(out, "w") as dst:
-        for info in src.infolist():
-            dst.writestr(info, content if info.filename.endswith(suffix) else src.read(info))
-    return out.getvalue()
 
 
 def test_unmutated_pickles_load():

@@ -92,7 +92,6 @@ export default function ({ parentElement, data, setStateValue }) {
       send();
     });
     if (Array.isArray(data.restore)) s.strokes = data.restore.map((st) => [...st]);
-    s.redraw = redraw;
     redraw();
   }
   s.width = data.width || s.width;
