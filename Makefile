@@ -29,6 +29,7 @@ test: $(VENV)/.dev /usr/bin/chromium
 benchmark: $(VENV)/.dev /usr/bin/chromium
 	$(PY) benchmarks/forward.py
 	$(PY) benchmarks/weights_page.py
+	$(PY) benchmarks/learn.py
 
 # Mutation testing of the engine's maths and loader ([tool.mutmut] in pyproject.toml says which modules and
 # tests): not part of `make test`; about 40 min on 2 cores. `mutmut show NAME` shows one mutant.

@@ -10,6 +10,7 @@ pg = st.navigation([
     st.Page("pages/draw.py", title="Draw", icon=":material/draw:", default=True),
     st.Page("pages/weights.py", title="Weights", icon=":material/grid_on:"),
     st.Page("pages/testset.py", title="Test set", icon=":material/fact_check:"),
+    st.Page("pages/learn.py", title="Learn", icon=":material/school:"),
 ])
 model_sidebar()  # after st.navigation: created before it, the first upload of a session is lost
 pg.run()

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .params import Forward, Grads, Params
+from .params import Forward, Grads, Params, params_of
 
 
 def softmax(logits: np.ndarray) -> np.ndarray:
@@ -27,11 +27,13 @@ def forward(params: Params, x: np.ndarray) -> Forward:
     a = x
     zs, activations = [], [x]
     for W, b in zip(params.Ws[:-1], params.bs[:-1]):  # the hidden layers
-        z = a @ W + b  # (n, n_in) @ (n_in, n_out) -> (n, n_out)
+        z = a @ W  # (n, n_in) @ (n_in, n_out) -> (n, n_out)
+        z += b     # in place: the same z = a W + b, one temporary array fewer
         a = np.maximum(z, 0)  # ReLU
         zs.append(z)
         activations.append(a)
-    logits = a @ params.Ws[-1] + params.bs[-1]  # (n, H) @ (H, 10) -> (n, 10)
+    logits = a @ params.Ws[-1]  # (n, H) @ (H, 10) -> (n, 10)
+    logits += params.bs[-1]
     zs.append(logits)
     return Forward(x=x, zs=tuple(zs), activations=tuple(activations), probs=softmax(logits))
 
@@ -47,23 +49,28 @@ def cross_entropy(logits: np.ndarray, y: np.ndarray) -> float:
 
 
 def backward(params: Params, fwd: Forward, y: np.ndarray) -> Grads:
-    """Gradients of cross_entropy(fwd.logits, y) with respect to every W, b and the input x."""
+    """Gradients of cross_entropy(fwd.logits, y) with respect to every W, b and the input x.
+
+    dx is computed only when `grads.dx` is first read (training never reads it).
+    """
     n = len(y)
-    onehot = np.zeros_like(fwd.probs)
-    onehot[np.arange(n), y] = 1
-    dz = (fwd.probs - onehot) / n  # dL/dzL; the 1/n is the batch mean of the loss
+    dz = fwd.probs.copy()
+    dz[np.arange(n), y] -= 1  # y - onehot: dL/dzL of -log softmax(zL)[y]
+    dz /= n                   # the 1/n is the batch mean of the loss
     dWs, dbs = [], []
     for l in range(len(params.Ws) - 1, -1, -1):
         a = fwd.activations[l]
         dWs.append(a.T @ dz)       # z = a @ W + b  ->  dW = a.T @ dz
         dbs.append(dz.sum(axis=0))  # ->  db = sum over the batch of dz
-        da = dz @ params.Ws[l].T   # ->  da = dz @ W.T
         if l > 0:
-            dz = da * (fwd.zs[l - 1] > 0)  # a = ReLU(z)  ->  dz = da where z > 0
-    return Grads(dWs=tuple(reversed(dWs)), dbs=tuple(reversed(dbs)), dx=da)
+            da = dz @ params.Ws[l].T   # ->  da = dz @ W.T
+            da *= fwd.zs[l - 1] > 0    # a = ReLU(z)  ->  dz = da where z > 0 (in place: da is ours)
+            dz = da
+    return Grads(dWs=tuple(reversed(dWs)), dbs=tuple(reversed(dbs)), dz1=dz, W1=params.Ws[0])
 
 
 def sgd_step(params: Params, grads: Grads, lr: float) -> Params:
     """A new Params one plain gradient-descent step away; `params` is untouched."""
-    return Params(Ws=tuple(W - lr * dW for W, dW in zip(params.Ws, grads.dWs)),
-                  bs=tuple(b - lr * db for b, db in zip(params.bs, grads.dbs)))
+    lr = np.float32(lr)  # a Python float would be fine too; this keeps every array float32 by intent
+    return params_of(Ws=[W - lr * dW for W, dW in zip(params.Ws, grads.dWs)],
+                     bs=[b - lr * db for b, db in zip(params.bs, grads.dbs)])

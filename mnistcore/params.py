@@ -61,6 +61,20 @@ class Params:
         return h.hexdigest()
 
 
+def params_of(Ws, bs) -> Params:
+    """Params around float32 arrays that nothing else holds (the fresh results of a step): frozen in
+    place instead of copied. The caller gives up the arrays; a training step saves one copy of every
+    array this way (benchmarks/learn.py). Anything else goes through Params(...), which copies."""
+    Ws, bs = tuple(Ws), tuple(bs)
+    for a in Ws + bs:
+        assert a.dtype == np.float32 and a.flags.owndata, "params_of takes fresh float32 arrays only"
+        a.setflags(write=False)
+    params = object.__new__(Params)
+    object.__setattr__(params, "Ws", Ws)
+    object.__setattr__(params, "bs", bs)
+    return params
+
+
 class Forward(NamedTuple):  # a NamedTuple: built on every stroke, and a frozen dataclass costs 1.4 µs more
     x: np.ndarray                        # (n, 784) the input
     zs: tuple[np.ndarray, ...]           # zs[l] = activations[l] @ Ws[l] + bs[l]; zs[-1] are the logits
@@ -76,4 +90,11 @@ class Forward(NamedTuple):  # a NamedTuple: built on every stroke, and a frozen 
 class Grads:
     dWs: tuple[np.ndarray, ...]  # dL/dWs[l], shaped like Ws[l]
     dbs: tuple[np.ndarray, ...]  # dL/dbs[l]
-    dx: np.ndarray               # dL/dx, shaped like the input
+    dz1: np.ndarray              # dL/dz1 (n, n_out of layer 1), from which dx follows
+    W1: np.ndarray               # the first layer's weights, for dx
+
+    @cached_property
+    def dx(self) -> np.ndarray:
+        """dL/dx, shaped like the input: z1 = x @ W1 + b1 -> dx = dz1 @ W1.T. Computed when first asked:
+        training never needs it, and it is a third of the backward pass's multiplications."""
+        return self.dz1 @ self.W1.T  # (n, n1) @ (n1, 784) -> (n, 784)

@@ -19,6 +19,7 @@ from views.session import (
     current_params,
     route_through_app,
 )
+from views.teach import teach_views
 
 route_through_app()
 
@@ -82,6 +83,7 @@ def draw_and_read() -> None:
         if label is not None:
             st.metric(f"Loss −log y[{label}]", f"{cross_entropy(fwd.logits, np.array([label])):.3f}")
         prediction_views(params, fwd, true_label=label, key="draw")
+        teach_views(digit)
 
 
 draw_and_read()

@@ -50,6 +50,23 @@ TESTSET_CONFUSION = "testset.confusion"  # the confusion matrix's selection: a c
 TESTSET_NORMALISE = "testset.normalise"
 TESTSET_OPEN = "testset.open."           # + the image's index: its caption button
 TESTSET_SCROLL = "testset.scroll"        # set by a confusion-cell click: bring the gallery into view
+# Learn
+LEARN_TRAINING = "learn.training"        # the session's Training (mnistcore.train_loop), or absent
+LEARN_HIDDEN = "learn.hidden"
+LEARN_OPTIMIZER = "learn.optimizer"
+LEARN_LR = "learn.lr"
+LEARN_BATCH = "learn.batch"
+LEARN_EPOCHS = "learn.epochs"
+LEARN_SEED = "learn.seed"
+LEARN_SOURCE = "learn.source"            # the worked step's input: a test image or the drawing
+LEARN_IMAGE = "learn.image"              # the test image's index
+LEARN_LABEL = "learn.label"              # the drawing's true digit
+LEARN_CHECK = "learn.check"              # the weights the gradient check perturbs
+LEARN_DRAWING = "learn.drawing"          # the Draw page's current 28x28 digit, for the worked step
+LEARN_TEACH_LABEL = "learn.teach_label"  # Draw page: the digit the drawing really was
+LEARN_TEACH_RESULT = "learn.teach_result"  # Draw page: the last fine-tuning's before/after
+LEARN_TEACH_BACK = "learn.teach_back"    # Draw page: its "Back to the shipped model" button
+LEARN_DOWNLOAD = "learn.download."       # + the format (pth, safetensors, npz): its download button
 
 
 def route_through_app() -> None:
@@ -80,7 +97,7 @@ def test_set():
 
 
 def current_params() -> Params:
-    """The session's own model if the user uploaded one, else the shipped model."""
+    """The session's own model (uploaded, trained or fine-tuned), else the shipped model."""
     return st.session_state.get(USER_MODEL) or shipped_model()[0]
 
 

@@ -1,0 +1,160 @@
+"""Learn: train a network from scratch in NumPy and watch it learn; one step of backprop, worked."""
+from __future__ import annotations
+
+import streamlit as st
+
+from mnistcore import Settings, npz_bytes, pth_bytes, safetensors_bytes
+from mnistcore.evaluate import format_percent
+from mnistcore.optim import OPTIMIZERS
+from views.learn import accuracy_curves, loss_curves, tile_strip
+from views.session import (
+    LEARN_BATCH,
+    LEARN_DOWNLOAD,
+    LEARN_EPOCHS,
+    LEARN_HIDDEN,
+    LEARN_LR,
+    LEARN_OPTIMIZER,
+    LEARN_SEED,
+    route_through_app,
+)
+from views.training import (
+    DEFAULT_LR,
+    LR_CHOICES,
+    MAX_TRAININGS,
+    model_name,
+    parse_hidden,
+    running_elsewhere,
+    session_training,
+    start_training,
+    stop_training,
+    use_as_model,
+)
+from views.worked import worked_step_views
+
+route_through_app()
+
+POLL_SECONDS = 0.5  # how often the live view redraws while a training runs
+DEFAULT = Settings()  # the engine's defaults: 784-512-10, momentum, lr 0.05, batch 128, 3 epochs, seed 0
+DEFAULTS = {LEARN_HIDDEN: ", ".join(map(str, DEFAULT.hidden)), LEARN_OPTIMIZER: DEFAULT.optimizer, LEARN_LR: DEFAULT.lr,
+            LEARN_BATCH: DEFAULT.batch, LEARN_EPOCHS: DEFAULT.epochs, LEARN_SEED: DEFAULT.seed}
+for key, value in DEFAULTS.items():
+    if key not in st.session_state:
+        st.session_state[key] = value
+
+st.title("Learn")
+st.caption("Train a network from scratch, here, in plain NumPy: forward, backward (backpropagation) and an "
+           "optimiser step for every batch of 128 images. Your training is yours alone: other visitors "
+           "keep their own model.")
+train_tab, step_tab = st.tabs(["Train from scratch", "One step of backprop, worked"])
+
+
+def settings_form(disabled: bool) -> Settings | None:
+    c1, c2, c3, c4, c5, c6 = st.columns([2, 3, 2, 2, 2, 2])
+    hidden = parse_hidden(c1.text_input("Hidden sizes", key=LEARN_HIDDEN, disabled=disabled,
+                                        help="One width per hidden layer: 512, or 256, 128 for two layers."))
+    c2.selectbox("Optimiser", list(OPTIMIZERS), format_func=OPTIMIZERS.get, key=LEARN_OPTIMIZER, disabled=disabled,
+                 on_change=lambda: st.session_state.update({LEARN_LR: DEFAULT_LR[st.session_state[LEARN_OPTIMIZER]]}))
+    c3.select_slider("Learning rate", LR_CHOICES, key=LEARN_LR, disabled=disabled, format_func=lambda v: f"{v:g}")
+    c4.selectbox("Batch size", [16, 32, 64, 128, 256, 512], key=LEARN_BATCH, disabled=disabled)
+    c5.number_input("Epochs", 1, 20, key=LEARN_EPOCHS, disabled=disabled)
+    c6.number_input("Seed", 0, 2**31 - 1, key=LEARN_SEED, disabled=disabled)
+    if hidden is None:
+        st.error("Hidden sizes: whole numbers from 1 to 4096, separated by commas, such as 512 or 256, 128.")
+        return None
+    s = st.session_state
+    return Settings(hidden=hidden, optimizer=s[LEARN_OPTIMIZER], lr=float(s[LEARN_LR]), batch=int(s[LEARN_BATCH]),
+                    epochs=int(s[LEARN_EPOCHS]), seed=int(s[LEARN_SEED]))
+
+
+def controls(settings: Settings | None) -> None:
+    """Start, pause, continue, reset: each acts at once and redraws the page (which polls only while running)."""
+    training = session_training()
+    b1, b2, _ = st.columns([2, 1, 4])
+    if training is None or training.finished:
+        if b1.button("Start training", type="primary", disabled=settings is None, icon=":material/play_arrow:"):
+            start_training(settings)
+            st.rerun()
+    elif training.paused:
+        if b1.button("Continue", type="primary", icon=":material/play_arrow:"):
+            training.resume()
+            st.rerun()
+    elif b1.button("Pause", icon=":material/pause:"):
+        training.pause()
+        st.rerun()
+    if training is not None and b2.button("Reset", icon=":material/restart_alt:"):
+        stop_training()
+        st.rerun()
+
+
+def results(training) -> None:
+    """The live view of the session's training: progress, metrics, curves, tiles; the hand-over when it stops."""
+    p = training.snapshot()
+    steps_per_epoch = p.steps_total // training.settings.epochs
+    left = p.seconds_left
+    text = (f"epoch {min(p.epoch + 1, training.settings.epochs)} of {training.settings.epochs} · "
+            f"step {p.step} of {p.steps_total}" + (f" · about {left:.0f} s left" if left and p.state == "running" else ""))
+    st.progress(p.step / max(p.steps_total, 1), text=text)
+    if training.paused and not training.finished:  # asked for: the thread stops before its next batch
+        st.info("Paused. Continue, or use the network as it is now.")
+    elif p.state == "waiting":
+        st.info(f"Waiting for a free slot: this server runs at most {MAX_TRAININGS} "
+                f"training{'s' if MAX_TRAININGS != 1 else ''} at once, and {running_elsewhere()} running now. "
+                "Yours starts as soon as one ends or pauses.")
+    elif p.state == "failed":
+        st.error(f"The training stopped with an error: {p.error}")
+    m1, m2, m3, m4 = st.columns(4)
+    m1.metric("Loss (last batch)", f"{p.batch_losses[-1]:.3f}" if p.batch_losses else "–")
+    m2.metric("Training accuracy", format_percent(p.train_acc[-1][1]) if p.train_acc else "–",
+              help="On the batches seen since the last point: the network changed while it saw them.")
+    m3.metric("Held-out accuracy", format_percent(p.heldout_acc[-1][1]) if p.heldout_acc else "–",
+              help="On the last 5,000 training images, which the training never sees.")
+    if p.test_acc is not None:
+        m4.metric("Test accuracy", format_percent(p.test_acc), help="On MNIST's 10,000 test images, measured by the engine.")
+    left_col, right_col = st.columns(2)
+    left_col.plotly_chart(loss_curves(p.batch_losses, p.epoch_losses, steps_per_epoch),
+                          config={"displayModeBar": False}, key="learn.loss")
+    right_col.plotly_chart(accuracy_curves(p.train_acc, p.heldout_acc), config={"displayModeBar": False},
+                           key="learn.accuracy")
+    if p.params is not None:
+        st.image(tile_strip(p.params.Ws[0]), caption="W1[:, j] of hidden units 0 to 11 as 28×28 images "
+                 "(red excites the unit, blue inhibits it; each tile its own scale), as they learn.")
+    if p.params is not None and (training.paused or p.state == "done"):
+        hand_over(p.params, model_name(training.settings, p.step / steps_per_epoch))
+
+
+def hand_over(params, name: str) -> None:
+    st.markdown("**Your network**")
+    c1, c2, c3, c4 = st.columns(4)
+    if c1.button("Use it on every page", type="primary", icon=":material/swap_horiz:",
+                 help="The Draw, Weights and Test set pages then use it; the sidebar leads back to the shipped model."):
+        use_as_model(params, name)
+        st.rerun()
+    for col, ext, write in ((c2, "pth", pth_bytes), (c3, "safetensors", safetensors_bytes), (c4, "npz", npz_bytes)):
+        col.download_button(f".{ext}", data=lambda write=write: write(params), file_name=f"mnist_learned.{ext}",
+                            mime="application/octet-stream", on_click="ignore", icon=":material/download:",
+                            key=f"{LEARN_DOWNLOAD}{ext}")
+
+
+with train_tab:
+    training = session_training()
+    settings = settings_form(disabled=training is not None and not training.finished)
+    polling = training is not None and not training.finished and not training.paused
+
+    @st.fragment(run_every=POLL_SECONDS if polling else None)
+    def live() -> None:
+        controls(settings)
+        training = session_training()
+        if training is None:
+            st.info("Pick the settings and press Start. The defaults (784–512–10, SGD with momentum 0.9, "
+                    "learning rate 0.05, batch 128, 3 epochs) reach about 97.7 % on the test set; on this "
+                    "shared 2-core server an epoch of the default network takes one to three minutes.")
+            return
+        results(training)
+        still_polling = not training.finished and not training.paused
+        if polling and not still_polling:
+            st.rerun()  # the run ended: redraw the page once more, and stop polling
+
+    live()
+
+with step_tab:
+    worked_step_views()

@@ -1,0 +1,30 @@
+"""The Learn page without a browser: it opens on the engine's default settings, and its worked step
+writes every quantity of the forward and backward pass."""
+from streamlit.testing.v1 import AppTest
+
+from conftest import ROOT
+from mnistcore import Settings
+from views.session import LEARN_BATCH, LEARN_EPOCHS, LEARN_HIDDEN, LEARN_LR, LEARN_OPTIMIZER, LEARN_SEED
+
+
+def test_the_learn_page_opens_on_the_engines_defaults_and_works_a_step():
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
+    at.switch_page("pages/learn.py").run()
+    assert not at.exception, at.exception
+    s = at.session_state
+    default = Settings()
+    assert (s[LEARN_HIDDEN], s[LEARN_OPTIMIZER], s[LEARN_LR], s[LEARN_BATCH], s[LEARN_EPOCHS], s[LEARN_SEED]) == (
+        "512", default.optimizer, default.lr, default.batch, default.epochs, default.seed)
+    assert [b.label for b in at.button] == ["Start training"]
+    tex = " ".join(l.value for l in at.latex)
+    for name in ("z_1", "a_1", "z_2", "softmax", "L = -\\log", "onehot", "W_2^\\top", "x^\\top", "\\leftarrow"):
+        assert name in tex, name
+    assert len(at.table) == 1  # the gradient check
+
+
+def test_hidden_sizes_that_are_not_numbers_are_explained_and_start_is_off():
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
+    at.switch_page("pages/learn.py").run()
+    at.text_input(key=LEARN_HIDDEN).set_value("512, lots").run()
+    assert any("Hidden sizes" in e.value for e in at.error)
+    assert at.button[0].disabled

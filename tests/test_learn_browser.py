@@ -1,0 +1,249 @@
+"""The Learn page in a real browser: a session trains its own network while another keeps the shipped
+one; pause holds within a second; the trained network downloads as a .pth torch reads and uploads back
+to the same predictions; the server runs at most its configured number of trainings."""
+from __future__ import annotations
+
+import os
+import re
+import time
+
+import numpy as np
+import pytest
+import torch
+
+from conftest import free_port, metric_value, screenshot, start_streamlit, stop, wait_for_app_idle
+from mnistcore import forward, load_mnist, load_params
+from mnistcore.backprop import worked_step
+from mnistcore.data import SHIPPED_MODEL
+from mnistcore.preprocess import scale_uint8
+from views.worked import FIRST_IMAGE, tex_number
+
+pytestmark = pytest.mark.browser
+
+
+
+def click_while_refreshing(button, tries: int = 10) -> None:
+    """Click a button on a page that reruns itself twice a second while it trains: a rerun can replace the
+    button under the pointer, so try again rather than wait 30 s for one that is gone."""
+    for n in range(tries):
+        try:
+            button.click(timeout=3000)
+            return
+        except Exception:  # noqa: BLE001  (Playwright's TimeoutError)
+            if n == tries - 1:
+                raise
+
+def new_page(browser):
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True)
+    return context, context.new_page()
+
+
+def open_learn(page, url: str) -> None:
+    page.goto(f"{url}/learn")
+    page.get_by_role("button", name="Start training").wait_for(timeout=60000)
+    wait_for_app_idle(page)
+
+
+def small_settings(page, hidden: str = "32", epochs: int = 1) -> None:
+    """A 784-32-10 network for one epoch: seconds instead of minutes on a busy machine."""
+    box = page.get_by_label("Hidden sizes", exact=True)
+    box.fill(hidden)
+    box.press("Enter")
+    wait_for_app_idle(page)
+    epochs_box = page.get_by_label("Epochs", exact=True)
+    epochs_box.fill(str(epochs))
+    epochs_box.press("Enter")
+    wait_for_app_idle(page)
+
+
+def step_count(page) -> int | None:
+    text = page.locator('[data-testid="stProgress"]').first.text_content()  # its tab may be hidden
+    found = re.search(r"step (\d+) of", text)
+    return int(found.group(1)) if found else None
+
+
+def rerun_and_count(page, image: int) -> int:
+    """Rerun the page (by picking another test image in the worked step) and read the step count."""
+    page.get_by_role("tab", name="One step of backprop, worked").click()
+    box = page.get_by_label("Test image", exact=True)
+    box.fill(str(image))
+    box.press("Enter")
+    page.wait_for_timeout(300)
+    wait_for_app_idle(page)
+    return step_count(page)
+
+
+def worked_loss(page) -> str:
+    """The worked step's L, read from KaTeX's copy of the LaTeX source."""
+    page.get_by_role("tab", name="One step of backprop, worked").click()
+    page.locator("annotation").filter(has_text=r"L = -\log").first.wait_for(state="attached", timeout=30000)
+    tex = page.locator("annotation").filter(has_text=r"L = -\log").first.text_content()
+    return tex.rsplit("=", 1)[1].strip()
+
+
+def test_one_session_trains_while_the_other_keeps_the_shipped_model(browser, app_url, tmp_path):
+    ctx_a, a = new_page(browser)
+    ctx_b, b = new_page(browser)
+    try:
+        open_learn(a, app_url)
+        small_settings(a, hidden="64", epochs=6)  # long enough to pause on an idle machine, short enough to finish
+        a.get_by_role("button", name="Start training").click()
+        a.get_by_role("button", name="Pause").wait_for(timeout=30000)
+        a.wait_for_function("() => /step [1-9]\\d* of/.test(document.body.innerText)", timeout=60000)
+
+        # Pause holds within a second: the thread stops before its next batch. A paused page does not
+        # poll, so a change of the worked step's image reruns it to show the latest step count.
+        click_while_refreshing(a.get_by_role("button", name="Pause"))
+        a.get_by_text("Paused.").wait_for(timeout=5000)
+        time.sleep(1.0)
+        paused_at = rerun_and_count(a, 1)
+        time.sleep(1.5)
+        assert rerun_and_count(a, 2) == paused_at, "steps went on during the pause"
+        screenshot(a, "learn_paused")
+        a.get_by_role("tab", name="Train from scratch").click()
+
+        # Meanwhile the other session uses the shipped model, whose arrays are unchanged.
+        open_learn(b, app_url)
+        shipped = load_params(SHIPPED_MODEL)
+        images, labels = load_mnist("test")
+        i = FIRST_IMAGE
+        expected = tex_number(worked_step(shipped, scale_uint8(images[i:i + 1]), int(labels[i]), 0.01).L, 4)
+        assert worked_loss(b) == expected
+        assert "Shipped model" in b.locator('[data-testid="stSidebar"]').inner_text()
+
+        a.get_by_role("button", name="Continue").click()
+        a.get_by_text("Test accuracy").wait_for(timeout=240000)
+        wait_for_app_idle(a)
+        test_acc = metric_value(a, "Test accuracy")
+        assert float(test_acc.split()[0]) > 90, test_acc  # 784-64-10 after two epochs
+        screenshot(a, "learn_done")
+
+        # The .pth download: torch reads it with weights_only=True ...
+        with a.expect_download() as download:
+            a.get_by_role("button", name=".pth").click()
+        path = tmp_path / "learned.pth"
+        download.value.save_as(path)
+        state = torch.load(path, weights_only=True)
+        assert list(state) == ["fc1.weight", "fc1.bias", "fc2.weight", "fc2.bias"]
+        assert tuple(state["fc1.weight"].shape) == (64, 784)
+        model = torch.nn.Sequential(torch.nn.Linear(784, 64), torch.nn.ReLU(), torch.nn.Linear(64, 10))
+        model.load_state_dict({k.replace("fc1", "0").replace("fc2", "2"): v for k, v in state.items()})
+        x = scale_uint8(images)
+        ours = forward(load_params(path), x).logits.argmax(1)
+        np.testing.assert_array_equal(model(torch.from_numpy(x)).argmax(1).numpy(), ours)
+        assert f"{100 * (ours == labels).mean():.2f} %" == test_acc
+
+        # ... and uploaded back it gives the same predictions: the Test set page's accuracy.
+        a.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(str(path))
+        a.locator('[data-testid="stSidebar"]').get_by_text("learned.pth").wait_for(timeout=30000)
+        a.locator('[data-testid="stSidebarNav"] a', has_text="Test set").click()  # goto would open a new session
+        a.wait_for_url("**/testset", timeout=30000)
+        a.wait_for_function("""() => [...document.querySelectorAll('[data-testid="stMetricLabel"]')]
+                                     .some(l => l.innerText.trim() === 'Accuracy')""", timeout=120000)
+        wait_for_app_idle(a, 120000)
+        assert metric_value(a, "Accuracy") == test_acc
+
+        # The other session still has the shipped model.
+        b.reload()
+        assert worked_loss(b) == expected
+        assert "Shipped model" in b.locator('[data-testid="stSidebar"]').inner_text()
+    finally:
+        ctx_a.close()
+        ctx_b.close()
+
+
+def test_a_trained_network_becomes_the_sessions_model_and_the_way_back(browser, app_url):
+    ctx, page = new_page(browser)
+    try:
+        open_learn(page, app_url)
+        small_settings(page, hidden="16", epochs=20)  # long enough to be paused on a quiet machine
+        page.get_by_role("button", name="Start training").click()
+        page.wait_for_function("() => /step [1-9]\\d* of/.test(document.body.innerText)", timeout=60000)
+        click_while_refreshing(page.get_by_role("button", name="Pause"))
+        page.get_by_role("button", name="Use it on every page").click(timeout=30000)
+        sidebar = page.locator('[data-testid="stSidebar"]')
+        sidebar.get_by_text("Your model").wait_for(timeout=10000)
+        assert "784–16–10" in sidebar.inner_text() and "trained here" in sidebar.inner_text()
+        screenshot(page, "learn_use_it")
+        sidebar.get_by_role("button", name="Back to the shipped model").click()
+        sidebar.get_by_text("Shipped model").wait_for(timeout=10000)
+    finally:
+        ctx.close()
+
+
+@pytest.fixture(scope="module")
+def one_slot_url():
+    """A server of its own that runs one training at a time (the environment variable is read at start)."""
+    port, old = free_port(), os.environ.get("LEARN_MAX_TRAININGS")
+    os.environ["LEARN_MAX_TRAININGS"] = "1"
+    try:
+        proc = start_streamlit(port)
+    finally:
+        os.environ.pop("LEARN_MAX_TRAININGS")
+        if old is not None:
+            os.environ["LEARN_MAX_TRAININGS"] = old
+    yield f"http://127.0.0.1:{port}"
+    stop(proc)
+
+
+def test_a_second_training_waits_for_the_slot_and_a_closed_session_frees_it(browser, one_slot_url):
+    ctx_a, a = new_page(browser)
+    ctx_b, b = new_page(browser)
+    try:
+        for page in (a, b):
+            open_learn(page, one_slot_url)
+            small_settings(page, hidden="64", epochs=3)
+        a.get_by_role("button", name="Start training").click()
+        a.wait_for_function("() => /step [1-9]\\d* of/.test(document.body.innerText)", timeout=60000)
+        b.get_by_role("button", name="Start training").click()
+        b.get_by_text("Waiting for a free slot").wait_for(timeout=30000)
+        assert "at most 1 training at once" in b.locator('[data-testid="stAlert"]').filter(has_text="Waiting").inner_text()
+        ctx_a.close()  # the session goes away: its training stops and frees the slot
+        b.wait_for_function("() => /step [1-9]\\d* of/.test(document.body.innerText)", timeout=60000)
+        assert b.get_by_text("Waiting for a free slot").count() == 0
+    finally:
+        ctx_b.close()
+
+
+def test_the_worked_step_shows_every_quantity_and_a_gradient_check_that_agrees(page, app_url):
+    open_learn(page, app_url)
+    worked_loss(page)
+    tex = " ".join(page.locator("annotation").all_text_contents())
+    for quantity in ("z_1 = x W_1 + b_1", r"\mathrm{ReLU}(z_1)", "z_2 = a_1 W_2 + b_2", r"\mathrm{softmax}(z_2)",
+                     r"y - \mathrm{onehot}(3)", r"a_1^\top", r"W_2^\top", r"\mathbb{1}[z_1 > 0]", r"x^\top",
+                     r"W \leftarrow W - \eta"):
+        assert quantity in tex, quantity
+    assert r"(1\times784)(784\times512)" in tex  # shapes beside the equations
+    table = page.locator('[data-testid="stTable"]')
+    table.wait_for(timeout=30000)
+    rows = table.locator("tbody tr")
+    assert rows.count() == 4
+    for k in range(4):
+        assert float(rows.nth(k).locator("td").last.inner_text()) < 1e-4
+    screenshot(page, "learn_worked")
+
+
+def test_teaching_a_drawing_on_the_draw_page_makes_a_session_model_that_reads_it(page, app_url):
+    from test_draw_browser import draw, open_draw_page
+
+    from strokes import digit_strokes
+
+    images, labels = load_mnist("test")
+    canvas, box = open_draw_page(page, app_url)
+    draw(page, box, digit_strokes(images[FIRST_IMAGE], 280))
+    label = int(labels[FIRST_IMAGE])
+    page.get_by_text("Wrong? Teach it your handwriting").click()
+    page.locator('[data-testid="stExpander"] [data-testid="stSelectbox"]').first.click()
+    page.keyboard.type(str(label))  # the selectbox filters its options as one types
+    page.keyboard.press("Enter")
+    wait_for_app_idle(page)
+    page.get_by_role("button", name="Teach it").click()
+    sidebar = page.locator('[data-testid="stSidebar"]')
+    sidebar.get_by_text(f"fine-tuned on your {label}").wait_for(timeout=60000)
+    wait_for_app_idle(page)
+    page.wait_for_function("() => document.body.innerText.includes('dL/dx before teaching')", timeout=30000)
+    assert metric_value(page, "Prediction") == str(label)
+    assert page.locator('[data-testid="stExpander"] [data-testid="stPlotlyChart"]').count() == 2  # before, after
+    screenshot(page, "draw_teach")
+    sidebar.get_by_role("button", name="Back to the shipped model").click()
+    sidebar.get_by_text("Shipped model").wait_for(timeout=30000)

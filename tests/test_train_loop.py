@@ -1,0 +1,106 @@
+"""The training loop: a run learns, pauses, gives its slot back, stops with its session; fine-tuning
+teaches one drawing without forgetting; the worked backprop step and its gradient check."""
+import threading
+import time
+
+import numpy as np
+import pytest
+
+from mnistcore import backward, forward, load_mnist, load_params
+from mnistcore.backprop import default_picks, gradient_check, worked_step
+from mnistcore.data import SHIPPED_MODEL
+from mnistcore.preprocess import scale_uint8
+from mnistcore.train_loop import Settings, Training, accuracy, fine_tune
+
+
+@pytest.fixture(scope="module")
+def mnist():
+    images, labels = load_mnist("train")
+    test = load_mnist("test")
+    return {"train": (images[:3000], labels[:3000]), "heldout": (images[-500:], labels[-500:]), "test": test}
+
+
+def wait(condition, timeout=60.0):
+    deadline = time.time() + timeout
+    while not condition():
+        assert time.time() < deadline, "timed out"
+        time.sleep(0.02)
+
+
+def test_a_small_run_learns_and_reports_every_step(mnist):
+    slots = threading.Semaphore(1)
+    run = Training(Settings(hidden=(32,), epochs=2, batch=100), mnist, slots).start()
+    run.join(120)
+    p = run.snapshot()
+    assert p.state == "done" and p.step == p.steps_total == 60 and len(p.batch_losses) == 60
+    assert len(p.epoch_losses) == 2 and p.epoch_losses[1] < p.epoch_losses[0]
+    assert p.test_acc == accuracy(p.params, *mnist["test"]) and p.test_acc > 0.8
+    assert slots.acquire(blocking=False), "the slot was given back"
+
+
+def test_the_same_seed_gives_the_same_network(mnist):
+    runs = [Training(Settings(hidden=(16,), epochs=1, batch=200, seed=3), mnist, threading.Semaphore(1)).start()
+            for _ in range(2)]
+    for run in runs:
+        run.join(120)
+    assert runs[0].snapshot().params.digest == runs[1].snapshot().params.digest
+
+
+def test_pause_stops_the_steps_and_frees_the_slot_and_continue_resumes(mnist):
+    slots = threading.Semaphore(1)
+    run = Training(Settings(hidden=(32,), epochs=20, batch=50), mnist, slots).start()
+    wait(lambda: run.snapshot().step > 3)
+    run.pause()
+    wait(lambda: run.snapshot().state == "paused", timeout=1.0)  # within a second
+    at = run.snapshot().step
+    time.sleep(0.3)
+    assert run.snapshot().step == at
+    assert slots.acquire(blocking=False), "a paused run holds no slot"
+    slots.release()
+    run.resume()
+    wait(lambda: run.snapshot().step > at)
+    run.stop()
+    run.join(5)
+    assert run.snapshot().state == "stopped" and slots.acquire(blocking=False)
+
+
+def test_a_run_waits_for_a_slot_and_stops_when_its_session_goes(mnist):
+    slots = threading.Semaphore(1)
+    slots.acquire()  # another session's training holds the only slot
+    alive = threading.Event()
+    alive.set()
+    run = Training(Settings(hidden=(32,), epochs=20, batch=50), mnist, slots, alive=alive.is_set).start()
+    time.sleep(0.5)
+    assert run.snapshot().state == "waiting" and run.snapshot().step == 0
+    slots.release()
+    wait(lambda: run.snapshot().step > 0)
+    alive.clear()  # the browser session went away
+    run.join(5)
+    assert run.snapshot().state == "stopped" and slots.acquire(blocking=False)
+
+
+def test_fine_tuning_teaches_a_misread_image_and_keeps_the_rest():
+    params = load_params(SHIPPED_MODEL)
+    images, labels = load_mnist("test")
+    train_images, train_labels = load_mnist("train")
+    wrong = np.flatnonzero(forward(params, scale_uint8(images)).logits.argmax(1) != labels)[:3]
+    before = accuracy(params, images, labels)
+    for i in wrong:
+        x = scale_uint8(images[i:i + 1])
+        tuned = fine_tune(params, x, int(labels[i]), train_images, train_labels, np.random.default_rng(int(i)))
+        assert forward(tuned, x).logits.argmax() == labels[i]
+        assert accuracy(tuned, images, labels) > before - 0.01
+
+
+def test_the_worked_step_is_backward_written_out_and_the_check_agrees():
+    params = load_params(SHIPPED_MODEL)
+    images, labels = load_mnist("test")
+    x, t = scale_uint8(images[8:9]), 3  # test image 8 is a 5: a label it gets wrong gives large gradients
+    s = worked_step(params, x, t, lr=0.01)
+    grads = backward(params, forward(params, x), np.array([t]))
+    np.testing.assert_array_equal(s.dz1 @ params.Ws[0].T, grads.dx)  # dz1 is what backward carries to x
+    np.testing.assert_allclose(s.dW2, s.a1.T @ s.dz2, rtol=1e-5, atol=1e-7)
+    np.testing.assert_allclose(s.dW1, s.x.T @ s.dz1, rtol=1e-5, atol=1e-7)
+    assert s.L_after < s.L
+    for check in gradient_check(params, x, t, default_picks(s, t)):
+        assert check.rel_error < 1e-6, check

@@ -1,0 +1,67 @@
+"""The Learn page's figures: loss curves, accuracies, a dozen of W1's tiles, a 28x28 saliency map.
+
+Builders take arrays and return a `go.Figure` (or an image array) and never call Streamlit.
+"""
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+
+from mnistcore.params import SIDE
+
+from .images import diverging_rgb
+from .style import ACCENT, MUTED, RIGHT, layout
+
+N_TILES = 12      # W1 tiles shown while training: units 0..11
+TILE_SCALE = 4    # each weight a 4x4 block: a 28x28 tile becomes 112 px
+TILE_GAP = 4      # px between tiles
+
+
+def loss_curves(batch_losses, epoch_losses, steps_per_epoch: int) -> go.Figure:
+    """The loss of every batch (thin, grey) and the mean of every finished epoch (markers, accent)."""
+    steps = np.arange(1, len(batch_losses) + 1)
+    fig = go.Figure(layout=layout(300, title="Cross-entropy loss", top=36,
+                                  xaxis=dict(title="step (one batch)", rangemode="tozero"),
+                                  yaxis=dict(title="loss", rangemode="tozero"),
+                                  legend=dict(orientation="h", y=1.12, x=1, xanchor="right")))
+    fig.add_scatter(x=steps, y=np.round(batch_losses, 4), mode="lines", name="per batch",
+                    line=dict(color=MUTED, width=1), hovertemplate="step %{x}<br>loss %{y:.4f}<extra></extra>")
+    if epoch_losses:
+        ends = steps_per_epoch * np.arange(1, len(epoch_losses) + 1)
+        fig.add_scatter(x=ends, y=np.round(epoch_losses, 4), mode="lines+markers", name="per epoch (mean)",
+                        line=dict(color=ACCENT, width=2),
+                        hovertemplate="epoch ending at step %{x}<br>mean loss %{y:.4f}<extra></extra>")
+    return fig
+
+
+def accuracy_curves(train_acc, heldout_acc) -> go.Figure:
+    """(step, accuracy) pairs: on the training batches just seen, and on the held-out images."""
+    fig = go.Figure(layout=layout(300, title="Accuracy", top=36, xaxis=dict(title="step", rangemode="tozero"),
+                                  yaxis=dict(title="accuracy", tickformat=".0%"),
+                                  legend=dict(orientation="h", y=1.12, x=1, xanchor="right")))
+    for points, name, colour in ((train_acc, "training batches", MUTED), (heldout_acc, "held-out", RIGHT)):
+        if points:
+            x, y = zip(*points)
+            fig.add_scatter(x=x, y=np.round(y, 4), mode="lines+markers", name=name, line=dict(color=colour),
+                            hovertemplate="step %{x}<br>%{y:.2%}<extra></extra>")
+    return fig
+
+
+def tile_strip(W1: np.ndarray, n: int = N_TILES, cols: int = 6) -> np.ndarray:
+    """The first `n` hidden units' incoming weights W1[:, j] as 28x28 tiles, `cols` per row, as RGB uint8.
+
+    Each tile has its own colour range (blue < 0 < red), so a unit's pattern shows from the first step.
+    """
+    rows = -(-n // cols)
+    tile = SIDE * TILE_SCALE
+    out = np.full((rows * (tile + TILE_GAP) - TILE_GAP, cols * (tile + TILE_GAP) - TILE_GAP, 3), 255, np.uint8)
+    for j in range(min(n, W1.shape[1])):
+        r, c = divmod(j, cols)
+        y, x = r * (tile + TILE_GAP), c * (tile + TILE_GAP)
+        out[y:y + tile, x:x + tile] = diverging_rgb(W1[:, j].reshape(SIDE, SIDE), scale=TILE_SCALE)
+    return out
+
+
+def saliency_rgb(dx: np.ndarray, scale: int = 6) -> np.ndarray:
+    """dL/dx (784,) as a 28x28 diverging image: red pixels raise the loss when brighter, blue lower it."""
+    return diverging_rgb(np.asarray(dx).reshape(SIDE, SIDE), scale=scale)
