@@ -117,7 +117,7 @@ def results(training) -> None:
                            key="learn.accuracy")
     if p.params is not None:
         st.image(tile_strip(p.params.Ws[0]), caption="W1[:, j] of hidden units 0 to 11 as 28×28 images "
-                 "(red excites the unit, blue inhibits it; each tile its own scale), as they learn.")
+                 "(orange excites the unit, purple inhibits it; each tile its own scale), as they learn.")
     if p.params is not None and (training.paused or p.state == "done"):
         hand_over(p.params, model_name(training.settings, p.step / steps_per_epoch))
 

@@ -10,7 +10,7 @@ import plotly.graph_objects as go
 from mnistcore.params import SIDE
 
 from .images import diverging_rgb
-from .style import ACCENT, MUTED, RIGHT, layout
+from .style import ANSWER, MUTED, RIGHT, layout
 
 N_TILES = 12      # W1 tiles shown while training: units 0..11
 TILE_SCALE = 4    # each weight a 4x4 block: a 28x28 tile becomes 112 px
@@ -29,7 +29,7 @@ def loss_curves(batch_losses, epoch_losses, steps_per_epoch: int) -> go.Figure:
     if epoch_losses:
         ends = steps_per_epoch * np.arange(1, len(epoch_losses) + 1)
         fig.add_scatter(x=ends, y=np.round(epoch_losses, 4), mode="lines+markers", name="per epoch (mean)",
-                        line=dict(color=ACCENT, width=2),
+                        line=dict(color=ANSWER, width=2),
                         hovertemplate="epoch ending at step %{x}<br>mean loss %{y:.4f}<extra></extra>")
     return fig
 
@@ -50,7 +50,7 @@ def accuracy_curves(train_acc, heldout_acc) -> go.Figure:
 def tile_strip(W1: np.ndarray, n: int = N_TILES, cols: int = 6) -> np.ndarray:
     """The first `n` hidden units' incoming weights W1[:, j] as 28x28 tiles, `cols` per row, as RGB uint8.
 
-    Each tile has its own colour range (blue < 0 < red), so a unit's pattern shows from the first step.
+    Each tile has its own colour range (purple < 0 < orange), so a unit's pattern shows from the first step.
     """
     rows = -(-n // cols)
     tile = SIDE * TILE_SCALE
@@ -63,5 +63,5 @@ def tile_strip(W1: np.ndarray, n: int = N_TILES, cols: int = 6) -> np.ndarray:
 
 
 def saliency_rgb(dx: np.ndarray, scale: int = 6) -> np.ndarray:
-    """dL/dx (784,) as a 28x28 diverging image: red pixels raise the loss when brighter, blue lower it."""
+    """dL/dx (784,) as a 28x28 diverging image: orange pixels raise the loss when brighter, purple lower it."""
     return diverging_rgb(np.asarray(dx).reshape(SIDE, SIDE), scale=scale)

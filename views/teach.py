@@ -62,5 +62,5 @@ def teach_views(digit: np.ndarray) -> None:
             col.plotly_chart(softmax_bars(fwd.probs[0], fwd.logits[0], winner=int(fwd.probs[0].argmax()),
                                           true_label=t), config={"displayModeBar": False}, key=f"learn.teach.{name}")
         b3.image(saliency_rgb(result["dx"]), width="stretch",
-                 caption=f"dL/dx before teaching, L = −log y[{t}]: red pixels would raise the loss if brighter, "
-                         "blue ones lower it.")
+                 caption=f"dL/dx before teaching, L = −log y[{t}]: orange pixels would raise the loss if brighter, "
+                         "purple ones lower it.")
