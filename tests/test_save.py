@@ -9,6 +9,7 @@ import torch
 
 from mnistcore import forward, load_params, npz_bytes, pth_bytes, safetensors_bytes
 from mnistcore.data import SHIPPED_MODEL
+from mnistcore.isolate import load_params_isolated
 from mnistcore.save import ALIGN, WRITERS
 from reference import random_params
 
@@ -74,6 +75,16 @@ def test_every_format_loads_back_bit_for_bit(fmt, sizes):
     for a, b in zip(back.Ws + back.bs, params.Ws + params.bs):
         np.testing.assert_array_equal(a, b)
     assert back.digest == params.digest
+
+
+@pytest.mark.parametrize("fmt", sorted(WRITERS))
+def test_the_apps_child_process_loader_reads_every_format_as_the_engine_does(fmt):
+    """The sidebar loads uploads with load_params_isolated: what the Learn page writes must come back whole."""
+    params = random_params((784, 64, 10), rng=7)
+    back = load_params_isolated(WRITERS[fmt](params))
+    assert back.digest == params.digest
+    x = np.random.default_rng(1).normal(size=(20, 784)).astype(np.float32)
+    np.testing.assert_array_equal(forward(back, x).logits, forward(params, x).logits)
 
 
 def test_safetensors_is_read_by_the_safetensors_library():
