@@ -56,7 +56,7 @@ def settings_form(disabled: bool) -> Settings | None:
                  on_change=lambda: st.session_state.update({LEARN_LR: DEFAULT_LR[st.session_state[LEARN_OPTIMIZER]]}))
     c3.select_slider("Learning rate", LR_CHOICES, key=LEARN_LR, disabled=disabled, format_func=lambda v: f"{v:g}")
     c4.selectbox("Batch size", [16, 32, 64, 128, 256, 512], key=LEARN_BATCH, disabled=disabled)
-    c5.number_input("Epochs", 1, 20, key=LEARN_EPOCHS, disabled=disabled)
+    c5.number_input("Epochs", 1, 30, key=LEARN_EPOCHS, disabled=disabled)
     c6.number_input("Seed", 0, 2**31 - 1, key=LEARN_SEED, disabled=disabled)
     if hidden is None:
         st.error("Hidden sizes: whole numbers from 1 to 4096, separated by commas, such as 512 or 256, 128.")
