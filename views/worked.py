@@ -119,29 +119,32 @@ def worked_step_views() -> None:
                   rf"W_2[{j_top[0]}, {t}]: {tex_number(params.Ws[1][j_top[0], t], 4)} \to "
                   rf"{tex_number(s.after.Ws[1][j_top[0], t], 4)}, \qquad L: {tex_number(s.L, 4)} \to "
                   rf"{tex_number(s.L_after, 4)}")
-    gradient_check_views(params, x, t, s)
+    gradient_check_views(params, x, t, s, what)
 
 
-def gradient_check_views(params, x, t, step) -> None:
+def gradient_check_views(params, x, t, step, what: str) -> None:
+    """The check's table for the weights the visitor picks; a new input starts from its own default picks
+    (the weights into and out of its busiest hidden unit), since another input's may all be zero."""
     st.subheader("Gradient check")
     st.caption("Backprop's derivative of L beside the central difference (L(w + h) − L(w − h)) / 2h with "
                "h = 10⁻⁶, both computed now in float64. Edit the weights to check: name (W1, b1, W2, b2) "
                "and index.")
-    picks = st.session_state.get(LEARN_CHECK) or default_picks(step, t)
+    kept = st.session_state.get(LEARN_CHECK)
+    picks = kept[1] if kept and kept[0] == what else default_picks(step, t)
     sizes = {"W1": params.Ws[0].shape, "b1": params.bs[0].shape, "W2": params.Ws[1].shape, "b2": params.bs[1].shape}
     new = []
     for k, (name, index) in enumerate(picks):
         c1, c2, c3 = st.columns([1, 1, 1])
-        name = c1.selectbox("weight", list(sizes), index=list(sizes).index(name), key=f"{LEARN_CHECK}.{k}.name",
+        name = c1.selectbox("weight", list(sizes), index=list(sizes).index(name), key=f"{LEARN_CHECK}.{what}.{k}.name",
                             label_visibility="collapsed" if k else "visible")
         shape_ = sizes[name]
         i = c2.number_input(f"index 0 (< {shape_[0]})", 0, shape_[0] - 1, min(index[0], shape_[0] - 1),
-                            key=f"{LEARN_CHECK}.{k}.i.{name}", label_visibility="collapsed" if k else "visible")
+                            key=f"{LEARN_CHECK}.{what}.{k}.i.{name}", label_visibility="collapsed" if k else "visible")
         j = (c3.number_input(f"index 1 (< {shape_[1]})", 0, shape_[1] - 1, min(index[-1], shape_[1] - 1),
-                             key=f"{LEARN_CHECK}.{k}.j.{name}", label_visibility="collapsed" if k else "visible")
+                             key=f"{LEARN_CHECK}.{what}.{k}.j.{name}", label_visibility="collapsed" if k else "visible")
              if len(shape_) == 2 else None)
         new.append((name, (i, j) if j is not None else (i,)))
-    st.session_state[LEARN_CHECK] = new
+    st.session_state[LEARN_CHECK] = (what, new)
     rows = gradient_check(params, x, t, new)
     st.table([{"weight": f"{c.name}[{', '.join(map(str, c.index))}]", "backprop ∂L/∂w": f"{c.backprop:.8g}",
                "finite difference": f"{c.numeric:.8g}", "relative error": f"{c.rel_error:.1e}"} for c in rows])
