@@ -5,6 +5,7 @@ import time
 
 import numpy as np
 import pytest
+from threadpoolctl import threadpool_limits
 
 from mnistcore import backward, forward, load_mnist, load_params
 from mnistcore.backprop import default_picks, gradient_check, worked_step
@@ -77,6 +78,19 @@ def test_a_run_waits_for_a_slot_and_stops_when_its_session_goes(mnist):
     alive.clear()  # the browser session went away
     run.join(5)
     assert run.snapshot().state == "stopped" and slots.acquire(blocking=False)
+
+
+def test_the_default_settings_reach_97_percent_on_the_test_set_in_3_epochs():
+    """The Learn page's promise, on the full split it trains on: 55,000 images, 5,000 held out, the test set."""
+    images, labels = load_mnist("train")
+    data = {"train": (images[:-5000], labels[:-5000]), "heldout": (images[-5000:], labels[-5000:]),
+            "test": load_mnist("test")}
+    with threadpool_limits(1, user_api="blas"):  # as the app runs it (app.py); two threads only contend here
+        run = Training(Settings(), data, threading.Semaphore(1)).start()
+        run.join(1800)
+    p = run.snapshot()
+    assert p.state == "done" and p.epoch == Settings().epochs == 3
+    assert p.test_acc >= 0.97, p.test_acc
 
 
 def test_fine_tuning_teaches_a_misread_image_and_keeps_the_rest():
