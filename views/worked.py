@@ -31,7 +31,7 @@ def tex_number(v: float, digits: int = 3) -> str:
     if "e" not in text:
         return text
     mantissa, exponent = text.split("e")
-    return rf"{mantissa} \times 10^{{{int(exponent)}}}"
+    return rf"{mantissa}{{\times}}10^{{{int(exponent)}}}"  # {\times}: no operator spacing, a narrower row
 
 
 
@@ -49,9 +49,9 @@ def tex_matrix(m: np.ndarray, rows, cols) -> str:
     return r"\begin{bmatrix}" + r" \\ ".join(lines) + r" \\ \vdots & & & \ddots\end{bmatrix}"
 
 
-def two_lines(equation: str, numbers: str) -> None:
-    """An equation with its shapes, and under it its numbers: one line would run off the page."""
-    st.latex(rf"\begin{{gathered}}{equation} \\ {numbers}\end{{gathered}}")
+def two_lines(equation: str, numbers: str, size: str = r"\small") -> None:
+    """An equation with its shapes, and under it its numbers, a size smaller: one line would run off the page."""
+    st.latex(rf"\begin{{gathered}}{equation} \\ {size} {numbers}\end{{gathered}}")
 
 
 def shape(a) -> str:
@@ -93,11 +93,11 @@ def worked_step_views() -> None:
                  rf"\text{{ of }} {H} \text{{ units active}})")
         two_lines(rf"z_2 = a_1 W_2 + b_2 \quad ({shape(s.a1)})({shape(params.Ws[1])}) \to ({shape(s.z2)})",
                   rf"z_2 = {tex_row(s.z2, range(10), 2)}")
-        two_lines(r"y = \mathrm{softmax}(z_2)", rf"y = {tex_row(s.y, range(10), 2)}")
+        two_lines(r"y = \mathrm{softmax}(z_2)", rf"y = {tex_row(s.y, range(10), 2)}", r"\footnotesize")  # ten entries
         st.latex(rf"L = -\log y_{{{t}}} = {tex_number(s.L, 4)}")
         st.markdown("**Backward**, each line undoing the forward line it is named after")
         two_lines(rf"\frac{{\partial L}}{{\partial z_2}} = y - \mathrm{{onehot}}({t}) \quad ({shape(s.dz2)})",
-                  rf"\frac{{\partial L}}{{\partial z_2}} = {tex_row(s.dz2, range(10), 2)}")
+                  rf"\frac{{\partial L}}{{\partial z_2}} = {tex_row(s.dz2, range(10), 2)}", r"\footnotesize")
         two_lines(rf"\frac{{\partial L}}{{\partial W_2}} = a_1^\top \frac{{\partial L}}{{\partial z_2}}"
                   rf"\quad ({shape(s.a1[0][:, None])})({shape(s.dz2)}) \to ({shape(s.dW2)})",
                   rf"\text{{rows }} {', '.join(map(str, j_top[:3]))}: {tex_matrix(s.dW2, j_top[:3], range(SHOWN))}")
