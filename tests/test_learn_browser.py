@@ -158,10 +158,17 @@ def test_one_session_trains_while_the_other_keeps_the_shipped_model(browser, app
         wait_for_app_idle(a, 120000)
         assert metric_value(a, "Accuracy") == accuracy
 
-        # The other session still has the shipped model.
+        # The other session still has the shipped model, and the server's cached copy still gives, on all
+        # 10,000 test images, what the file gives.
         b.reload()
         assert worked_loss(b) == expected
         assert "Shipped model" in b.locator('[data-testid="stSidebar"]').inner_text()
+        b.locator('[data-testid="stSidebarNav"] a', has_text="Test set").click()
+        b.wait_for_url("**/testset", timeout=30000)
+        b.wait_for_function("""() => [...document.querySelectorAll('[data-testid="stMetricLabel"]')]
+                                     .some(l => l.innerText.trim() === 'Accuracy')""", timeout=120000)
+        wait_for_app_idle(b, 120000)
+        assert metric_value(b, "Accuracy") == shipped_accuracy()
     finally:
         ctx_a.close()
         ctx_b.close()
