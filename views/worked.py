@@ -93,11 +93,11 @@ def worked_step_views() -> None:
                  rf"\text{{ of }} {H} \text{{ units active}})")
         two_lines(rf"z_2 = a_1 W_2 + b_2 \quad ({shape(s.a1)})({shape(params.Ws[1])}) \to ({shape(s.z2)})",
                   rf"z_2 = {tex_row(s.z2, range(10), 2)}")
-        two_lines(r"y = \mathrm{softmax}(z_2)", rf"y = {tex_row(s.y, range(10), 2)}", r"\footnotesize")  # ten entries
+        two_lines(r"y = \mathrm{softmax}(z_2)", rf"= {tex_row(s.y, range(10), 2)}", r"\footnotesize")  # 10 entries: no room for "y"
         st.latex(rf"L = -\log y_{{{t}}} = {tex_number(s.L, 4)}")
         st.markdown("**Backward**, each line undoing the forward line it is named after")
         two_lines(rf"\frac{{\partial L}}{{\partial z_2}} = y - \mathrm{{onehot}}({t}) \quad ({shape(s.dz2)})",
-                  rf"\frac{{\partial L}}{{\partial z_2}} = {tex_row(s.dz2, range(10), 2)}", r"\footnotesize")
+                  rf"= {tex_row(s.dz2, range(10), 2)}", r"\footnotesize")
         two_lines(rf"\frac{{\partial L}}{{\partial W_2}} = a_1^\top \frac{{\partial L}}{{\partial z_2}}"
                   rf"\quad ({shape(s.a1[0][:, None])})({shape(s.dz2)}) \to ({shape(s.dW2)})",
                   rf"\text{{rows }} {', '.join(map(str, j_top[:3]))}: {tex_matrix(s.dW2, j_top[:3], range(SHOWN))}")
