@@ -37,8 +37,10 @@ def read_drawing() -> np.ndarray | None:
         return st_canvas(stroke_width=width, stroke_color="#FFFFFF", background_color="#000000", height=CANVAS,
                          width=CANVAS, drawing_mode="freedraw", return_image_data=True, key=DRAW_CANVAS).image_data
     saved = st.session_state.get(DRAW_SAVED)
-    drawing = live_canvas(key=DRAW_LIVE, size=CANVAS, stroke_width=width,
-                          restore=saved["strokes"] if saved else None)
+    # The strokes go back to the browser only when the element is new (its own state is gone, as after a
+    # trip to another page), not with every rerun while the visitor draws.
+    restore = saved["strokes"] if saved and DRAW_LIVE not in st.session_state else None
+    drawing = live_canvas(key=DRAW_LIVE, size=CANVAS, stroke_width=width, restore=restore)
     if drawing is not None:  # kept outside the widget, whose state Streamlit drops when the page is left
         st.session_state[DRAW_SAVED] = saved = drawing
     return drawing_rgba(saved)
