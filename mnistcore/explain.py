@@ -55,10 +55,12 @@ def linear_attribution(params: Params, x: np.ndarray) -> tuple[np.ndarray, np.nd
     M, c0 = params.Ws[0], params.bs[0]  # z1 = x M + c0 with M = W1 (784, H1), c0 = b1 (H1,)
     z = x @ M + c0
     for W, b in zip(params.Ws[1:], params.bs[1:]):
-        on = (z > 0).astype(np.float32)  # D: the active units of this hidden layer
-        M = (M * on) @ W                 # (784, H) D @ (H, H') -> (784, H'): the next z is x M + c0
-        c0 = (c0 * on) @ W + b           # the bias path through the same units
-        z = np.maximum(z, 0) @ W + b     # the forward pass itself, for the next layer's D
+        on = np.flatnonzero(z > 0)       # D: the active units of this hidden layer; the others add 0
+        # (784, H) D @ (H, H') -> (784, H'), summed over the active units only (about a tenth of them).
+        # einsum, not @: BLAS splits this small product over its threads, slow on a busy server.
+        M = np.einsum("ij,jk->ik", M[:, on], W[on])
+        c0 = c0[on] @ W[on] + b          # the bias path through the same units
+        z = z[on] @ W[on] + b            # the forward pass itself (ReLU keeps the active z), for the next D
     return x[:, None] * M, c0
 
 

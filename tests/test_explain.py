@@ -137,3 +137,16 @@ def test_plain_resize_keeps_the_mean_ink():
     ink = corner_ink()
     assert plain_resize(ink).shape == (28, 28)
     assert plain_resize(ink).mean() == pytest.approx(ink.mean(), rel=1e-5)
+
+
+def test_attribution_map_is_a_valid_28x28_heatmap_centred_on_zero(shipped, test_images):
+    import plotly.graph_objects as go
+
+    from views.why import attribution_map
+    images, _ = test_images
+    C, _ = linear_attribution(shipped, scale_input(images[:1])[0])
+    fig = attribution_map(C[:, 7], images[0], title="shares")
+    go.Figure(fig.to_dict())  # plotly's validation, skipped when the page builds it
+    heat = fig.data[0]
+    assert np.array(heat.z).shape == (28, 28) and np.array(heat.customdata).shape == (28, 28)
+    assert heat.zmin == -heat.zmax and heat.zmax == pytest.approx(float(np.abs(C[:, 7]).max()))

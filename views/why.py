@@ -46,12 +46,9 @@ def attribution_map(C_k: np.ndarray, image: np.ndarray, *, title: str) -> go.Fig
     """(784,) one logit's pixel shares and the (28, 28) input -> a diverging 28x28 heatmap; hover gives
     the pixel, its ink and its share."""
     vmax = max(float(np.abs(C_k).max()), 1e-6)
-    rows, cols = np.divmod(np.arange(784), 28)
-    custom = np.dstack([rows.reshape(28, 28), cols.reshape(28, 28), np.round(image, 2)]).tolist()
-    trace = dict(type="heatmap", z=np.round(C_k.reshape(28, 28), 3).tolist(), customdata=custom,
+    trace = dict(type="heatmap", z=np.round(C_k.reshape(28, 28), 3).tolist(), customdata=np.round(image, 2).tolist(),
                  colorscale=DIVERGING, zmin=-vmax, zmax=vmax, colorbar=dict(thickness=10),
-                 hovertemplate="pixel (%{customdata[0]}, %{customdata[1]})<br>ink %{customdata[2]}<br>"
-                               "share %{z:+.3f}<extra></extra>")
+                 hovertemplate="pixel (row %{y}, column %{x})<br>ink %{customdata}<br>share %{z:+.3f}<extra></extra>")
     return _figure(trace, layout(260, title=title, top=28, xaxis=dict(visible=False),
                                  yaxis=dict(visible=False, autorange="reversed", scaleanchor="x")))
 
