@@ -93,3 +93,27 @@ def test_the_views_open_on_demand_and_show_their_answers(page, app_url):
     assert metric_value(page, "Prediction") == winner  # the drawing itself is left as it was
     screenshot(page, "why_attribution_and_fool")
     assert page.locator('[data-testid="stException"]').count() == 0
+
+
+def test_the_test_image_dialog_has_the_same_views_and_switching_units_off_updates_it(page, app_url):
+    from test_testset_browser import GALLERY, open_testset
+    open_testset(page, app_url)
+    page.locator(GALLERY).first.click()
+    dialog = page.locator("[role='dialog']")
+    dialog.locator("[data-testid='stMetric']").first.wait_for(timeout=60000)
+    wait_for_app_idle(page, FIRST_USE_MS)  # the first "not sure" of this server sets the threshold
+    dialog.get_by_text("Why this digit? Each pixel's exact share").click()
+    dialog.get_by_text("…and not", exact=True).wait_for(timeout=30000)
+    dialog.get_by_text("Switch hidden units off").click()
+    dialog.get_by_text("Switch off (a = 0) units").wait_for(timeout=30000)
+    wait_for_app_idle(page)
+    before = metric_value(page, "Prediction")
+    for n in range(3):  # the three units that push the answer up the most
+        dialog.get_by_test_id("stButtonGroup").get_by_role("button").nth(n).click()
+        wait_for_app_idle(page)
+    dialog.get_by_text("Prediction with those units off").wait_for(timeout=30000)
+    wait_for_app_idle(page)
+    assert metric_value(page, "Prediction with those units off") is not None
+    assert metric_value(page, "Prediction") == before  # the model itself is unchanged
+    assert dialog.locator('[data-testid="stException"]').count() == 0
+    screenshot(page, "why_testset_dialog")

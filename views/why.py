@@ -162,12 +162,11 @@ def units_view(params: Params, fwd: Forward, key: str, row: int = 0) -> None:
         st.caption("This network has no hidden layer.")
         return
     offered = [c.unit for c in contributions(params, fwd, winner, n=12, row=row)]
-    chosen = st.multiselect(f"Units of hidden layer {layer} to switch off (a = 0); the top contributors to "
-                            f"{winner} are offered, type any other number", options=range(fwd.activations[layer].shape[1]),
-                            default=None, key=f"{key}{WHY_UNITS_OFF}",
-                            placeholder=f"e.g. {', '.join(map(str, offered[:3]))}")
-    if offered:
-        st.caption("Top contributors to " + str(winner) + ": " + ", ".join(map(str, offered)))
+    # Units switched off before stay on offer when the drawing (and so its top contributors) changes.
+    kept = [u for u in st.session_state.get(f"{key}{WHY_UNITS_OFF}") or [] if u not in offered]
+    chosen = st.pills(f"Switch off (a = 0) units of hidden layer {layer}: the {len(offered)} that push {winner} "
+                      "up the most", offered + kept, selection_mode="multi", key=f"{key}{WHY_UNITS_OFF}",
+                      format_func=lambda u: f"unit {u}")
     if not chosen:
         return
     fwd_off = forward(switch_off(params, chosen, layer=layer), fwd.x[row:row + 1])
