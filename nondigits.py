@@ -6,9 +6,9 @@ on the 280 px canvas) and then read by the app's own `read_canvas`, so it reache
 a drawing on the page would.
 
 - letters: Pillow's built-in font (Aileron, bundled with Pillow, so no system font is needed), each
-  letter skeletonized and walked into strokes like a digit. Letters that are drawn like a digit
-  (O o D for 0, I l i j for 1, Z z for 2, S s for 5, b G for 6, L? no: see LOOKALIKES) are left out:
-  "not sure" would be wrong for them, not right.
+  letter skeletonized and walked into strokes like a digit. Letters many people draw like a digit
+  are left out (LOOKALIKES: O o D Q for 0, I l i j for 1, Z z for 2, S s for 5, b G for 6, g q for 9,
+  T for 7): "not sure" would be wrong for them, not right.
 - scribbles: a few random points joined by a smooth curve, one or two strokes.
 - shapes: triangle, square, star, cross, heart, spiral, arrow, zigzag, wave, hash, check mark.
 - crossed-out digits: a drawn MNIST test digit with a zigzag or an X through it.
