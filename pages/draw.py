@@ -19,6 +19,7 @@ from views.session import (
     current_params,
     route_through_app,
 )
+from views.why import not_sure_flag, why_views
 
 route_through_app()
 
@@ -63,6 +64,7 @@ def draw_and_read() -> None:
         probs = fwd.probs[0]
         winner = int(probs.argmax())
         c1.metric("Prediction", str(winner), f"{probs[winner]:.1%} sure", delta_color="off", delta_arrow="off")
+        not_sure_flag(params, fwd, c1)
         c2.image(gray_image(digit, scale=4), caption="what the network sees (28×28)", width=84)
     with left:
         if why_none == STRAY_DOT:
@@ -84,6 +86,7 @@ def draw_and_read() -> None:
         if label is not None:
             st.metric(f"Loss −log y[{label}]", f"{cross_entropy(fwd.logits, np.array([label])):.3f}")
         prediction_views(params, fwd, true_label=label, key="draw")
+        why_views(params, fwd, image=digit, canvas=rgba, key="draw")
 
 
 draw_and_read()
