@@ -19,7 +19,7 @@ from views.session import (
     current_params,
     route_through_app,
 )
-from views.why import not_sure_flag, why_views
+from views.why import not_sure_flag, warm_up, why_views
 
 route_through_app()
 
@@ -49,6 +49,7 @@ def read_drawing() -> np.ndarray | None:
 
 @st.fragment
 def draw_and_read() -> None:
+    warm_up(current_params())  # the "not sure" threshold is set in the background while the visitor draws
     left, right = st.columns([2, 3], gap="large")  # the 280 px canvas needs 2/5 of a wide page
     with left:
         rgba = read_drawing()

@@ -75,3 +75,19 @@ def test_not_sure_agrees_with_the_batch_scores(shipped):
 def test_two_most_likely_orders_by_probability():
     probs = np.array([0.05, 0.1, 0.02, 0.5, 0.03, 0.2, 0.04, 0.03, 0.02, 0.01])
     assert two_most_likely(probs) == (3, 5)
+
+
+def test_the_page_sets_each_models_threshold_once_in_the_background_and_never_waits_for_it(refs):
+    import time
+
+    from views import why
+    params = random_params((784, 16, 10), rng=3)
+    assert why.model_doubt(params) is None        # not set yet: the caller gets no flag instead of waiting
+    assert why.model_doubt(params) is None        # ...and a second call starts no second calibration
+    assert sum(t.name == "not-sure-calibration" for t in __import__("threading").enumerate()) <= 1
+    deadline = time.monotonic() + 120
+    while (doubt := why.model_doubt(params)) is None:
+        assert time.monotonic() < deadline, "the calibration thread never finished"
+        time.sleep(0.1)
+    assert why.model_doubt(params) is doubt        # kept: the same object from then on
+    assert doubt.threshold == calibrate(params, *refs).threshold

@@ -7,6 +7,11 @@ The numbers come from `mnistcore.explain` and `mnistcore.doubt`.
 """
 from __future__ import annotations
 
+import functools
+import logging
+import threading
+from collections import OrderedDict
+
 import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
@@ -55,21 +60,54 @@ def attribution_map(C_k: np.ndarray, image: np.ndarray, *, title: str) -> go.Fig
 
 # --- "not sure" -----------------------------------------------------------------------------------------
 
-@st.cache_resource(show_spinner="Reading the training digits for \"not sure\" (once)…")
-def _reference_images():
-    return reference_images()
+_doubts: OrderedDict[str, Doubt] = OrderedDict()  # model digest -> its calibration, the newest last
+_calibrating: set[str] = set()                      # digests whose calibration is running (or failed)
+_lock = threading.Lock()
+MAX_MODELS = 4                                      # each holds ~45 MB of reference activations
 
 
-@st.cache_resource(max_entries=4, show_spinner="Setting this model's \"not sure\" threshold on 10,000 held-out "
-                                               "training digits (once per model)…")
-def model_doubt(digest: str, _params: Params) -> Doubt:
-    """The model's references and threshold, computed once per model digest."""
-    return calibrate(_params, *_reference_images())
+_reference_images = functools.cache(reference_images)  # read once per server, from the calibration thread
+
+
+def _calibrate(params: Params) -> None:
+    try:
+        doubt = calibrate(params, *_reference_images())
+    except Exception:  # noqa: BLE001 - a model that cannot be calibrated just gets no flag
+        logging.getLogger(__name__).exception("no 'not sure' threshold for model %s", params.digest)
+        return  # stays in _calibrating, so it is not tried again with every stroke
+    with _lock:
+        _doubts[params.digest] = doubt
+        while len(_doubts) > MAX_MODELS:
+            _doubts.popitem(last=False)
+        _calibrating.discard(params.digest)
+
+
+def model_doubt(params: Params) -> Doubt | None:
+    """The model's references and threshold, or None while they are being set (seconds, once per model).
+
+    The calibration runs in a thread of its own, so no stroke ever waits for it: the page shows the flag
+    from the first drawing after it is done. `warm_up` starts it as soon as a model is in use."""
+    with _lock:
+        doubt = _doubts.get(params.digest)
+        if doubt is not None:
+            _doubts.move_to_end(params.digest)
+            return doubt
+        if params.digest not in _calibrating:
+            _calibrating.add(params.digest)
+            threading.Thread(target=_calibrate, args=(params,), daemon=True, name="not-sure-calibration").start()
+    return None
+
+
+warm_up = model_doubt  # called where a model comes into use, for its side effect
 
 
 def not_sure_flag(params: Params, fwd: Forward, where, row: int = 0) -> bool:
     """Under the Prediction: "not sure" and the two likeliest digits when the input looks like no digit."""
-    unsure = not_sure(model_doubt(params.digest, params), fwd, row)
+    doubt = model_doubt(params)
+    if doubt is None:
+        where.caption("Learning what \"not sure\" means for this model (once, a few seconds)…")
+        return False
+    unsure = not_sure(doubt, fwd, row)
     if unsure:
         first, second = two_most_likely(fwd.probs[row])
         where.markdown(f":orange-badge[not sure] {first} or {second}?")
