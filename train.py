@@ -137,6 +137,10 @@ def parse_args(argv=None):
     p.add_argument("--stroke-tol", type=float, default=1.0, help="RDP tolerance of the traced lines, MNIST px")
     p.add_argument("--stroke-cache", type=Path, default=ROOT / "artifacts" / "strokes",
                    help="where the drawings are kept between runs")
+    p.add_argument("--init", type=Path, default=None,
+                   help="start from this state dict instead of random weights (fine-tuning: the stroke recipe "
+                        "starts from the shipped scan model)")
+    p.add_argument("--val-every", type=int, default=10, help="measure the drawn validation digits every N epochs")
     p.add_argument("--no-drawn-val", action="store_true", help="skip the drawn validation digits (for tests)")
     p.add_argument("--limit", type=int, default=0, help="train on only this many images (for tests)")
     p.add_argument("--out", type=Path, default=ROOT / "mnist_model.pth")
@@ -165,6 +169,8 @@ def main(argv=None) -> dict:
     draw_seconds = time.time() - t_draw
 
     model = MLP(a.hidden)
+    if a.init:
+        model.load_state_dict(torch.load(a.init, weights_only=True))
     opt = torch.optim.Adam(model.parameters(), lr=a.lr)
     steps_per_epoch = math.ceil(len(X) / a.batch)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=a.lr, epochs=a.epochs, pct_start=0.02,
@@ -194,7 +200,7 @@ def main(argv=None) -> dict:
         params = to_params(model)
         ev = evaluate(params, va_x, va_y)
         row = {"epoch": epoch + 1, "train_loss": total / len(X), "val_acc": ev.accuracy, "val_loss": ev.mean_loss}
-        if (epoch + 1) % 10 == 0 or epoch + 1 == a.epochs:  # every 10th epoch: three more passes cost ~5 %
+        if (epoch + 1) % a.val_every == 0 or epoch + 1 == a.epochs:  # three more passes: ~5 % every 10th epoch
             for w, imgs in va_drawn.items():
                 row[f"val_drawn_{w}"] = evaluate(params, imgs, va_y).accuracy
         history.append(row)
@@ -210,7 +216,8 @@ def main(argv=None) -> dict:
         "layers": {"fc1": [784, a.hidden], "fc2": [a.hidden, 10]},
         "input_scaling": {"formula": "x = (pixel / 255 - mean) / std, ink = 255", "mean": MNIST_MEAN, "std": MNIST_STD},
         "recipe": {k: (list(v) if isinstance(v, tuple) else v) for k, v in vars(a).items()
-                   if k not in ("out", "no_test", "no_drawn_val", "stroke_cache")},
+                   if k not in ("out", "no_test", "no_drawn_val", "stroke_cache", "init", "val_every")},
+        "init": None if a.init is None else {"file": a.init.name, "sha256": hashlib.sha256(a.init.read_bytes()).hexdigest()},
         "optimizer": "Adam, one-cycle cosine schedule (2 % warm-up), cross-entropy",
         "train_images": len(X), "validation": "last 5,000 training images",
         "epochs": a.epochs, "seconds": round(seconds, 1), "drawing_seconds": round(draw_seconds, 1),

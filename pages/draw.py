@@ -20,6 +20,7 @@ from views.session import (
     route_through_app,
 )
 from views.teach import teach_views
+from views.why import not_sure_flag, warm_up, why_views
 
 route_through_app()
 
@@ -38,8 +39,10 @@ def read_drawing() -> np.ndarray | None:
         return st_canvas(stroke_width=width, stroke_color="#FFFFFF", background_color="#000000", height=CANVAS,
                          width=CANVAS, drawing_mode="freedraw", return_image_data=True, key=DRAW_CANVAS).image_data
     saved = st.session_state.get(DRAW_SAVED)
-    drawing = live_canvas(key=DRAW_LIVE, size=CANVAS, stroke_width=width,
-                          restore=saved["strokes"] if saved else None)
+    # The strokes go back to the browser only when the element is new (its own state is gone, as after a
+    # trip to another page), not with every rerun while the visitor draws.
+    restore = saved["strokes"] if saved and DRAW_LIVE not in st.session_state else None
+    drawing = live_canvas(key=DRAW_LIVE, size=CANVAS, stroke_width=width, restore=restore)
     if drawing is not None:  # kept outside the widget, whose state Streamlit drops when the page is left
         st.session_state[DRAW_SAVED] = saved = drawing
     return drawing_rgba(saved)
@@ -47,6 +50,7 @@ def read_drawing() -> np.ndarray | None:
 
 @st.fragment
 def draw_and_read() -> None:
+    warm_up(current_params())  # the "not sure" threshold is set in the background while the visitor draws
     left, right = st.columns([2, 3], gap="large")  # the 280 px canvas needs 2/5 of a wide page
     with left:
         rgba = read_drawing()
@@ -62,6 +66,7 @@ def draw_and_read() -> None:
         probs = fwd.probs[0]
         winner = int(probs.argmax())
         c1.metric("Prediction", str(winner), f"{probs[winner]:.1%} sure", delta_color="off", delta_arrow="off")
+        not_sure_flag(params, fwd, c1)
         c2.image(gray_image(digit, scale=4), caption="what the network sees (28×28)", width=84)
     with left:
         if why_none == STRAY_DOT:
@@ -84,6 +89,7 @@ def draw_and_read() -> None:
             st.metric(f"Loss −log y[{label}]", f"{cross_entropy(fwd.logits, np.array([label])):.3f}")
         prediction_views(params, fwd, true_label=label, key="draw")
         teach_views(digit)
+        why_views(params, fwd, image=digit, canvas=rgba, key="draw")
 
 
 draw_and_read()

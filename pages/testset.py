@@ -33,6 +33,7 @@ from views.testset import (
     reliability_diagram,
     select,
 )
+from views.why import not_sure_flag, why_views
 
 route_through_app()
 
@@ -75,7 +76,9 @@ def detail(params, ev: Evaluation, images, i: int) -> None:
     c2.metric("Label", str(label))
     c3.metric("Prediction", str(predicted), f"{ev.confidence[i]:.1%} sure", delta_color="off", delta_arrow="off")
     c4.metric(f"Loss −log y[{label}]", f"{ev.losses[i]:.3f}")
+    not_sure_flag(params, fwd, c3)
     prediction_views(params, fwd, true_label=label, key="testset.detail")
+    why_views(params, fwd, image=images[i] / 255, key="testset.detail")
 
 
 DEFAULTS = {TESTSET_TRUE: ANY, TESTSET_PREDICTED: ANY, TESTSET_OUTCOME: "wrong", TESTSET_ORDER: "loss", TESTSET_PAGE: 1}

@@ -1,10 +1,11 @@
 """The Draw page's figure builders: valid Plotly, and the numbers they show are the ones they were given."""
 import numpy as np
 import plotly.graph_objects as go
+from plotly.colors import hex_to_rgb, sequential
 
 from views.draw import GRID_COLS, hidden_grid, softmax_bars
-from views.images import diverging_rgb, gray_image
-from views.style import ANSWER
+from views.images import VIRIDIS, activation_rgb, diverging_rgb, gray_image
+from views.style import ANSWER, GAP_RGB
 
 
 def validated(fig: go.Figure) -> go.Figure:
@@ -68,3 +69,21 @@ def test_png_bytes_round_trip_the_pixels():
     from views.images import png_bytes
     rgb = diverging_rgb(np.linspace(-1, 1, 28 * 28).reshape(28, 28), scale=3)
     np.testing.assert_array_equal(np.asarray(Image.open(io.BytesIO(png_bytes(rgb)))), rgb)
+
+
+def test_activation_picture_puts_each_unit_in_its_cell_in_the_heatmaps_colours():
+    a = np.zeros(100, np.float32)
+    a[0], a[37], a[99] = 4.0, 2.0, 1.0
+    scale, gap = 5, 1
+    img = activation_rgb(a, cols=GRID_COLS, scale=scale, gap=gap)
+    rows = -(-100 // GRID_COLS)
+    assert img.shape == (rows * scale, GRID_COLS * scale, 3) and img.dtype == np.uint8
+    cell = lambda j: img[(j // GRID_COLS) * scale + 1, (j % GRID_COLS) * scale + 1]  # noqa: E731
+    viridis = [np.array(hex_to_rgb(c)) for c in sequential.Viridis]
+    np.testing.assert_array_equal(cell(0), viridis[-1])   # the largest a: the scale's top (yellow)
+    np.testing.assert_array_equal(cell(1), viridis[0])    # a = 0: its bottom (dark purple)
+    np.testing.assert_array_equal(cell(37), VIRIDIS[128])  # half the largest: the middle of the scale
+    np.testing.assert_array_equal(cell(99), VIRIDIS[64])
+    assert (cell(100) == GAP_RGB).all() and (cell(rows * GRID_COLS - 1) == GAP_RGB).all()  # no unit: grey
+    assert (img[scale - 1] == 255).all() and (img[:, scale - 1] == 255).all()  # the lines between cells
+    assert (activation_rgb(np.zeros(512, np.float32), GRID_COLS)[1, 1] == viridis[0]).all()  # all off: no NaN

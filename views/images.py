@@ -9,8 +9,9 @@ import io
 
 import numpy as np
 from PIL import Image
+from plotly.colors import sequential
 
-from .style import NEGATIVE, POSITIVE, WRONG_RGB, ZERO
+from .style import GAP_RGB, NEGATIVE, POSITIVE, WRONG_RGB, ZERO
 
 
 def gray_image(img: np.ndarray, scale: int = 1) -> np.ndarray:
@@ -28,6 +29,30 @@ def diverging_rgb(w: np.ndarray, vmax: float | None = None, scale: int = 1) -> n
     return np.kron(rgb, np.ones((scale, scale, 1), np.uint8)) if scale > 1 else rgb
 
 
+def _viridis_lut() -> np.ndarray:
+    """(256, 3) uint8: Plotly's Viridis scale, the hidden-layer charts' colours, as a lookup table."""
+    stops = np.array([[int(c[i:i + 2], 16) for i in (1, 3, 5)] for c in sequential.Viridis], float)
+    at = np.linspace(0, 1, len(stops))
+    return np.stack([np.interp(np.linspace(0, 1, 256), at, stops[:, ch]) for ch in range(3)], 1).round().astype(np.uint8)
+
+
+VIRIDIS = _viridis_lut()
+
+
+def activation_rgb(a: np.ndarray, cols: int, scale: int = 12, gap: int = 1) -> np.ndarray:
+    """(n,) activations >= 0 -> an RGB grid of `cols` cells a row, each a scale x scale block in Viridis
+    from 0 (dark purple) to the layer's largest a (yellow), cells `gap` px apart, a short last row grey."""
+    n, rows = len(a), -(-len(a) // cols)
+    idx = np.full(rows * cols, -1)
+    idx[:n] = (np.clip(a / max(float(a.max()), 1e-6), 0, 1) * 255).round()
+    rgb = np.where((idx < 0)[:, None], np.array(GAP_RGB, np.uint8), VIRIDIS[np.maximum(idx, 0)])
+    cells = rgb.reshape(rows, cols, 3).repeat(scale, 0).repeat(scale, 1)  # repeat: 4x faster than kron here
+    if gap:  # a white line between cells, as the interactive heatmap draws them
+        cells[scale - gap::scale] = 255
+        cells[:, scale - gap::scale] = 255
+    return cells
+
+
 def thumbnail(image: np.ndarray, *, wrong: bool = False, scale: int = 3) -> np.ndarray:
     """(28, 28) uint8 digit -> (28*scale, 28*scale, 3) uint8 RGB, white on black, framed in red when wrong."""
     rgb = np.repeat(gray_image(np.asarray(image) / 255, scale)[..., None], 3, axis=2)
@@ -36,8 +61,10 @@ def thumbnail(image: np.ndarray, *, wrong: bool = False, scale: int = 3) -> np.n
     return rgb
 
 
-def png_bytes(img: np.ndarray) -> bytes:
-    """(h, w) or (h, w, 3) uint8 image -> PNG file bytes (for pictures cached once and sent as they are)."""
+def png_bytes(img: np.ndarray, compress_level: int = 6) -> bytes:
+    """(h, w) or (h, w, 3) uint8 image -> PNG file bytes (for pictures cached once and sent as they are).
+
+    compress_level 1 for pictures made on every stroke: a third larger, twice as fast to write."""
     buf = io.BytesIO()
-    Image.fromarray(img).save(buf, format="PNG")
+    Image.fromarray(img).save(buf, format="PNG", compress_level=compress_level)
     return buf.getvalue()

@@ -10,8 +10,8 @@ import streamlit as st
 from mnistcore import Forward, Params
 from mnistcore.explain import contributions, incoming_image, n_active
 
-from .draw import hidden_grid, softmax_bars
-from .images import diverging_rgb, png_bytes
+from .draw import GRID_COLS, hidden_grid, softmax_bars
+from .images import activation_rgb, diverging_rgb, png_bytes
 
 
 @st.cache_data(max_entries=4096)
@@ -28,10 +28,17 @@ def prediction_views(params: Params, fwd: Forward, *, true_label: int | None = N
     st.plotly_chart(softmax_bars(probs, logits, winner=winner, true_label=true_label),
                     config={"displayModeBar": False}, key=f"{key}.bars")
     for layer in range(1, len(fwd.activations)):
-        st.caption(f"Hidden layer {layer}: {n_active(fwd, layer, row)} of {fwd.activations[layer].shape[1]} "
-                   "units active (a = ReLU(z) > 0). Hover a cell for its unit, z and a.")
-        st.plotly_chart(hidden_grid(fwd.zs[layer - 1][row], fwd.activations[layer][row], title=f"a{layer}"),
-                        config={"displayModeBar": False}, key=f"{key}.hidden{layer}")
+        z, a = fwd.zs[layer - 1][row], fwd.activations[layer][row]
+        st.caption(f"Hidden layer {layer}: {n_active(fwd, layer, row)} of {len(a)} units active "
+                   f"(a{layer} = ReLU(z{layer}) > 0), {GRID_COLS} to a row, brighter = more active.")
+        # A picture, not a chart: it changes with every stroke, and a 2-3 KB PNG costs the server and the
+        # browser a few ms where the interactive heatmap costs tens. The heatmap waits in an expander.
+        st.image(png_bytes(activation_rgb(a, GRID_COLS), compress_level=1), width=12 * GRID_COLS)
+        inspect = st.expander(f"Hover the units of layer {layer} (unit, z, a)", key=f"{key}.inspect{layer}",
+                              on_change="rerun")
+        if inspect.open:  # built only when open: nothing is computed for a closed expander
+            inspect.plotly_chart(hidden_grid(z, a, title=f"a{layer}"), config={"displayModeBar": False},
+                                 key=f"{key}.hidden{layer}")
     top = contributions(params, fwd, winner, row=row)
     if top:
         st.markdown(f"**Units that push {winner} up the most** (a_j · W{len(params.Ws)}[j, {winner}])")

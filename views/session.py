@@ -50,7 +50,7 @@ TESTSET_CONFUSION = "testset.confusion"  # the confusion matrix's selection: a c
 TESTSET_NORMALISE = "testset.normalise"
 TESTSET_OPEN = "testset.open."           # + the image's index: its caption button
 TESTSET_SCROLL = "testset.scroll"        # set by a confusion-cell click: bring the gallery into view
-# Learn
+# Learn (issue 14)
 LEARN_TRAINING = "learn.training"        # the session's Training (mnistcore.train_loop), or absent
 LEARN_HIDDEN = "learn.hidden"
 LEARN_OPTIMIZER = "learn.optimizer"
@@ -67,6 +67,17 @@ LEARN_TEACH_LABEL = "learn.teach_label"  # Draw page: the digit the drawing real
 LEARN_TEACH_RESULT = "learn.teach_result"  # Draw page: the last fine-tuning's before/after
 LEARN_TEACH_BACK = "learn.teach_back"    # Draw page: its "Back to the shipped model" button
 LEARN_DOWNLOAD = "learn.download."       # + the format (pth, safetensors, npz): its download button
+# Why this digit (issue 15): suffixes after the page's own prefix ("draw", "testset.detail")
+WHY_ATTRIBUTION = ".why.attribution"  # the expanders: open or closed
+WHY_FOOL = ".why.fool"
+WHY_UNITS = ".why.units"
+WHY_STEPS = ".why.steps"
+WHY_DIGIT = ".why.digit"              # the digit whose pixel shares are shown
+WHY_OTHER = ".why.other"              # ...and the one it is compared with
+WHY_FOOL_TARGET = ".why.fool_target"  # "make it say" this digit
+WHY_FOOL_FOR = ".why.fool_for"        # the drawing that pick was made for (a new one clears it)
+WHY_UNITS_OFF = ".why.units_off"      # the hidden units switched off
+WHY_STEPS_OFF = ".why.steps_off"      # the preprocessing steps switched off
 
 
 def route_through_app() -> None:

@@ -1,0 +1,28 @@
+"""Write data/drawn-digits.npz: MNIST training digits redrawn as canvas pen strokes, for the "not sure" score.
+
+The score (mnistcore/doubt.py) compares a drawing's last hidden layer with training digits', and a
+drawing on the page (uniform pen strokes) sits farther from MNIST's scans than another scan does. So
+the references and the calibration set hold drawings too, made once here with `pen_strokes.py` (which
+needs scikit-image, a dev requirement) and shipped, so the app needs neither:
+
+    refs: the first 10,000 training digits, one drawing each (pen 12-26 px)
+    held: the last 5,000 training digits (held out from training), one drawing each
+
+    .venv/bin/python make_drawn_digits.py      # about 1-3 minutes on an idle machine; the same seed, the same file
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from mnistcore import load_mnist
+from mnistcore.data import DATA_DIR
+from pen_strokes import stroke_versions
+
+N_REFS, N_HELD = 10000, 5000
+
+if __name__ == "__main__":
+    images, _ = load_mnist("train")
+    refs = stroke_versions(images[:N_REFS], 1, (12.0, 26.0), seed=15)[:, 0]
+    held = stroke_versions(images[-N_HELD:], 1, (12.0, 26.0), seed=16)[:, 0]
+    np.savez_compressed(DATA_DIR / "drawn-digits.npz", refs=refs, held=held)
+    print(f"wrote {DATA_DIR / 'drawn-digits.npz'}: {len(refs)} reference and {len(held)} held-out drawings")

@@ -1,0 +1,240 @@
+"""Why this digit (issue 15): the "not sure" flag, and four views that open on demand.
+
+Figure builders first (arrays in, go.Figure out), then the Streamlit pieces the Draw page and the
+test-image dialog share. Every view sits in an expander that reruns when it opens or closes
+(`on_change="rerun"`) and computes nothing while it is closed, so the page stays as fast as without it.
+The numbers come from `mnistcore.explain` and `mnistcore.doubt`.
+"""
+from __future__ import annotations
+
+import functools
+import logging
+import threading
+from collections import OrderedDict
+
+import numpy as np
+import plotly.graph_objects as go
+import streamlit as st
+
+from mnistcore import Forward, Params, forward, scale_input
+from mnistcore.doubt import Doubt, calibrate, not_sure, reference_images, two_most_likely
+from mnistcore.explain import contributions, fool, linear_attribution, switch_off
+from mnistcore.preprocess import STEPS, canvas_ink, digit_steps, plain_resize
+
+from .draw import _figure, softmax_bars
+from .images import diverging_rgb, gray_image
+from .session import (
+    WHY_ATTRIBUTION,
+    WHY_DIGIT,
+    WHY_FOOL,
+    WHY_FOOL_FOR,
+    WHY_FOOL_TARGET,
+    WHY_OTHER,
+    WHY_STEPS,
+    WHY_STEPS_OFF,
+    WHY_UNITS,
+    WHY_UNITS_OFF,
+)
+from .style import DIVERGING, layout
+
+STEP_TITLES = {"canvas": "canvas", "crop": "crop to the ink", "fit": "fit into 20 px",
+               "centre": "centre of mass to the centre", "scale": "input scaling"}
+OVERCONFIDENT = ("Why not just the softmax: it always shares 100 % among the ten digits, so it cannot answer "
+                 "\"none of these\", and a ReLU network's logits grow with any strong stroke, so a letter can get "
+                 "99 %. \"Not sure\" asks the hidden layer instead whether the drawing looks, to the network, like "
+                 "the training digits it names.")
+
+
+# --- figures ------------------------------------------------------------------------------------------
+
+def attribution_map(C_k: np.ndarray, image: np.ndarray, *, title: str) -> go.Figure:
+    """(784,) one logit's pixel shares and the (28, 28) input -> a diverging 28x28 heatmap; hover gives
+    the pixel, its ink and its share."""
+    vmax = max(float(np.abs(C_k).max()), 1e-6)
+    trace = dict(type="heatmap", z=np.round(C_k.reshape(28, 28), 3).tolist(), customdata=np.round(image, 2).tolist(),
+                 colorscale=DIVERGING, zmin=-vmax, zmax=vmax, colorbar=dict(thickness=10),
+                 hovertemplate="pixel (row %{y}, column %{x})<br>ink %{customdata}<br>share %{z:+.3f}<extra></extra>")
+    return _figure(trace, layout(260, title=title, top=28, xaxis=dict(visible=False),
+                                 yaxis=dict(visible=False, autorange="reversed", scaleanchor="x")))
+
+
+# --- "not sure" -----------------------------------------------------------------------------------------
+
+_doubts: OrderedDict[str, Doubt] = OrderedDict()  # model digest -> its calibration, the newest last
+_calibrating: set[str] = set()                      # digests whose calibration is running (or failed)
+_lock = threading.Lock()
+MAX_MODELS = 4                                      # each holds ~45 MB of reference activations
+
+
+_reference_images = functools.cache(reference_images)  # read once per server, from the calibration thread
+
+
+def _calibrate(params: Params) -> None:
+    try:
+        doubt = calibrate(params, *_reference_images())
+    except Exception:  # noqa: BLE001 - a model that cannot be calibrated just gets no flag
+        logging.getLogger(__name__).exception("no 'not sure' threshold for model %s", params.digest)
+        return  # stays in _calibrating, so it is not tried again with every stroke
+    with _lock:
+        _doubts[params.digest] = doubt
+        while len(_doubts) > MAX_MODELS:
+            _doubts.popitem(last=False)
+        _calibrating.discard(params.digest)
+
+
+def model_doubt(params: Params) -> Doubt | None:
+    """The model's references and threshold, or None while they are being set (seconds, once per model).
+
+    The calibration runs in a thread of its own, so no stroke ever waits for it: the page shows the flag
+    from the first drawing after it is done. `warm_up` starts it as soon as a model is in use."""
+    with _lock:
+        doubt = _doubts.get(params.digest)
+        if doubt is not None:
+            _doubts.move_to_end(params.digest)
+            return doubt
+        if params.digest not in _calibrating:
+            _calibrating.add(params.digest)
+            threading.Thread(target=_calibrate, args=(params,), daemon=True, name="not-sure-calibration").start()
+    return None
+
+
+warm_up = model_doubt  # called where a model comes into use, for its side effect
+
+
+def not_sure_flag(params: Params, fwd: Forward, where, row: int = 0) -> bool:
+    """Under the Prediction: "not sure" and the two likeliest digits when the input looks like no digit."""
+    doubt = model_doubt(params)
+    if doubt is None:
+        where.caption("Learning what \"not sure\" means for this model (once, a few seconds)…")
+        return False
+    unsure = not_sure(doubt, fwd, row)
+    if unsure:
+        first, second = two_most_likely(fwd.probs[row])
+        where.markdown(f":orange-badge[not sure] {first} or {second}?")
+        where.caption(OVERCONFIDENT)
+    return unsure
+
+
+# --- the views -----------------------------------------------------------------------------------------
+
+def _opened(label: str, key: str):
+    return st.expander(label, key=key, on_change="rerun")
+
+
+def why_views(params: Params, fwd: Forward, *, image: np.ndarray, canvas: np.ndarray | None = None,
+              key: str, row: int = 0) -> None:
+    """The four explanations, each in an expander computed only when open. `image` is the (28, 28) [0, 1]
+    input; `canvas` the (H, W, 4) drawing it came from (None on the test set, whose images are centred)."""
+    with _opened("Why this digit? Each pixel's exact share", f"{key}{WHY_ATTRIBUTION}") as box:
+        if box.open:
+            attribution_view(params, fwd, image, key, row)
+    with _opened("Fool it: make it say another digit", f"{key}{WHY_FOOL}") as box:
+        if box.open:
+            fool_view(params, fwd, image, key, row)
+    with _opened("Switch hidden units off", f"{key}{WHY_UNITS}") as box:
+        if box.open:
+            units_view(params, fwd, key, row)
+    if canvas is not None:
+        with _opened("The preprocessing, step by step", f"{key}{WHY_STEPS}") as box:
+            if box.open:
+                steps_view(params, canvas_ink(canvas), key)
+
+
+def attribution_view(params: Params, fwd: Forward, image: np.ndarray, key: str, row: int = 0) -> None:
+    winner = int(fwd.probs[row].argmax())
+    C, c0 = linear_attribution(params, fwd.x[row])
+    st.caption("With the active hidden units fixed, a ReLU network is linear in its input, so each logit is "
+               "exactly the sum of one share per pixel plus the biases' share: z = Σᵢ xᵢ (W1 D W2)[i, k] + c0[k]. "
+               "Orange pixels push the digit up, purple ones down. Blank pixels are −0.42 after the input "
+               "scaling, so they vote too.")
+    c1, c2 = st.columns(2)
+    k = c1.selectbox("Digit", range(10), index=winner, key=f"{key}{WHY_DIGIT}")
+    other_default = int(np.argsort(-fwd.probs[row])[1]) if k == winner else winner
+    k2 = c2.selectbox("…and not", [d for d in range(10) if d != k], key=f"{key}{WHY_OTHER}",
+                      index=[d for d in range(10) if d != k].index(other_default))
+    m1, m2 = st.columns(2)
+    m1.plotly_chart(attribution_map(C[:, k], image, title=f"shares of logit {k} = {C[:, k].sum() + c0[k]:.2f}"),
+                    config={"displayModeBar": False}, key=f"{key}.why.map")
+    m2.plotly_chart(attribution_map(C[:, k] - C[:, k2], image,
+                                    title=f"why {k} and not {k2}: z{k} − z{k2} = "
+                                          f"{(C[:, k] - C[:, k2]).sum() + c0[k] - c0[k2]:.2f}"),
+                    config={"displayModeBar": False}, key=f"{key}.why.diff")
+    st.caption(f"Biases' share c0: {c0[k]:+.2f} for {k}, {c0[k2]:+.2f} for {k2}.")
+    top = contributions(params, fwd, k, row=row)
+    if top:
+        st.markdown(f"**Hidden units that push {k} up the most** (a_j · W{len(params.Ws)}[j, {k}])")
+        st.caption(" · ".join(f"unit {c.unit}: {c.push:+.2f}" for c in top))
+
+
+def fool_view(params: Params, fwd: Forward, image: np.ndarray, key: str, row: int = 0) -> None:
+    winner = int(fwd.probs[row].argmax())
+    # The walk takes up to 200 forward and backward passes: run it when a digit is picked, not on every
+    # stroke. A new drawing clears the pick (before the widget is made, so its state may still change).
+    drawn = hash(image.tobytes())
+    if st.session_state.get(f"{key}{WHY_FOOL_FOR}") != drawn:
+        st.session_state[f"{key}{WHY_FOOL_FOR}"] = drawn
+        st.session_state[f"{key}{WHY_FOOL_TARGET}"] = None
+    target = st.segmented_control("Make it say", [d for d in range(10) if d != winner], key=f"{key}{WHY_FOOL_TARGET}")
+    st.caption("Small steps against the gradient of −log y[target] with respect to the input pixels (the dx "
+               "that backpropagation gives), each pixel kept between blank and full ink, until the network says "
+               "the target (at most 200 steps of 0.02). Your drawing stays as it is.")
+    if target is None or target == winner:
+        return
+    res = fool(params, image, int(target))
+    said = int(res.probs.argmax())
+    verdict = f"It says **{said}** now" if res.success else f"Not there after {res.steps} steps: it says **{said}**"
+    st.markdown(f"{verdict}, after {res.steps} steps and {res.ink:.1f} pixels' worth of ink changed "
+                f"({int((np.abs(res.image - image) > 0.01).sum())} pixels touched).")
+    c1, c2, c3 = st.columns(3)
+    c1.image(gray_image(image, scale=3), caption="your drawing", width=84)
+    c2.image(gray_image(res.image, scale=3), caption="the changed one", width=84)
+    c3.image(diverging_rgb(res.image - image, vmax=1, scale=3), caption="the change (orange: ink added)", width=84)
+    st.plotly_chart(softmax_bars(res.probs, np.zeros(10), winner=said), config={"displayModeBar": False},
+                    key=f"{key}.why.fool_bars")
+
+
+def units_view(params: Params, fwd: Forward, key: str, row: int = 0) -> None:
+    winner = int(fwd.probs[row].argmax())
+    layer = len(params.Ws) - 1  # the last hidden layer, whose units vote on the digits directly
+    if layer < 1:
+        st.caption("This network has no hidden layer.")
+        return
+    offered = [c.unit for c in contributions(params, fwd, winner, n=12, row=row)]
+    # Units switched off before stay on offer when the drawing (and so its top contributors) changes.
+    kept = [u for u in st.session_state.get(f"{key}{WHY_UNITS_OFF}") or [] if u not in offered]
+    chosen = st.pills(f"Switch off (a = 0) units of hidden layer {layer}: the {len(offered)} that push {winner} "
+                      "up the most", offered + kept, selection_mode="multi", key=f"{key}{WHY_UNITS_OFF}",
+                      format_func=lambda u: f"unit {u}")
+    if not chosen:
+        return
+    fwd_off = forward(switch_off(params, chosen, layer=layer), fwd.x[row:row + 1])
+    now = int(fwd_off.probs[0].argmax())
+    st.metric("Prediction with those units off", str(now), f"{fwd_off.probs[0, now]:.1%} sure",
+              delta_color="off", delta_arrow="off")
+    st.plotly_chart(softmax_bars(fwd_off.probs[0], fwd_off.logits[0], winner=now),
+                    config={"displayModeBar": False}, key=f"{key}.why.units_bars")
+
+
+def steps_view(params: Params, ink: np.ndarray, key: str) -> None:
+    off = frozenset(st.pills("Switch steps off", STEPS, selection_mode="multi", key=f"{key}{WHY_STEPS_OFF}",
+                             format_func=lambda s: STEP_TITLES[s]) or ())
+    steps = digit_steps(ink, off)
+    st.caption("Each picture is the drawing after that step, with the network's answer if the pipeline stopped "
+               "there (what is left of it replaced by a plain resize to 28×28). Switch a step off to see what it "
+               "is for.")
+    cols = st.columns(len(steps))
+    for col, step in zip(cols, steps):
+        if step.name == "scale":  # the network's input itself; shown as the centred ink it was made from
+            shown, x = steps[-2].image, step.image.reshape(1, -1)
+        else:
+            shown = plain_resize(step.image)
+            x = shown.reshape(1, -1) if "scale" in off else scale_input(shown[None])
+        said = int(forward(params, x).probs.argmax())
+        name = STEP_TITLES[step.name] + (" (off)" if step.name in off else "")
+        col.image(gray_image(shown, scale=2), caption=f"{name} → {said}", width=56)
+    final = forward(params, steps[-1].image.reshape(1, -1))
+    said = int(final.probs.argmax())
+    c1, c2 = st.columns(2)
+    c1.metric("Prediction with these steps", str(said), f"{final.probs[0, said]:.1%} sure",
+              delta_color="off", delta_arrow="off")
+    c2.image(gray_image(steps[-2].image, scale=4), caption="the 28×28 image it reads", width=112)
