@@ -268,7 +268,8 @@ def test_teaching_a_drawing_on_the_draw_page_makes_a_session_model_that_reads_it
     settle(page)
     label = int(labels[FIRST_IMAGE])
     page.get_by_text("Wrong? Teach it your handwriting").click()
-    choice = page.locator('[data-testid="stExpander"] [data-testid="stSelectbox"]').first.get_by_role("combobox")
+    teach = page.locator('[data-testid="stExpander"]').filter(has_text="Teach it your handwriting")  # among others
+    choice = teach.get_by_role("combobox", name="It was")
     for _ in range(5):  # a rerun that lands while the list is open closes it: choose again until it holds
         choice.click()
         page.get_by_role("option", name=str(label), exact=True).click(timeout=10000)
@@ -282,7 +283,7 @@ def test_teaching_a_drawing_on_the_draw_page_makes_a_session_model_that_reads_it
     wait_for_app_idle(page)
     page.wait_for_function("() => document.body.innerText.includes('dL/dx before teaching')", timeout=30000)
     assert metric_value(page, "Prediction") == str(label)
-    assert page.locator('[data-testid="stExpander"] [data-testid="stPlotlyChart"]').count() == 2  # before, after
+    assert teach.locator('[data-testid="stPlotlyChart"]').count() == 2  # before, after
     screenshot(page, "draw_teach")
     sidebar.get_by_role("button", name="Back to the shipped model").click()
     sidebar.get_by_text("Shipped model").wait_for(timeout=30000)
