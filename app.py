@@ -1,6 +1,7 @@
 """Router and frame: page config, the pages, and the sidebar's model status and upload."""
 import streamlit as st
 
+from views.links import apply_link, write_link
 from views.session import model_sidebar
 
 st.set_page_config(page_title="How a network reads a digit", page_icon="✏️", layout="wide")
@@ -11,5 +12,7 @@ pg = st.navigation([
     st.Page("pages/weights.py", title="Weights", icon=":material/grid_on:"),
     st.Page("pages/testset.py", title="Test set", icon=":material/fact_check:"),
 ])
+apply_link(pg.url_path)  # a shared link's selections, before the page's widgets are made
 model_sidebar()  # after st.navigation: created before it, the first upload of a session is lost
 pg.run()
+write_link(pg.url_path)  # the page's selections into the URL, to share

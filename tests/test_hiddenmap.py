@@ -4,9 +4,9 @@ import numpy as np
 import pytest
 
 from mnistcore import forward, load_mnist, load_params, scale_input
-from mnistcore.preprocess import scale_uint8
 from mnistcore.data import SHIPPED_MODEL
 from mnistcore.hiddenmap import fit_hidden_map, nearest, project
+from mnistcore.preprocess import scale_uint8
 
 
 @pytest.fixture(scope="module")

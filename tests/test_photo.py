@@ -9,13 +9,13 @@ import zlib
 
 import numpy as np
 import pytest
+from photos import CLUTTER, make_photo, plain_threshold_digit
 from PIL import Image
 
 from conftest import ROOT
 from mnistcore import ImageFileError, forward, load_mnist, load_params, preprocess_photo, scale_input
 from mnistcore.data import SHIPPED_MODEL
 from mnistcore.photo import INK_SHARE, PIXEL_BUDGET, decode_photo, is_dark_ink, read_photo
-from photos import CLUTTER, make_photo, plain_threshold_digit
 
 
 @pytest.fixture(scope="module")

@@ -50,6 +50,11 @@ TESTSET_CONFUSION = "testset.confusion"  # the confusion matrix's selection: a c
 TESTSET_NORMALISE = "testset.normalise"
 TESTSET_OPEN = "testset.open."           # + the image's index: its caption button
 TESTSET_SCROLL = "testset.scroll"        # set by a confusion-cell click: bring the gallery into view
+# Ways in and ways to share (issue 16): the Draw page's input source, and the shareable link
+DRAW_SOURCE = "draw.source"              # "draw", "photo" or "test": where the Draw page's digit comes from
+DRAW_PHOTO = "draw.photo"                # the photo uploader
+DRAW_TEST_INDEX = "draw.test_index"      # the test image shown when the source is "test"
+LINK_WRITTEN = "link.written"            # the query parameters this session last put in the URL
 
 
 def route_through_app() -> None:
