@@ -10,6 +10,7 @@ import streamlit as st
 from mnistcore import Forward, Params
 from mnistcore.explain import contributions, incoming_image, n_active
 
+from .alt_text import bars_text, hidden_text
 from .draw import hidden_grid, softmax_bars
 from .images import diverging_rgb, png_bytes
 
@@ -27,11 +28,13 @@ def prediction_views(params: Params, fwd: Forward, *, true_label: int | None = N
     winner = int(probs.argmax())
     st.plotly_chart(softmax_bars(probs, logits, winner=winner, true_label=true_label),
                     config={"displayModeBar": False}, key=f"{key}.bars")
+    st.caption(bars_text(probs))
     for layer in range(1, len(fwd.activations)):
         st.caption(f"Hidden layer {layer}: {n_active(fwd, layer, row)} of {fwd.activations[layer].shape[1]} "
                    "units active (a = ReLU(z) > 0). Hover a cell for its unit, z and a.")
         st.plotly_chart(hidden_grid(fwd.zs[layer - 1][row], fwd.activations[layer][row], title=f"a{layer}"),
                         config={"displayModeBar": False}, key=f"{key}.hidden{layer}")
+        st.caption(hidden_text(fwd.activations[layer][row], f"a{layer}"))
     top = contributions(params, fwd, winner, row=row)
     if top:
         st.markdown(f"**Units that push {winner} up the most** (a_j · W{len(params.Ws)}[j, {winner}])")
