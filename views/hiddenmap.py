@@ -90,6 +90,11 @@ _OVERLAY_CSS = f"""<style>
 </style>"""
 
 
+_COLOUR_KEY = ("<div style='font-size:0.8rem;margin-top:4px'>Colours: "
+               + " ".join(f"<span style='color:{c}'>&#9679;</span>&nbsp;{d}" for d, c in enumerate(DIGIT_COLOURS))
+               + "</div>")
+
+
 def where_it_lands(params: Params, fwd: Forward, *, row: int = 0, key: str = "draw") -> None:
     """The map with the input's star, and the nearest test images as thumbnails with their labels."""
     hmap, fig, ranges = cached_map(params.digest, params)
@@ -102,11 +107,12 @@ def where_it_lands(params: Params, fwd: Forward, *, row: int = 0, key: str = "dr
                "of its hidden activations and coloured by its digit; the star is your input. "
                "Hover a dot for its digit and index.")
     st.plotly_chart(fig, config={"displayModeBar": False}, key=f"{key}.map")  # the same message every rerun
-    st.html(_OVERLAY_CSS)
+    st.html(_OVERLAY_CSS)  # a <style> alone takes no room, so the overlay's lift is exactly the map's height
     with st.container(key=STAR_KEY):
         st.plotly_chart(star_figure(star, hmap.points[near], ranges), config={"displayModeBar": False,
                                                                                "staticPlot": True},
                         key=f"{key}.map_star")
+    st.html(_COLOUR_KEY)
     st.caption(map_text(star, labels[near]))
     st.markdown("**The network finds your input most like these** (nearest in hidden space)")
     st.image([thumbnail(images[i], scale=2) for i in near],
