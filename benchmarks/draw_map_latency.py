@@ -47,11 +47,43 @@ def serve(app_dir: Path, port: int) -> subprocess.Popen:
     raise RuntimeError("streamlit did not start")
 
 
+def server_side(params) -> None:
+    """The map's share of a rerun on the server, without Streamlit: star, neighbours, figure, thumbnails."""
+    from mnistcore import forward, scale_input
+    from mnistcore.hiddenmap import fit_hidden_map, nearest, project
+    from mnistcore.preprocess import scale_uint8
+    from views.hiddenmap import hidden_map_figure, map_ranges, map_text, star_figure
+    from views.images import thumbnail
+
+    images, labels = load_mnist("test")
+    t = time.perf_counter()
+    hmap = fit_hidden_map(params, scale_uint8(images))
+    fit_s = time.perf_counter() - t
+    big = hidden_map_figure(hmap.points, labels)
+    ranges = map_ranges(hmap.points)
+    times = []
+    for i in range(100):
+        t = time.perf_counter()
+        a = forward(params, scale_input(images[i:i + 1] / 255)).activations[-1][0]
+        star, near = project(hmap, a[None])[0], nearest(hmap, a, 8)
+        star_fig = star_figure(star, hmap.points[near], ranges).to_json()
+        map_text(star, labels[near])
+        [thumbnail(images[j], scale=2) for j in near]
+        times.append(time.perf_counter() - t)
+    print(f"server side: fit once per model {fit_s:.2f} s; per rerun (forward, star, 8 neighbours, star figure, "
+          f"thumbnails) median {np.median(times) * 1000:.1f} ms; map figure {len(big.to_json()) / 1e3:.0f} kB of "
+          f"JSON (sent once), star figure {len(star_fig) / 1e3:.1f} kB")
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--digits", type=int, default=30)
     ap.add_argument("--app-dir", type=Path, default=ROOT)
+    ap.add_argument("--server-side-only", action="store_true")
     args = ap.parse_args()
+    if args.server_side_only:
+        server_side(load_params(SHIPPED_MODEL))
+        return 0
     from playwright.sync_api import sync_playwright
 
     images, _ = load_mnist("test")
