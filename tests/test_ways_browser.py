@@ -87,7 +87,9 @@ def test_a_shared_link_opens_the_same_view_in_a_fresh_browser(browser, app_url, 
     page = fresh.new_page()
     page.goto(link)
     wait_for_prediction(page, want)
-    assert page.get_by_label("Test image").input_value() == "1234"
+    number = page.locator('[data-testid="stMain"] [data-testid="stNumberInput"] input').first
+    number.wait_for(timeout=60000)
+    assert number.input_value() == "1234"
     assert page.get_by_text(f"labelled {labels[1234]}").count() == 1
     screenshot(page, "ways_link_draw")
 
