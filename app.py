@@ -2,6 +2,7 @@
 import streamlit as st
 from threadpoolctl import threadpool_limits
 
+from views.links import apply_link, write_link
 from views.session import model_sidebar
 
 
@@ -25,5 +26,7 @@ pg = st.navigation([
     st.Page("pages/testset.py", title="Test set", icon=":material/fact_check:"),
     st.Page("pages/learn.py", title="Learn", icon=":material/school:"),
 ])
+apply_link(pg.url_path)  # a shared link's selections, before the page's widgets are made
 model_sidebar()  # after st.navigation: created before it, the first upload of a session is lost
 pg.run()
+write_link(pg.url_path)  # the page's selections into the URL, to share

@@ -6,7 +6,9 @@ from streamlit_drawable_canvas import st_canvas
 from mnistcore import cross_entropy, forward, scale_input
 from mnistcore.preprocess import STRAY_DOT, read_canvas
 from views.draw import empty_bars
+from views.hiddenmap import where_it_lands
 from views.images import gray_image
+from views.inputs import DRAW, input_source, read_input
 from views.layers import prediction_views
 from views.live_canvas import drawing_rgba, live_canvas
 from views.session import (
@@ -53,8 +55,10 @@ def draw_and_read() -> None:
     warm_up(current_params())  # the "not sure" threshold is set in the background while the visitor draws
     left, right = st.columns([2, 3], gap="large")  # the 280 px canvas needs 2/5 of a wide page
     with left:
-        rgba = read_drawing()
+        source = input_source()  # views/inputs.py: draw, a photo or a test image
+        rgba = read_drawing() if source == DRAW else None
         digit, why_none = read_canvas(rgba) if rgba is not None else (None, None)
+        digit, why_none = read_input(digit, why_none, source)
         # The Prediction sits right under the canvas, so on a phone it is in view after drawing, and in the
         # same place whether the canvas is empty or not, so a stroke updates it in place.
         c1, c2 = st.columns(2)
@@ -90,6 +94,7 @@ def draw_and_read() -> None:
         prediction_views(params, fwd, true_label=label, key="draw")
         teach_views(digit)
         why_views(params, fwd, image=digit, canvas=rgba, key="draw")
+        where_it_lands(params, fwd, key="draw")
 
 
 draw_and_read()

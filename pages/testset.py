@@ -4,6 +4,7 @@ import streamlit as st
 from mnistcore import forward
 from mnistcore.evaluate import Evaluation, evaluate, format_percent, reliability
 from mnistcore.preprocess import scale_uint8
+from views import alt_text as alt
 from views.images import thumbnail
 from views.layers import prediction_views
 from views.scroll import scroll_into_view
@@ -110,12 +111,14 @@ with left:
     cell = (_digit(TESTSET_TRUE), _digit(TESTSET_PREDICTED))
     st.plotly_chart(confusion_heatmap(ev.confusion, normalise=normalise, selected=None if None in cell else cell),
                     config=CHART, key=TESTSET_CONFUSION, on_select=_on_cell, selection_mode="points")
+    st.caption(alt.confusion_text(ev.confusion))
 with right:
     st.markdown("**Confusion matrix.** Row: the true digit; column: what the network said. The diagonal "
                 "(green) is right, the red cells are its mistakes. **Click a cell** to show its images in the "
                 "gallery below, or pick the digits in the gallery's filters.")
     st.markdown("**Mistakes per digit** (share of each true digit's images it gets wrong)")
     st.plotly_chart(mistake_bars(ev.per_class_accuracy, ev.class_counts), config=CHART, key="testset.per_class")
+    st.caption(alt.accuracy_text(ev.per_class_accuracy))
 
 with st.container(key="testset.gallery_top"):
     st.header("Gallery")
@@ -160,6 +163,8 @@ c1, c2 = st.columns(2, gap="large")
 with c1:
     st.markdown("**Reliability diagram**")
     st.plotly_chart(reliability_diagram(rel), config=CHART, key="testset.reliability")
+    st.caption(alt.reliability_text(rel.confidence, rel.accuracy, rel.counts))
 with c2:
     st.markdown("**Confidence of right and wrong answers**")
     st.plotly_chart(confidence_histograms(ev.confidence, ev.correct), config=CHART, key="testset.histograms")
+    st.caption(alt.confidence_text(ev.confidence, ev.correct))

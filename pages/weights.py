@@ -12,6 +12,7 @@ import streamlit as st
 from mnistcore import DataFileError, Params
 from mnistcore.params import N_PIXELS, SIDE
 from mnistcore.weights import ORDERS, UnitStats, has_one_hidden_layer, influence, templates, unit_norms, unit_order, unit_stats, votes
+from views import alt_text as alt
 from views import weights as wf
 from views.draw import GRID_COLS
 from views.images import diverging_rgb, gray_image
@@ -113,6 +114,7 @@ def heatmap_tab(params: Params, clip: float) -> None:
                           0, W.shape[1] - width, 0, step=max(1, width // 4), key=WEIGHTS_FIRST_COL)
     st.plotly_chart(cached_heatmap(params.digest, params, layer, clip, start), key="weights.heatmap",
                     config=png_config(f"W{layer + 1}"))
+    st.caption(alt.matrix_text(W, f"W{layer + 1}"))
     if layer == 0:
         st.caption("Row i is input pixel (r, c) with i = 28·r + c; column j is unit j, whose pre-activation "
                    "is z1[j] = Σᵢ x[i]·W1[i, j] + b1[j]. Each column is one unit's receptive field, unrolled: "
@@ -143,6 +145,7 @@ def tiles_tab(params: Params, clip: float) -> None:
 
     st.plotly_chart(fig, key=WEIGHTS_TILES, on_select=pick_unit, selection_mode="points",
                     config=png_config("W1_tiles"))
+    st.caption(alt.order_text(order, ORDERS[by]))
     st.caption(f"Each tile is one unit's {N_PIXELS} incoming weights W1[:, j] as a 28×28 image, laid out like "
                "the input: ink on orange pixels excites the unit, ink on purple ones inhibits it. Tiles read left to "
                "right, top to bottom. Click a tile to look at that unit.")
@@ -161,6 +164,7 @@ def unit_detail(params: Params, stats: UnitStats | None, clip: float) -> None:
         st.plotly_chart(wf.field_heatmap(W1[:, unit].reshape(SIDE, SIDE), vmax=symmetric_range(W1, clip),
                                          name=f"W1[i, {unit}]", title=f"Receptive field of unit {unit}", height=400),
                         key="weights.field", config=png_config(f"W1_unit{unit}"))
+        st.caption(alt.image_text(W1[:, unit].reshape(SIDE, SIDE), f"W1[i, {unit}]"))
     with mid:
         st.metric(f"Bias b1[{unit}]", f"{params.bs[0][unit]:+.3g}")
         if stats is not None:
@@ -169,6 +173,7 @@ def unit_detail(params: Params, stats: UnitStats | None, clip: float) -> None:
         if L == 2:
             st.plotly_chart(wf.digit_bars(params.Ws[1][unit], name=f"W2[{unit}, k]", title=f"How unit {unit} votes"),
                             key="weights.unit_votes", config=png_config(f"W2_row{unit}"))
+            st.caption(alt.per_item_text(params.Ws[1][unit], f"W2[{unit}, k]"))
         elif L == 1:
             st.caption(f"With no hidden layer, column {unit} of W1 is digit {unit}'s template: "
                        f"z[{unit}] = x · W1[:, {unit}] + b1[{unit}].")
@@ -193,6 +198,7 @@ def last_layer_tab(params: Params, clip: float) -> None:
     W_last, name = params.Ws[-1], f"W{L}"
     st.plotly_chart(wf.class_heatmap(W_last, vmax=symmetric_range(W_last, clip), name=name),
                     key="weights.w_last", config=png_config(name))
+    st.caption(alt.matrix_text(W_last, name))
     st.caption(f"Row k is digit k; cell (k, j) is {name}[j, k], the vote of hidden unit j for digit k: "
                f"z{L}[k] = Σⱼ a{L - 1}[j]·{name}[j, k] + b{L}[k].")
     npy_button(W_last, name)
@@ -205,6 +211,7 @@ def last_layer_tab(params: Params, clip: float) -> None:
     with left:
         st.plotly_chart(wf.vote_bars(pros, cons, W_last[:, digit], digit=digit, name=name),
                         key="weights.votes", config=png_config(f"{name}_votes_{digit}"))
+        st.caption(alt.votes_text(pros, cons, W_last[:, digit], digit))
         if has_one_hidden_layer(params):
             vmax = symmetric_range(params.Ws[0], clip)
             for title, group in ((f"Strongest for {digit}", pros[:6]), (f"Strongest against {digit}", cons[:6])):
@@ -217,6 +224,7 @@ def last_layer_tab(params: Params, clip: float) -> None:
             st.plotly_chart(wf.field_heatmap(T, vmax=symmetric_range(T, clip), name=f"(W1 W2)[i, {digit}]",
                                              title=f"Template of {digit}: W1 @ W2[:, {digit}]"),
                             key="weights.template", config=png_config(f"template_{digit}"))
+            st.caption(alt.image_text(T, f"Template of {digit}"))
             st.caption(f"Every unit's receptive field weighted by its vote for {digit}. If every ReLU were on, "
                        f"logit {digit} would be x · template + a constant, so ink on orange pixels would raise it. "
                        "The real network switches most units off for any one image, so this is a summary, "
@@ -233,6 +241,7 @@ def biases_tab(params: Params) -> None:
         fig = (wf.digit_bars(b, name=name, title=f"{name}: one bias per digit") if l == L - 1
                else wf.unit_bars(b, name=name, title=f"{name}: one bias per unit of layer {l + 1}"))
         st.plotly_chart(fig, key=f"weights.{name}", config=png_config(name))
+        st.caption(alt.per_item_text(b, name, "digit" if l == L - 1 else "unit"))
     st.subheader("Histograms")
     arrays = [(f"W{l + 1}", W) for l, W in enumerate(params.Ws)] + [(f"b{l + 1}", b) for l, b in enumerate(params.bs)]
     cols = st.columns(2)
@@ -240,6 +249,7 @@ def biases_tab(params: Params) -> None:
         counts, edges = histogram(a)
         cols[n % 2].plotly_chart(wf.value_histogram(counts, edges, name=name), key=f"weights.hist.{name}",
                                  config=png_config(f"{name}_histogram"))
+        cols[n % 2].caption(alt.histogram_text(counts, edges, name))
     st.markdown("**The raw matrices** as NumPy `.npy` files: float32, each W shaped (inputs, outputs)")
     for col, (name, a) in zip(st.columns(len(arrays)), arrays):
         with col:

@@ -10,6 +10,7 @@ import streamlit as st
 from mnistcore import Forward, Params
 from mnistcore.explain import contributions, incoming_image, n_active
 
+from .alt_text import bars_text, hidden_text
 from .draw import GRID_COLS, hidden_grid, softmax_bars
 from .images import activation_rgb, diverging_rgb, png_bytes
 
@@ -27,6 +28,7 @@ def prediction_views(params: Params, fwd: Forward, *, true_label: int | None = N
     winner = int(probs.argmax())
     st.plotly_chart(softmax_bars(probs, logits, winner=winner, true_label=true_label),
                     config={"displayModeBar": False}, key=f"{key}.bars")
+    st.caption(bars_text(probs))
     for layer in range(1, len(fwd.activations)):
         z, a = fwd.zs[layer - 1][row], fwd.activations[layer][row]
         st.caption(f"Hidden layer {layer}: {n_active(fwd, layer, row)} of {len(a)} units active "
@@ -34,6 +36,7 @@ def prediction_views(params: Params, fwd: Forward, *, true_label: int | None = N
         # A picture, not a chart: it changes with every stroke, and a 2-3 KB PNG costs the server and the
         # browser a few ms where the interactive heatmap costs tens. The heatmap waits in an expander.
         st.image(png_bytes(activation_rgb(a, GRID_COLS), compress_level=1), width=12 * GRID_COLS)
+        st.caption(hidden_text(a, f"a{layer}"))
         inspect = st.expander(f"Hover the units of layer {layer} (unit, z, a)", key=f"{key}.inspect{layer}",
                               on_change="rerun")
         if inspect.open:  # built only when open: nothing is computed for a closed expander

@@ -78,6 +78,11 @@ WHY_FOOL_TARGET = ".why.fool_target"  # "make it say" this digit
 WHY_FOOL_FOR = ".why.fool_for"        # the drawing that pick was made for (a new one clears it)
 WHY_UNITS_OFF = ".why.units_off"      # the hidden units switched off
 WHY_STEPS_OFF = ".why.steps_off"      # the preprocessing steps switched off
+# Ways in and ways to share (issue 16): the Draw page's input source, and the shareable link
+DRAW_SOURCE = "draw.source"              # "draw", "photo" or "test": where the Draw page's digit comes from
+DRAW_PHOTO = "draw.photo"                # the photo uploader
+DRAW_TEST_INDEX = "draw.test_index"      # the test image shown when the source is "test"
+LINK_WRITTEN = "link.written"            # the query parameters this session last put in the URL
 
 
 def route_through_app() -> None:

@@ -1,0 +1,132 @@
+"""The Draw page's latency with the hidden map shown: pen-up to final Prediction, and bytes per stroke.
+
+    .venv/bin/python benchmarks/draw_map_latency.py [--digits 30] [--app-dir DIR]
+
+Starts `streamlit run app.py` from --app-dir (this checkout by default; point it at a checkout without
+the map to compare), draws MNIST test digits with real mouse strokes in Chromium, and prints the median
+and 90th percentile of the time from the last pen-up to the final Prediction (browser clock, as in
+tests/test_draw_browser.py), the bytes the server sends per drawing over the websocket, and whether
+the map's 10,000 points were sent more than once. Bar: median <= 150 ms.
+"""
+import argparse
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
+
+from test_draw_browser import PREDICTION_IS, WATCH, draw, grabbed_prediction, open_draw_page, reset, settle  # noqa: E402
+
+from conftest import CHROMIUM, CHROMIUM_ARGS, free_port  # noqa: E402
+from mnistcore import load_mnist, load_params  # noqa: E402
+from mnistcore.data import SHIPPED_MODEL  # noqa: E402
+from strokes import digit_strokes  # noqa: E402
+
+BAR_MS = 150
+
+
+def serve(app_dir: Path, port: int) -> subprocess.Popen:
+    cmd = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.address", "127.0.0.1", "--server.port",
+           str(port), "--server.headless", "true", "--browser.gatherUsageStats", "false",
+           "--server.fileWatcherType", "none"]
+    proc = subprocess.Popen(cmd, cwd=app_dir, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            start_new_session=True)
+    for _ in range(200):
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=1):
+                return proc
+        except OSError:
+            time.sleep(0.3)
+    raise RuntimeError("streamlit did not start")
+
+
+def server_side(params) -> None:
+    """The map's share of a rerun on the server, without Streamlit: star, neighbours, figure, thumbnails."""
+    from mnistcore import forward, scale_input
+    from mnistcore.hiddenmap import fit_hidden_map, nearest, project
+    from mnistcore.preprocess import scale_uint8
+    from views.hiddenmap import hidden_map_figure, map_ranges, map_text, star_figure
+    from views.images import thumbnail
+
+    images, labels = load_mnist("test")
+    t = time.perf_counter()
+    hmap = fit_hidden_map(params, scale_uint8(images))
+    fit_s = time.perf_counter() - t
+    big = hidden_map_figure(hmap.points, labels)
+    ranges = map_ranges(hmap.points)
+    times = []
+    for i in range(100):
+        t = time.perf_counter()
+        a = forward(params, scale_input(images[i:i + 1] / 255)).activations[-1][0]
+        star, near = project(hmap, a[None])[0], nearest(hmap, a, 8)
+        star_fig = star_figure(star, hmap.points[near], ranges).to_json()
+        map_text(star, labels[near])
+        [thumbnail(images[j], scale=2) for j in near]
+        times.append(time.perf_counter() - t)
+    print(f"server side: fit once per model {fit_s:.2f} s; per rerun (forward, star, 8 neighbours, star figure, "
+          f"thumbnails) median {np.median(times) * 1000:.1f} ms; map figure {len(big.to_json()) / 1e3:.0f} kB of "
+          f"JSON (sent once), star figure {len(star_fig) / 1e3:.1f} kB")
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--digits", type=int, default=30)
+    ap.add_argument("--app-dir", type=Path, default=ROOT)
+    ap.add_argument("--server-side-only", action="store_true")
+    args = ap.parse_args()
+    if args.server_side_only:
+        server_side(load_params(SHIPPED_MODEL))
+        return 0
+    from playwright.sync_api import sync_playwright
+
+    images, _ = load_mnist("test")
+    params = load_params(SHIPPED_MODEL)
+    port = free_port()
+    proc = serve(args.app_dir, port)
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+            received = []
+            page.on("websocket", lambda ws: ws.on("framereceived", lambda f: received.append(len(f))))
+            page.goto(f"http://127.0.0.1:{port}")
+            page.locator('[data-testid="stMetric"]').filter(has_text="Prediction").first.wait_for(timeout=120000)
+            canvas, box = open_draw_page(page, f"http://127.0.0.1:{port}")
+            page.evaluate(WATCH)
+            waits, sizes = [], []
+            for n, i in enumerate(range(200, 200 + args.digits + 1)):
+                page.evaluate("window.__log = []; window.__ups = []")
+                received.clear()
+                draw(page, box, digit_strokes(images[i], 280))
+                want = grabbed_prediction(canvas, params)
+                page.wait_for_function(PREDICTION_IS, arg=want, timeout=30000)
+                settle(page)
+                log, ups = page.evaluate("[window.__log, window.__ups]")
+                if n > 0:  # the first drawing sends the map (and loads it): measured apart
+                    waits.append(max([t for t, _ in log] + [ups[-1]]) - ups[-1])
+                    sizes.append(sum(received))
+                else:
+                    first = sum(received)
+                reset(page)
+            browser.close()
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(10)
+    med = float(np.median(waits))
+    print(f"app {args.app_dir}: {len(waits)} drawings after the first")
+    print(f"pen-up to final Prediction: median {med:.0f} ms, p90 {np.percentile(waits, 90):.0f} ms (browser clock)")
+    print(f"bytes from the server per drawing (all its reruns): median {np.median(sizes) / 1e3:.0f} kB, "
+          f"max {max(sizes) / 1e3:.0f} kB; the first drawing {first / 1e3:.0f} kB")
+    print(f"{'PASS' if med <= BAR_MS else 'FAIL'}: median {med:.0f} ms (bar <= {BAR_MS} ms)")
+    return 0 if med <= BAR_MS else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

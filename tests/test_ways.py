@@ -1,0 +1,76 @@
+"""The pieces of issue 16 that need no browser: the figures' text alternatives say what the figures show,
+and a link's values are checked (anything invalid is ignored, never raised)."""
+import ast
+import re
+
+import numpy as np
+import pytest
+
+from conftest import ROOT
+from views import alt_text
+from views.links import LINKED, WEIGHTS_TABS
+
+
+def test_the_bars_text_names_the_top_three_digits_and_their_probabilities():
+    rng = np.random.default_rng(0)
+    for _ in range(20):
+        z = rng.normal(0, 3, 10)
+        probs = np.exp(z) / np.exp(z).sum()
+        said = re.findall(r"(\d) \((\d+\.\d)%\)", alt_text.bars_text(probs))
+        assert [int(d) for d, _ in said] == list(np.argsort(-probs)[:3])
+        np.testing.assert_allclose([float(p) / 100 for _, p in said], np.sort(probs)[::-1][:3], rtol=0, atol=5e-4)
+
+
+def test_the_hidden_text_counts_the_active_units_and_names_the_strongest():
+    a = np.zeros(512, np.float32)
+    a[[3, 100, 7]] = [1.0, 5.0, 2.0]
+    assert alt_text.hidden_text(a) == "a1: 3 of 512 units active; strongest: unit 100 (5.00), unit 7 (2.00), unit 3 (1.00)."
+
+
+def test_the_confusion_text_names_the_most_common_mistakes():
+    c = np.diag(np.full(10, 900))
+    c[4, 9], c[7, 2], c[3, 5] = 12, 9, 7
+    assert alt_text.confusion_text(c) == "Most common mistakes: 4 read as 9 (12), 7 read as 2 (9), 3 read as 5 (7)."
+
+
+@pytest.mark.parametrize("page, name, text, want", [
+    ("", "source", "test", "test"), ("", "source", "canvas", None), ("", "image", "1234", 1234),
+    ("", "image", "10000", None), ("", "image", "-1", None), ("", "image", "1e3", None),
+    ("weights", "tab", "W1 as images", "W1 as images"), ("weights", "tab", "<script>", None),
+    ("weights", "digit", "9", 9), ("weights", "digit", "10", None), ("weights", "unit", "x", None),
+    ("testset", "digit", "any", "any"), ("testset", "digit", "3", 3), ("testset", "answers", "maybe", None),
+])
+def test_link_values_are_checked_and_invalid_ones_ignored(page, name, text, want):
+    _, parse = LINKED[page][name]
+    assert parse(text) == want
+
+
+def test_the_links_tab_names_are_the_weights_pages_tabs():
+    tree = ast.parse((ROOT / "pages" / "weights.py").read_text())
+    tabs = next(ast.literal_eval(n.value) for n in tree.body
+                if isinstance(n, ast.Assign) and getattr(n.targets[0], "id", None) == "TABS")
+    assert tabs == WEIGHTS_TABS
+
+
+def test_the_map_figure_has_every_point_once_with_its_digit_and_index_and_the_star_shares_its_axes():
+    import plotly.graph_objects as go
+
+    from views.hiddenmap import hidden_map_figure, map_ranges, star_figure
+
+    rng = np.random.default_rng(0)
+    points, labels = rng.normal(0, 5, (500, 2)).astype(np.float32), rng.integers(0, 10, 500)
+    fig = hidden_map_figure(points, labels)
+    go.Figure(fig.to_dict())  # validates what the builder skipped (arrays come back as base64 there)
+    assert len(fig.data) == 10
+    index = np.concatenate([np.asarray(t.customdata) for t in fig.data])
+    assert sorted(index.tolist()) == list(range(500))
+    for d, trace in enumerate(fig.data):
+        assert f"digit {d}" in trace.hovertemplate and "test image %{customdata}" in trace.hovertemplate
+        assert all(labels[i] == d for i in trace.customdata)
+        np.testing.assert_allclose(np.c_[trace.x, trace.y], points[list(trace.customdata)], rtol=0, atol=0.006)
+    star = star_figure(np.array([1.5, -2.0]), points[:8], map_ranges(points))
+    go.Figure(star.to_dict())
+    assert (star.data[1].x[0], star.data[1].y[0]) == (1.5, -2.0)
+    assert list(star.layout.xaxis.range) == list(fig.layout.xaxis.range)
+    assert list(star.layout.yaxis.range) == list(fig.layout.yaxis.range)
+    assert star.layout.height == fig.layout.height and star.layout.margin == fig.layout.margin
