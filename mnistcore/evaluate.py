@@ -17,7 +17,7 @@ import numpy as np
 from .data import load_mnist
 from .net import forward, losses
 from .params import N_CLASSES, N_PIXELS, ModelFileError, Params
-from .preprocess import scale_uint8
+from .preprocess import MNIST_SCALING, Scaling, scale_uint8
 
 N_BINS = 15          # confidence bins of the reliability diagram and the ECE
 
@@ -73,11 +73,12 @@ class Evaluation:
         return np.bincount(flat, minlength=N_CLASSES * N_CLASSES).reshape(N_CLASSES, N_CLASSES)
 
 
-def evaluate(params: Params, images_uint8: np.ndarray, labels: np.ndarray, source: str = "") -> Evaluation:
+def evaluate(params: Params, images_uint8: np.ndarray, labels: np.ndarray, source: str = "",
+             scaling: Scaling = MNIST_SCALING) -> Evaluation:
     """(n, 28, 28) uint8 images and (n,) labels -> Evaluation, from one batched forward pass."""
     labels = np.asarray(labels).astype(np.int64)
     start = time.perf_counter()
-    fwd = forward(params, scale_uint8(images_uint8))  # (n, 784) -> logits (n, 10)
+    fwd = forward(params, scale_uint8(images_uint8, scaling))  # (n, 784) -> logits (n, 10)
     seconds = time.perf_counter() - start
     return Evaluation(labels=labels, predictions=fwd.probs.argmax(axis=1), probs=fwd.probs,
                       losses=losses(fwd.logits, labels), seconds=seconds, source=source)
@@ -99,6 +100,15 @@ def evaluate_model(path_or_params: str | Path | Params) -> Evaluation:
                              "MNIST needs 784 inputs (28x28 pixels) and 10 outputs (the digits).")
     images, labels = load_mnist("test")
     return evaluate(params, images, labels, source=source)
+
+
+def disagreements(a: Evaluation, b: Evaluation) -> np.ndarray:
+    """Indices of the images on which two models' predictions differ, those where either is wrong
+    with the larger loss first (a and b must be on the same images)."""
+    assert np.array_equal(a.labels, b.labels), "two evaluations of the same images"
+    differ = np.flatnonzero(a.predictions != b.predictions)
+    worst = np.maximum(a.losses[differ], b.losses[differ])
+    return differ[np.argsort(-worst, kind="stable")]
 
 
 # --- calibration -------------------------------------------------------------------------------
