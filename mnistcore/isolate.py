@@ -39,14 +39,15 @@ ROOT = Path(__file__).resolve().parent.parent
 TRY_AGAIN = "The app is fine; save the weights with torch.save(model.state_dict(), path) and try that file."
 
 
-def load_params_isolated(data: bytes, *, max_memory_bytes: int = MAX_MEMORY_BYTES,
-                         timeout_s: float = TIMEOUT_S) -> Params:
+def load_params_isolated(data: bytes, *, max_memory_bytes: int = MAX_MEMORY_BYTES, timeout_s: float = TIMEOUT_S,
+                         max_params: int = MAX_SERVED_PARAMS) -> Params:
     """The file's bytes -> Params, as load_params(data) gives them, loaded in a child process; a network
     over MAX_SERVED_PARAMS parameters or MAX_HIDDEN_LAYERS hidden layers is refused (ModelFileError)."""
     if len(data) > MAX_FILE_BYTES:  # refused here, without starting a child
-        return load_params(data, max_params=MAX_SERVED_PARAMS)
+        return load_params(data, max_params=max_params)
     env = {**os.environ, "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
-    child = subprocess.Popen([sys.executable, "-m", "mnistcore.isolate", str(max_memory_bytes), str(timeout_s)],
+    child = subprocess.Popen([sys.executable, "-m", "mnistcore.isolate", str(max_memory_bytes), str(timeout_s),
+                              str(max_params)],
                              cwd=ROOT, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                              stderr=subprocess.DEVNULL)
     try:
@@ -75,7 +76,7 @@ def _params_from(out: bytes) -> Params:
         raise ModelFileError(header["refused"])
     shapes = [tuple(s) for s in header["shapes"]]
     sizes = [int(np.prod(s)) for s in shapes]
-    assert sum(sizes) <= MAX_SERVED_PARAMS and 4 * sum(sizes) == len(raw), "the child answers as _child writes"
+    assert 4 * sum(sizes) == len(raw), "the child answers as _child writes"
     arrays, at = [], 0
     for shape, n in zip(shapes, sizes):
         arrays.append(np.frombuffer(raw, "<f4", count=n, offset=4 * at).reshape(shape))
@@ -117,7 +118,7 @@ def _child(argv: list[str]) -> int:
     if os.environ.get(TEST_HOOK_ENV) and data.startswith(TEST_HOOK_MARKER):
         _test_hook(os.environ[TEST_HOOK_ENV])
     try:
-        params = load_params(data, max_params=MAX_SERVED_PARAMS)
+        params = load_params(data, max_params=int(argv[2]))
         check_served_size(params)
     except ModelFileError as e:
         header, arrays = {"refused": str(e)}, []
