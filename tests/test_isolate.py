@@ -11,8 +11,8 @@ import safetensors.torch
 import torch
 
 from mnistcore import ModelFileError, load_params
-from mnistcore.load import MAX_PARAMS
 from mnistcore.isolate import TEST_HOOK_ENV, TEST_HOOK_MARKER, load_params_isolated
+from mnistcore.load import MAX_PARAMS
 
 
 def files() -> dict[str, bytes]:
