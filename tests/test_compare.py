@@ -4,7 +4,6 @@ from pathlib import Path
 
 import numpy as np
 import plotly.graph_objects as go
-import pytest
 from streamlit.testing.v1 import AppTest
 
 from mnistcore import load_mnist, load_params
