@@ -59,7 +59,8 @@ def deeper_units(params: Params, clip: float) -> bool:
                           centres=tile_centres(len(order), GRID_COLS, gap=0),
                           hover=np.column_stack([fwd.zs[layer - 1][0], fwd.activations[layer][0]]),
                           hover_names=(f"z{layer}[j]", f"a{layer}[j]"),
-                          title=f"Layer {layer}: effective input weights of its {len(order)} units, as 28×28 tiles")
+                          title=f"Layer {layer}: effective input weights of its {len(order)} units, as 28×28 tiles",
+                          height=60 + 26 * -(-len(order) // GRID_COLS))  # the W1 grid's 470 px for 16 rows
     st.plotly_chart(fig, key="weights.deeper_tiles", config={"displaylogo": False})
     st.caption("Orange pixels raise the unit's z, purple ones lower it. The heatmap tab shows this layer's own "
                f"matrix W{layer} ({params.Ws[layer - 1].shape[0]}×{params.Ws[layer - 1].shape[1]}).")
