@@ -81,7 +81,7 @@ for key, default in DEFAULTS.items():
 
 st.title("The test set")
 st.caption("The 10,000 MNIST test images the network never saw in training, run through the NumPy engine "
-           "in one batched forward pass. The same numbers as `python -m mnistcore evaluate`.")
+           "in batched forward passes. The same numbers as `python -m mnistcore evaluate`.")
 
 params = current_params()
 ev = test_evaluation(params.digest, params, current_scaling())
@@ -93,7 +93,7 @@ m2.metric("Mean cross-entropy", f"{ev.mean_loss:.4f}")
 m3.metric(f"Wrong (of {ev.n:,})", f"{ev.n - int(ev.correct.sum()):,}")
 rel = reliability(ev.confidence, ev.correct)
 m4.metric("Calibration error (ECE)", format_percent(rel.ece))
-st.caption(f"One forward pass over the {ev.n:,} images took {ev.seconds * 1000:.0f} ms, the first time; "
+st.caption(f"The forward passes over the {ev.n:,} images took {ev.seconds * 1000:.0f} ms, the first time; "
            "switching the views below reuses it.")
 
 compare_on_test_set(ev)

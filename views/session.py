@@ -8,6 +8,7 @@ changed; a visitor's own model lives in `st.session_state` and `current_params()
 from __future__ import annotations
 
 import json
+import threading
 
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
@@ -18,6 +19,8 @@ from mnistcore.evaluate import Evaluation, evaluate, format_percent
 from mnistcore.isolate import MAX_HIDDEN_LAYERS, MAX_SERVED_PARAMS, load_params_isolated
 from mnistcore.preprocess import MNIST_SCALING, UNIT_SCALING, Scaling, card_scaling
 
+EVALUATING = threading.Lock()  # one test-set evaluation at a time per server: 20 sessions uploading at once
+# (each session's script runs in its own thread) would otherwise hold 20 sets of activations
 SCALINGS = {MNIST_SCALING: "MNIST's mean/std: (pixel − 0.1307) / 0.3081", UNIT_SCALING: "pixels as they are, 0..1"}
 
 # --- session-state keys --------------------------------------------------------------------------
@@ -113,7 +116,8 @@ def shipped_scaling() -> Scaling:
 def test_evaluation(digest: str, _params: Params, scaling: Scaling) -> Evaluation:
     """One batched forward pass per model and scaling, keyed by the model's sha256 digest."""
     images, labels = test_set()
-    return evaluate(_params, images, labels, scaling=scaling)
+    with EVALUATING:
+        return evaluate(_params, images, labels, scaling=scaling)
 
 
 @st.cache_data(max_entries=1024, show_spinner=False)  # a float each: every session's model keeps its entry
