@@ -11,7 +11,9 @@ import json
 import threading
 
 import streamlit as st
+from streamlit.runtime.memory_uploaded_file_manager import MemoryUploadedFileManager
 from streamlit.runtime.pages_manager import PagesManager
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from mnistcore import ModelFileError, Params, load_mnist, load_params
 from mnistcore.data import SHIPPED_MODEL
@@ -129,7 +131,7 @@ def _on_upload() -> None:
     """Read the uploaded files: model cards (.json) first, then the model, loaded in a child process with
     memory and time limits (mnistcore.isolate): one server serves every session, so nothing in a file may
     crash it, hang it or exhaust its memory. The uploader is then replaced by an empty one, so a refused
-    file never sits beside the model in use and the session keeps no copy of the file's bytes."""
+    file never sits beside the model in use, and the file's bytes are dropped (_forget)."""
     files = st.session_state.get(f"{UPLOAD}.{st.session_state.get(UPLOAD_ROUND, 0)}") or []
     if not files:
         return
@@ -155,6 +157,7 @@ def _on_upload() -> None:
             notes.append(f"{file.name} is now in use.")
         except ModelFileError as e:
             errors.append(f"{file.name} was not loaded. {e} Still in use: {in_use}.")
+    _forget(files)
     if len(models) > 1:
         errors.append("Upload one model at a time (and its model card, if it has one); "
                       f"{', '.join(f.name for f in models[1:])} {'was' if len(models) == 2 else 'were'} not read.")
@@ -164,6 +167,15 @@ def _on_upload() -> None:
         st.session_state[UPLOAD_ERROR] = "\n\n".join(errors)
     if notes:
         st.session_state[UPLOAD_NOTE] = " ".join(notes)
+
+
+def _forget(files) -> None:
+    """Drop the files' bytes from Streamlit's upload store, as st.chat_input does: otherwise each upload
+    stays in the server's memory until the session ends (the fresh uploader never asks to delete it)."""
+    ctx = get_script_run_ctx()
+    if ctx is not None and isinstance(ctx.uploaded_file_mgr, MemoryUploadedFileManager):
+        for f in files:
+            ctx.uploaded_file_mgr.remove_file(session_id=ctx.session_id, file_id=f.file_id)
 
 
 def _in_use() -> str:
