@@ -106,7 +106,7 @@ async def open_session(browser, url: str, model: Path):
     await page.locator(CANVAS).first.wait_for(timeout=120000)
     await page.wait_for_function(IDLE, timeout=120000)
     await page.locator('[data-testid="stSidebar"] [data-testid="stFileUploader"] input[type="file"]').set_input_files(
-        str(model))
+        str(model), timeout=120000)
     await page.locator('[data-testid="stSidebar"]').get_by_text(f"{model.name} is now in use").wait_for(timeout=120000)
     await settle(page)
     await page.evaluate(WATCH)
@@ -139,7 +139,8 @@ async def run_session(page, digits: list[np.ndarray]) -> dict:
 
 
 async def phase(browser, url: str, n: int, models: list[Path], digits: list[np.ndarray]):
-    sessions = await asyncio.gather(*(open_session(browser, url, models[i]) for i in range(n)))
+    sessions = [await open_session(browser, url, models[i]) for i in range(n)]  # one after another: not timed
+    print(f"{n} sessions open, each with its model; drawing", flush=True)
     start = time.perf_counter()
     results = await asyncio.gather(*(run_session(page, digits) for _, page in sessions))
     seconds = time.perf_counter() - start
@@ -168,6 +169,8 @@ async def main_async(args) -> int:
                 rss = rss_mb(server.pid)
                 rows.append((n, len(waits), lost, errors, medians[n],
                              float(np.percentile(waits, 90)) if waits else float("nan"), seconds, rss))
+                print(f"{n} sessions: {len(waits)} drawings timed, median {medians[n]:.0f} ms, RSS {rss:.0f} MB",
+                      flush=True)
                 if lost or errors:
                     failures.append(f"{n} sessions: {lost} lost drawings, {errors} errors")
                 for context, _ in sessions:  # the next phase starts from fresh sessions
