@@ -116,7 +116,7 @@ def shipped_scaling() -> Scaling:
 
 @st.cache_data(show_spinner="Running the network on the 10,000 test images…", max_entries=8)
 def test_evaluation(digest: str, _params: Params, scaling: Scaling) -> Evaluation:
-    """One batched forward pass per model and scaling, keyed by the model's sha256 digest."""
+    """The model on the test set, once per model and scaling (keyed by its sha256 digest), in batches."""
     images, labels = test_set()
     with EVALUATING:
         return evaluate(_params, images, labels, scaling=scaling)
