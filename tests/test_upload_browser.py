@@ -38,7 +38,7 @@ def test_a_good_upload_becomes_the_sessions_model(page, app_url, tmp_path):
     assert "784–32–10" in sidebar.inner_text()
     screenshot(page, "upload_good")
     sidebar.get_by_role("button", name="Back to the shipped model").click()
-    sidebar.get_by_text("Shipped model").wait_for(timeout=60000)
+    sidebar.get_by_text("Shipped model", exact=True).wait_for(timeout=60000)
 
 
 def test_a_hostile_pickle_is_refused_and_runs_nothing(page, app_url, tmp_path):
@@ -82,8 +82,8 @@ def test_a_loader_that_crashes_leaves_the_server_and_the_sessions_model(browser,
         crash = tmp_path / "crash.pth"
         crash.write_bytes(TEST_HOOK_MARKER + b"anything")
         page.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(str(crash))
+        sidebar.get_by_text("crashed the loader").wait_for(timeout=60000)  # the good upload's note was an alert too
         error = sidebar.locator('[data-testid="stAlert"]')
-        error.wait_for(timeout=60000)
         text = error.inner_text()
         assert "crashed the loader" in text and "Still in use: your model tiny.pth" in text, text
         assert "784–32–10" in sidebar.inner_text()  # the session keeps the model it had
