@@ -93,6 +93,11 @@ export default function ({ parentElement, data, setStateValue }) {
     });
     if (Array.isArray(data.restore)) s.strokes = data.restore.map((st) => [...st]);
     redraw();
+    if (data.preload && !window.__plotlyPreload) {  // other pages' charts: plotly.js loads once the page is idle
+      window.__plotlyPreload = true;
+      const idle = window.requestIdleCallback || ((f) => setTimeout(f, 500));
+      idle(() => import(new URL(data.preload, document.baseURI).href).catch(() => {}));
+    }
   }
   s.width = data.width || s.width;
 }
