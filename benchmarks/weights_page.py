@@ -6,8 +6,9 @@ Run from the repository root (needs the dev venv and Debian's chromium, as `make
 
 It starts `streamlit run app.py` on 127.0.0.1 and, in each round, opens a fresh browser context (empty
 HTTP cache, new session) and measures, on the browser's clock as seen from Playwright:
-  draw:    GET / until the Draw page shows its canvas and its (empty) probability chart, i.e. the app
-           and Plotly's JavaScript are loaded: what any visit costs before the first page is usable;
+  draw:    GET / until the Draw page shows its canvas and its (empty) probability chart and is idle:
+           what any visit costs before the first page is usable (the canvas then has the browser load
+           Plotly's JavaScript while idle, views/live_canvas.py);
   sidebar: then a click on "Weights" in the sidebar until the W1 heatmap (784x512) is drawn and the
            script is idle: the navigation the bar is about;
   slider:  one step of the colour-range slider until the new heatmap is drawn;
@@ -36,7 +37,6 @@ sys.path.insert(0, str(ROOT / "tests"))
 from conftest import CHROMIUM, CHROMIUM_ARGS, free_port, start_streamlit, stop, wait_for_app_idle  # noqa: E402
 
 HEATMAP = '[data-testid="stPlotlyChart"] .js-plotly-plot .hm image'
-PLOT = '[data-testid="stPlotlyChart"] .js-plotly-plot'
 MAX_SECONDS, MAX_BYTES = 1.5, 3_000_000
 
 
@@ -56,7 +56,7 @@ def one_round(browser, url: str) -> dict:
     frames: list[bytes] = []
     page.on("websocket", lambda ws: ws.on(
         "framereceived", lambda p: frames.append(p if isinstance(p, bytes) else p.encode())))
-    out["draw"] = timed(lambda: page.goto(url), "canvas.upper-canvas", PLOT, page=page)
+    out["draw"] = timed(lambda: page.goto(url), '[data-testid="live-canvas"]', ".softmax-bars", page=page)
     page.wait_for_timeout(500)
     seen = len(frames)
     out["sidebar"] = timed(lambda: page.locator('[data-testid="stSidebarNav"] a', has_text="Weights").click(),

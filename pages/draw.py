@@ -5,10 +5,10 @@ from streamlit_drawable_canvas import st_canvas
 
 from mnistcore import cross_entropy, forward, scale_input
 from mnistcore.preprocess import STRAY_DOT, read_canvas
+from views.bars import softmax_bars_html
 from views.compare import compare_on_drawing
-from views.draw import empty_bars
 from views.hiddenmap import where_it_lands
-from views.images import gray_image
+from views.images import gray_image, png_data_url
 from views.inputs import DRAW, input_source, read_input
 from views.layers import prediction_views
 from views.live_canvas import drawing_rgba, live_canvas
@@ -73,7 +73,7 @@ def draw_and_read() -> None:
         winner = int(probs.argmax())
         c1.metric("Prediction", str(winner), f"{probs[winner]:.1%} sure", delta_color="off", delta_arrow="off")
         not_sure_flag(params, fwd, c1)
-        c2.image(gray_image(digit, scale=4), caption="what the network sees (28×28)", width=84)
+        c2.image(png_data_url(gray_image(digit, scale=4)), caption="what the network sees (28×28)", width=84)
     with left:
         if why_none == STRAY_DOT:
             st.info("That looks like a stray dot. Draw a whole digit, as big as the box allows.")
@@ -87,9 +87,7 @@ def draw_and_read() -> None:
                        "Its toolbar (undo, redo, clear) shows when the pointer is over it.")
     with right:
         if digit is None:
-            # The empty chart keeps the page from jumping at the first stroke, and it has the browser load
-            # Plotly's 4.7 MB bundle (~1.2 s here) while the visitor draws rather than after.
-            st.plotly_chart(empty_bars(), config={"displayModeBar": False}, key="draw.bars")
+            st.html(softmax_bars_html(None))  # the empty chart keeps the page from jumping at the first stroke
             return
         if label is not None:
             st.metric(f"Loss −log y[{label}]", f"{cross_entropy(fwd.logits, np.array([label])):.3f}")

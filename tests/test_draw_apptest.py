@@ -5,7 +5,7 @@ streamlit-drawable-canvas behind the "Classic canvas" switch.
 """
 import base64
 import io
-import json
+import re
 
 import numpy as np
 import pytest
@@ -50,8 +50,10 @@ def prediction(at: AppTest) -> str:
     return next(m.value for m in at.metric if m.label == "Prediction")
 
 
-def softmax_chart(at: AppTest) -> dict:
-    return json.loads(next(e.proto.spec for e in at.get("plotly_chart") if e.proto.id.endswith("-draw.bars")))
+def softmax_bars(at: AppTest) -> tuple[list[float], list[str]]:
+    """The Draw page's softmax chart (views/bars.py): each bar's probability and its hover text."""
+    body = next(e.proto.body for e in at.get("html") if "softmax-bars" in e.proto.body)
+    return ([float(p) for p in re.findall(r'data-p="([0-9.]+)"', body)], re.findall(r'title="([^"]*)"', body))
 
 
 @pytest.mark.parametrize("canvas", CANVASES)
@@ -59,10 +61,10 @@ def test_empty_canvas_shows_a_dash_a_hint_and_the_empty_probability_chart(canvas
     at = run_with(None, canvas)
     assert prediction(at) == "–"
     assert any("Draw in the black box" in c.value for c in at.caption)
-    # the chart's frame is there before the first stroke (so Plotly loads while the visitor draws)
-    # and claims nothing: ten digits, no bars, no hover
-    bars = softmax_chart(at)["data"][0]
-    assert bars["x"] == [str(d) for d in range(10)] and not any(bars["y"]) and bars["hoverinfo"] == "skip"
+    # the chart's frame is there before the first stroke, so the page does not jump, and claims nothing:
+    # ten digits, no bars, no hover
+    probs, tips = softmax_bars(at)
+    assert probs == [0.0] * 10 and tips == [""] * 10
 
 
 @pytest.mark.parametrize("canvas", CANVASES)
@@ -75,8 +77,10 @@ def test_injected_digits_are_predicted_as_the_engine_predicts_them(canvas):
         expected = int(forward(params, scale_input(preprocess_canvas(rgba)[None])).probs.argmax())
         at = run_with(rgba, canvas)
         assert prediction(at) == str(expected)
-        probs = softmax_chart(at)["data"][0]["y"]  # the same chart now holds the probabilities
+        probs, tips = softmax_bars(at)  # the same chart now holds the probabilities, the logits in the hover
         assert int(np.argmax(probs)) == expected and abs(sum(probs) - 1) < 1e-3
+        z = forward(params, scale_input(preprocess_canvas(rgba)[None])).logits[0]
+        assert tips == [f"digit {d}: p = {probs[d]:.4f}, logit z2 = {z[d]:.2f}" for d in range(10)]
         correct += expected == labels[i]
     assert correct >= 9  # blown-up MNIST digits are read about as well as the originals
 

@@ -71,6 +71,34 @@ def test_png_bytes_round_trip_the_pixels():
     np.testing.assert_array_equal(np.asarray(Image.open(io.BytesIO(png_bytes(rgb)))), rgb)
 
 
+def test_png_data_url_holds_the_same_png():
+    import base64
+
+    from views.images import png_bytes, png_data_url
+    rgb = diverging_rgb(np.linspace(-1, 1, 28 * 28).reshape(28, 28), scale=3)
+    head, _, payload = png_data_url(rgb, compress_level=6).partition(",")
+    assert head == "data:image/png;base64" and base64.b64decode(payload) == png_bytes(rgb, compress_level=6)
+
+
+def test_html_softmax_bars_draw_each_probability_the_winner_in_the_answer_colour_and_mark_the_true_digit():
+    import re
+
+    from views.bars import HEIGHT, softmax_bars_html
+    from views.style import ANSWER, MUTED
+    probs = np.array([0.01, 0.02, 0.6, 0.3, 0.0, 0.0, 0.07, 0.0, 0.0, 0.0], np.float32)
+    logits = np.arange(10, dtype=np.float32) - 4.5
+    page = softmax_bars_html(probs, logits, winner=2, true_label=3)
+    heights = [int(h) for h in re.findall(r"height:(\d+)px", page)]
+    colours = re.findall(r"background:(#[0-9a-f]{6})", page)
+    assert heights == [round(float(p) * HEIGHT) for p in probs]
+    assert colours == [ANSWER if d == 2 else MUTED for d in range(10)]
+    assert re.findall(r'class="digit true">([^<]*)<', page) == ["3 (true)"]
+    assert 'title="digit 3: p = 0.3000, logit z2 = -1.50"' in page
+    assert "Top three: 2 (60.0%), 3 (30.0%), 6 (7.0%)." in page  # the text alternative, shown and as aria-label
+    empty = softmax_bars_html(None)
+    assert re.findall(r"height:(\d+)px", empty) == ["0"] * 10 and 'title=""' in empty
+
+
 def test_activation_picture_puts_each_unit_in_its_cell_in_the_heatmaps_colours():
     a = np.zeros(100, np.float32)
     a[0], a[37], a[99] = 4.0, 2.0, 1.0

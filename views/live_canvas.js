@@ -1,8 +1,6 @@
 // The Draw page's live canvas: a round white pen on black, mouse, touch and stylus alike.
 // While the pen moves it sends the drawing at most every SEND_MS; when the pen lifts it sends at once.
-// What it sends: {png: the canvas as a PNG data URL, strokes: [[width, x0, y0, x1, y1, ...], ...], seq, final}:
-// final is false while the pen moves and true once it lifts (or on Undo and Clear), so Python can leave
-// its heavier views for the drawing that stays.
+// What it sends: {png: the canvas as a PNG data URL, strokes: [[width, x0, y0, x1, y1, ...], ...], seq}.
 // No preventDefault on pointer events: it would also cancel the mouse events other code listens for;
 // CSS touch-action: none is what stops a finger from scrolling the page instead of drawing.
 // Python keeps the strokes and hands them back in data.restore, so a drawing survives a trip to another
@@ -41,19 +39,18 @@ export default function ({ parentElement, data, setStateValue }) {
       s.strokes.forEach(paint);
       if (s.current) paint(s.current);
     };
-    const send = (final) => {
+    const send = () => {
       clearTimeout(s.timer);
       s.timer = null;
       s.lastSent = performance.now();
       const strokes = s.current ? [...s.strokes, s.current] : s.strokes;
       const empty = strokes.length === 0;
-      setStateValue("drawing", { png: empty ? null : canvas.toDataURL("image/png"), strokes, seq: ++s.seq,
-        final: final === true });
+      setStateValue("drawing", { png: empty ? null : canvas.toDataURL("image/png"), strokes, seq: ++s.seq });
     };
     const sendSoon = () => {  // throttle while the pen moves: the newest drawing goes out within SEND_MS
       if (s.timer) return;
       const wait = Math.max(0, SEND_MS - (performance.now() - s.lastSent));
-      s.timer = setTimeout(() => send(false), wait);
+      s.timer = setTimeout(send, wait);
     };
     const point = (e) => {
       const r = canvas.getBoundingClientRect();
@@ -79,23 +76,28 @@ export default function ({ parentElement, data, setStateValue }) {
       s.strokes.push(s.current);
       s.current = null;
       redraw();
-      send(true);  // no debounce on the last send: the answer for the finished stroke goes out now
+      send();  // no debounce on the last send: the answer for the finished stroke goes out now
     };
     canvas.addEventListener("pointerup", lift);
     canvas.addEventListener("pointercancel", lift);
     root.querySelector("button.undo").addEventListener("click", () => {
       s.strokes.pop();
       redraw();
-      send(true);
+      send();
     });
     root.querySelector("button.clear").addEventListener("click", () => {
       s.strokes = [];
       s.current = null;
       redraw();
-      send(true);
+      send();
     });
     if (Array.isArray(data.restore)) s.strokes = data.restore.map((st) => [...st]);
     redraw();
+    if (data.preload && !window.__plotlyPreload) {  // other pages' charts: plotly.js loads once the page is idle
+      window.__plotlyPreload = true;
+      const idle = window.requestIdleCallback || ((f) => setTimeout(f, 500));
+      idle(() => import(new URL(data.preload, document.baseURI).href).catch(() => {}));
+    }
   }
   s.width = data.width || s.width;
 }

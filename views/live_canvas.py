@@ -33,6 +33,14 @@ CSS = """
 .live-canvas button:hover { border-color: var(--st-primary-color, #ff4b4b); }
 """
 
+# The Draw page draws no Plotly chart while the pen moves (see views/bars.py), so the browser would fetch
+# and compile plotly.js (4.7 MB, ~1 s here) only when the visitor opens another page. The canvas asks for
+# Streamlit's own Plotly chunk once the browser is idle instead; if Streamlit renames it, nothing is
+# preloaded and nothing breaks. Measured with benchmarks/weights_page.py (3 rounds, the same hour): the
+# click on Weights to the W1 heatmap took 3.9 s without it, 2.2 s with it, 1.8 s with a Plotly chart on Draw.
+_PLOTLY = next(Path(st.__file__).parent.glob("static/static/js/PlotlyChart.*.js"), None)
+PRELOAD = f"static/js/{_PLOTLY.name}" if _PLOTLY else None
+
 _mount = st.components.v2.component("mnist.live_canvas", html=HTML, css=CSS,
                                     js=Path(__file__).with_name("live_canvas.js").read_text())
 
@@ -43,7 +51,7 @@ def live_canvas(*, key: str, size: int = 280, stroke_width: int = 18, restore: l
 
     restore: strokes to draw when the element is new (a visitor back from another page).
     """
-    result = _mount(key=key, data={"size": size, "width": stroke_width, "restore": restore},
+    result = _mount(key=key, data={"size": size, "width": stroke_width, "restore": restore, "preload": PRELOAD},
                     default={"drawing": None}, on_drawing_change=on_change, width="content", height="content")
     return result.drawing
 

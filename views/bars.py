@@ -1,0 +1,46 @@
+"""The softmax bars as a little HTML chart, for views that change with every stroke.
+
+A Plotly bar chart was the Draw page's biggest cost while the pen moved: in Chromium's profile of three
+drawn digits, plotly.js took about a third of the page's busy time, redrawing ten bars on every send.
+This chart is a `st.html` block of ten <div>s: the server writes a short string and the browser swaps it
+in. Each bar's tooltip gives the digit, its probability and its logit, as the Plotly hover did.
+"""
+from __future__ import annotations
+
+import html
+
+import numpy as np
+
+from .alt_text import bars_text
+from .style import ANSWER, MUTED
+
+HEIGHT = 180  # px of a bar at p = 1; the whole chart, with its labels, is 240 px high
+CSS = f"""<style>
+.softmax-bars {{ display: flex; align-items: flex-end; gap: 0.4rem; height: {HEIGHT + 60}px; }}
+.softmax-bars .col {{ flex: 1; display: flex; flex-direction: column; align-items: center; justify-content: flex-end;
+  height: 100%; font-size: 0.8rem; }}
+.softmax-bars .bar {{ width: 100%; border-radius: 3px 3px 0 0; }}
+.softmax-bars .digit {{ width: 100%; text-align: center; border-top: 1px solid rgba(128, 128, 128, 0.5);
+  font-size: 0.9rem; padding-top: 2px; }}
+.softmax-bars .true {{ font-weight: 700; }}
+.softmax-alt {{ font-size: 0.875rem; opacity: 0.6; margin: 0.25rem 0 0; }}
+</style>"""
+
+
+def softmax_bars_html(probs: np.ndarray | None, logits: np.ndarray | None = None, *, winner: int | None = None,
+                      true_label: int | None = None) -> str:
+    """(10,) probabilities (None: an empty chart, the same size) -> the chart as HTML: the winner's bar in the
+    answer colour, percentages above the bars, the digit you meant marked "(true)" under its bar."""
+    cols = []
+    for d in range(10):
+        p = 0.0 if probs is None else float(probs[d])
+        tip = "" if probs is None else f"digit {d}: p = {p:.4f}" + (
+            "" if logits is None else f", logit z2 = {float(logits[d]):.2f}")
+        colour = ANSWER if d == winner else MUTED
+        label = f"{d} (true)" if d == true_label else str(d)
+        cols.append(f'<div class="col" title="{tip}" data-p="{p:.6f}"><span>{f"{p:.0%}" if p >= 0.005 else ""}</span>'
+                    f'<div class="bar" style="height:{round(p * HEIGHT)}px;background:{colour}"></div>'
+                    f'<div class="digit{" true" if d == true_label else ""}">{label}</div></div>')
+    alt = "No drawing yet: no probabilities." if probs is None else bars_text(probs)
+    return (f'{CSS}<div class="softmax-bars" role="img" aria-label="{html.escape(alt)}">{"".join(cols)}</div>'
+            f'<p class="softmax-alt">{html.escape(alt)}</p>')  # the text alternative, for everyone
