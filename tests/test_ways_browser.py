@@ -53,7 +53,8 @@ def test_an_uploaded_photo_is_read_and_its_steps_shown(page, app_url, params, tm
     choose_source(page, "Photo")
     page.locator('[data-testid="stMain"] input[type="file"]').set_input_files(str(path))
     wait_for_prediction(page, want)
-    assert page.get_by_text("4 the digit's ink").count() == 1  # the steps are shown
+    page.get_by_text("4 the digit's ink").wait_for(timeout=30000)  # the steps come after the Prediction
+    assert page.get_by_text("4 the digit's ink").count() == 1  # the steps are shown, once
     assert page.locator('[data-testid="stException"]').count() == 0
     screenshot(page, "ways_photo")
     # a file that is not an image: a clear message, the page keeps working

@@ -74,10 +74,11 @@ def hover_label(page, chart, fx: float, fy: float) -> str:
 def navigate_to_weights(page, app_url, sizes: list[int]) -> tuple[float, int]:
     """Open the app on its Draw page, click Weights in the sidebar: (seconds until the W1 heatmap is drawn
     and the script is idle, bytes received over the websocket meanwhile). The click comes once the Draw
-    page shows its chart, as a visitor's would: Plotly's JavaScript is then loaded."""
+    page shows its chart, as a visitor's would (its bars are HTML; the canvas has plotly.js preloaded when
+    the page is idle, views/live_canvas.py)."""
     page.goto(app_url)
     wait_for_app_idle(page)
-    page.wait_for_selector(f"{CHART} .js-plotly-plot", timeout=30000)
+    page.wait_for_selector(".softmax-bars", timeout=30000)
     start, before = time.perf_counter(), sum(sizes)
     page.locator('[data-testid="stSidebarNav"] a', has_text="Weights").click()
     page.wait_for_selector(HEATMAP_DRAWN, timeout=30000)
