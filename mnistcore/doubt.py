@@ -89,16 +89,26 @@ def raw_scores(doubt_refs: tuple[np.ndarray, ...], a: np.ndarray, said: np.ndarr
     return out
 
 
+def _last_hidden(params: Params, images: np.ndarray, chunk: int = 2048) -> tuple[np.ndarray, np.ndarray]:
+    """(n, 28, 28) uint8 -> the last hidden layer's activations (n, H) and the digit said (n,), a chunk at a
+    time: a forward pass over all 21,000 references at once holds ~150 MB of layers it does not need."""
+    a, said = [], []
+    for i in range(0, len(images), chunk):
+        fwd = forward(params, scale_uint8(images[i:i + chunk]))
+        a.append(fwd.activations[-1])
+        said.append(fwd.probs.argmax(axis=1))
+    return np.concatenate(a), np.concatenate(said)
+
+
 def calibrate(params: Params, refs: np.ndarray, ref_labels: np.ndarray, held: np.ndarray,
               held_drawn: np.ndarray | None = None, rate: float = FLAG_RATE) -> Doubt:
     """References with their labels, held-out digits ((n, 28, 28) uint8) and which of them are drawings
     -> the Doubt for this model: of the held-out digits the network calls k, at most `rate` of the scans
     and at most `rate` of the drawings flagged, for every k."""
-    ref_f = features(forward(params, scale_uint8(refs)).activations[-1])
+    ref_f = features(_last_hidden(params, refs)[0])
     by_digit = tuple(np.ascontiguousarray(ref_f[ref_labels == k]) for k in range(N_CLASSES))
-    fwd = forward(params, scale_uint8(held))
-    said = fwd.probs.argmax(axis=1)
-    raw = raw_scores(by_digit, fwd.activations[-1], said)
+    held_a, said = _last_hidden(params, held)
+    raw = raw_scores(by_digit, held_a, said)
     drawn = np.zeros(len(held), bool) if held_drawn is None else np.asarray(held_drawn, bool)
     everywhere = float(np.quantile(raw, 1 - rate, method="higher"))  # for a digit no held-out image is called
     limits = np.full(N_CLASSES, everywhere, np.float32)

@@ -150,3 +150,42 @@ def test_the_page_sets_each_models_threshold_once_in_the_background_and_never_wa
         time.sleep(0.1)
     assert why.model_doubt(params) is doubt        # kept: the same object from then on
     np.testing.assert_array_equal(doubt.limits, calibrate(params, *refs).limits)
+
+
+def test_the_last_hidden_layer_a_chunk_at_a_time_is_the_whole_forward_pass(refs):
+    from mnistcore.doubt import _last_hidden
+    params = random_params((784, 32, 16, 10), rng=5)
+    images = refs[0][:50]
+    a, said = _last_hidden(params, images, chunk=7)  # 7 chunks, the last one short
+    fwd = forward(params, scale_uint8(images))
+    np.testing.assert_allclose(a, fwd.activations[-1], rtol=1e-5, atol=1e-5)
+    np.testing.assert_array_equal(said, fwd.probs.argmax(axis=1))
+
+
+def test_many_models_are_calibrated_one_at_a_time(refs, monkeypatch):
+    """20 sessions uploading at once must not run 20 calibrations side by side (memory, CPU)."""
+    import threading
+    import time
+
+    from views import why
+    running, most = [0], [0]
+    guard = threading.Lock()
+
+    def slow_calibrate(params, *args):
+        with guard:
+            running[0] += 1
+            most[0] = max(most[0], running[0])
+        time.sleep(0.05)
+        with guard:
+            running[0] -= 1
+        return calibrate(params, *args)
+
+    monkeypatch.setattr(why, "calibrate", slow_calibrate)
+    models = [random_params((784, 8, 10), rng=100 + i) for i in range(4)]
+    for p in models:
+        assert why.model_doubt(p) is None
+    deadline = time.monotonic() + 120
+    while any(why.model_doubt(p) is None for p in models):
+        assert time.monotonic() < deadline, "a calibration never finished"
+        time.sleep(0.1)
+    assert most[0] == 1
