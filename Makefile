@@ -19,10 +19,15 @@ $(VENV)/.dev: $(VENV)/.app requirements-dev.txt
 /usr/bin/chromium:
 	$(if $(filter 0,$(shell id -u)),,sudo) sh -c 'apt-get update -q && apt-get install -y -q chromium'
 
+# Debian's nginx for deploy/ and its test; installing it starts no service here (no init system), and
+# deploy/serve.py runs its own nginx from a temporary prefix.
+/usr/sbin/nginx:
+	$(if $(filter 0,$(shell id -u)),,sudo) sh -c 'apt-get update -q && apt-get install -y -q nginx'
+
 run: $(VENV)/.app
 	$(PY) -m streamlit run app.py --server.port $(PORT)
 
-test: $(VENV)/.dev /usr/bin/chromium
+test: $(VENV)/.dev /usr/bin/chromium /usr/sbin/nginx
 	$(PY) -m ruff check .
 	$(PY) -m pytest
 
@@ -30,6 +35,7 @@ benchmark: $(VENV)/.dev /usr/bin/chromium
 	$(PY) benchmarks/forward.py
 	$(PY) benchmarks/weights_page.py
 	$(PY) benchmarks/learn.py
+	$(PY) benchmarks/load.py
 
 # Mutation testing of the engine's maths and loader ([tool.mutmut] in pyproject.toml says which modules and
 # tests): not part of `make test`; about 40 min on 2 cores. `mutmut show NAME` shows one mutant.

@@ -1,6 +1,6 @@
 """The network on the 10,000 MNIST test images: what it predicts, how sure it is, where it fails.
 
-`evaluate` runs one batched forward pass over uint8 images (n, 28, 28) and keeps, per image, the
+`evaluate` runs batched forward passes over uint8 images (n, 28, 28) and keeps, per image, the
 prediction, the probabilities and the loss -log y[true]; everything else (accuracy, per-class
 accuracy, the confusion matrix, calibration) is derived from those arrays. Rows of the confusion
 matrix are the true digit, columns the prediction. Calibration uses 15 equal-width confidence bins
@@ -17,9 +17,10 @@ import numpy as np
 from .data import load_mnist
 from .net import forward, losses
 from .params import N_CLASSES, N_PIXELS, ModelFileError, Params
-from .preprocess import scale_uint8
+from .preprocess import MNIST_SCALING, Scaling, scale_uint8
 
 N_BINS = 15          # confidence bins of the reliability diagram and the ECE
+BATCH = 2500         # images per forward pass: ~20 MB of activations at a time for 784-512-10, not ~80 MB
 
 
 @dataclass(frozen=True, eq=False)
@@ -73,14 +74,24 @@ class Evaluation:
         return np.bincount(flat, minlength=N_CLASSES * N_CLASSES).reshape(N_CLASSES, N_CLASSES)
 
 
-def evaluate(params: Params, images_uint8: np.ndarray, labels: np.ndarray, source: str = "") -> Evaluation:
-    """(n, 28, 28) uint8 images and (n,) labels -> Evaluation, from one batched forward pass."""
+def evaluate(params: Params, images_uint8: np.ndarray, labels: np.ndarray, source: str = "",
+             scaling: Scaling = MNIST_SCALING) -> Evaluation:
+    """(n, 28, 28) uint8 images and (n,) labels -> Evaluation, from forward passes of BATCH images.
+
+    Batches, because a server evaluates the models of many sessions: the activations of 10,000 images
+    at once would take ~80 MB each time.
+    """
     labels = np.asarray(labels).astype(np.int64)
     start = time.perf_counter()
-    fwd = forward(params, scale_uint8(images_uint8))  # (n, 784) -> logits (n, 10)
+    logits, probs = [], []
+    for s in range(0, len(images_uint8), BATCH):
+        fwd = forward(params, scale_uint8(images_uint8[s:s + BATCH], scaling))  # (BATCH, 784) -> logits (BATCH, 10)
+        logits.append(fwd.logits)
+        probs.append(fwd.probs)
+    logits, probs = np.concatenate(logits), np.concatenate(probs)
     seconds = time.perf_counter() - start
-    return Evaluation(labels=labels, predictions=fwd.probs.argmax(axis=1), probs=fwd.probs,
-                      losses=losses(fwd.logits, labels), seconds=seconds, source=source)
+    return Evaluation(labels=labels, predictions=probs.argmax(axis=1), probs=probs,
+                      losses=losses(logits, labels), seconds=seconds, source=source)
 
 
 def evaluate_model(path_or_params: str | Path | Params) -> Evaluation:
@@ -99,6 +110,15 @@ def evaluate_model(path_or_params: str | Path | Params) -> Evaluation:
                              "MNIST needs 784 inputs (28x28 pixels) and 10 outputs (the digits).")
     images, labels = load_mnist("test")
     return evaluate(params, images, labels, source=source)
+
+
+def disagreements(a: Evaluation, b: Evaluation) -> np.ndarray:
+    """Indices of the images on which two models' predictions differ, those where either is wrong
+    with the larger loss first (a and b must be on the same images)."""
+    assert np.array_equal(a.labels, b.labels), "two evaluations of the same images"
+    differ = np.flatnonzero(a.predictions != b.predictions)
+    worst = np.maximum(a.losses[differ], b.losses[differ])
+    return differ[np.argsort(-worst, kind="stable")]
 
 
 # --- calibration -------------------------------------------------------------------------------

@@ -3,7 +3,8 @@
 The checks in `load.py` make loading in-process safe for every file we know of; the app adds this
 second wall because one process serves every session. The child, `python -m mnistcore.isolate`,
 limits its own address space (RLIMIT_AS, counted above its size after importing NumPy) and CPU time,
-reads the file's bytes on stdin and writes back one JSON line, either {"refused": message} or
+reads the file's bytes on stdin, refuses a network bigger than the app serves (MAX_SERVED_PARAMS,
+MAX_HIDDEN_LAYERS: every page of every session would slow down with it), and writes back one JSON line, either {"refused": message} or
 {"shapes": [W1, b1, W2, ...]}, followed by the arrays' raw little-endian float32 bytes. The parent
 rebuilds Params from those bytes alone: nothing the child sends is unpickled. A crash, a timeout or
 the memory limit in the child becomes a ModelFileError, and the parent goes on.
@@ -24,9 +25,11 @@ from pathlib import Path
 
 import numpy as np
 
-from .load import MAX_FILE_BYTES, MAX_PARAMS, load_params
+from .load import MAX_FILE_BYTES, load_params
 from .params import ModelFileError, Params
 
+MAX_SERVED_PARAMS = 2_000_000  # 5x the shipped 784-512-10 (407,050): 8 MB a session, every page stays quick
+MAX_HIDDEN_LAYERS = 8            # the Draw page shows every hidden layer on every stroke
 MAX_MEMORY_BYTES = 512 * 2**20  # the loader needs at most ~300 MB above its baseline for any file
 TIMEOUT_S = 10.0  # the loader takes at most ~2 s for any file; the child's start takes ~0.3 s
 TEST_HOOK_ENV = "MNISTCORE_LOADER_TEST_HOOK"
@@ -36,13 +39,15 @@ ROOT = Path(__file__).resolve().parent.parent
 TRY_AGAIN = "The app is fine; save the weights with torch.save(model.state_dict(), path) and try that file."
 
 
-def load_params_isolated(data: bytes, *, max_memory_bytes: int = MAX_MEMORY_BYTES,
-                         timeout_s: float = TIMEOUT_S) -> Params:
-    """The file's bytes -> Params, as load_params(data) gives them, loaded in a child process."""
+def load_params_isolated(data: bytes, *, max_memory_bytes: int = MAX_MEMORY_BYTES, timeout_s: float = TIMEOUT_S,
+                         max_params: int = MAX_SERVED_PARAMS) -> Params:
+    """The file's bytes -> Params, as load_params(data) gives them, loaded in a child process; a network
+    over MAX_SERVED_PARAMS parameters or MAX_HIDDEN_LAYERS hidden layers is refused (ModelFileError)."""
     if len(data) > MAX_FILE_BYTES:  # refused here, without starting a child
-        return load_params(data)
+        return load_params(data, max_params=max_params)
     env = {**os.environ, "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
-    child = subprocess.Popen([sys.executable, "-m", "mnistcore.isolate", str(max_memory_bytes), str(timeout_s)],
+    child = subprocess.Popen([sys.executable, "-m", "mnistcore.isolate", str(max_memory_bytes), str(timeout_s),
+                              str(max_params)],
                              cwd=ROOT, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                              stderr=subprocess.DEVNULL)
     try:
@@ -71,7 +76,7 @@ def _params_from(out: bytes) -> Params:
         raise ModelFileError(header["refused"])
     shapes = [tuple(s) for s in header["shapes"]]
     sizes = [int(np.prod(s)) for s in shapes]
-    assert sum(sizes) <= MAX_PARAMS and 4 * sum(sizes) == len(raw), "the child answers as _child writes"
+    assert 4 * sum(sizes) == len(raw), "the child answers as _child writes"
     arrays, at = [], 0
     for shape, n in zip(shapes, sizes):
         arrays.append(np.frombuffer(raw, "<f4", count=n, offset=4 * at).reshape(shape))
@@ -100,13 +105,21 @@ def _test_hook(what: str) -> None:
             blocks.append(np.ones(2**24))  # 128 MB at a time, touched, until the limit refuses one
 
 
+def check_served_size(params: Params) -> None:
+    """Refuse a network deeper than the app serves (its parameter count is checked while loading)."""
+    if len(params.Ws) - 1 > MAX_HIDDEN_LAYERS:
+        raise ModelFileError(f"This network has {len(params.Ws) - 1} hidden layers, more than the {MAX_HIDDEN_LAYERS} "
+                             f"this app shows (every page draws each one). Try a shallower network.")
+
+
 def _child(argv: list[str]) -> int:
     _limit_self(int(argv[0]), float(argv[1]))
     data = sys.stdin.buffer.read(MAX_FILE_BYTES + 1)
     if os.environ.get(TEST_HOOK_ENV) and data.startswith(TEST_HOOK_MARKER):
         _test_hook(os.environ[TEST_HOOK_ENV])
     try:
-        params = load_params(data)
+        params = load_params(data, max_params=int(argv[2]))
+        check_served_size(params)
     except ModelFileError as e:
         header, arrays = {"refused": str(e)}, []
     else:

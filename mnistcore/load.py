@@ -51,10 +51,14 @@ NOT_MODELS = {b"\x89PNG": "a PNG image", b"\xff\xd8\xff": "a JPEG image", b"GIF8
               b"%PDF": "a PDF document"}
 
 
-def load_params(source) -> Params:
-    """A path (str or Path), the file's bytes, or a binary file object -> Params (float32, (n_in, n_out))."""
+def load_params(source, *, max_params: int | None = None) -> Params:
+    """A path (str or Path), the file's bytes, or a binary file object -> Params (float32, (n_in, n_out)).
+
+    max_params: refuse a network with more numbers than this (default MAX_PARAMS), checked from the shapes
+    before any array is made.
+    """
     try:
-        return _checked_params(_layers(_read_source(source)))
+        return _checked_params(_layers(_read_source(source)), MAX_PARAMS if max_params is None else max_params)
     except ModelFileError:
         raise
     except MemoryError as e:
@@ -248,7 +252,7 @@ def _check_weight_shape(name: str, shape) -> None:
         raise ModelFileError(f"{name} has shape {shown(fmt_shape(shape))}: a layer without units. " + SAVE_ADVICE)
 
 
-def _checked_params(layers: list[Layer]) -> Params:
+def _checked_params(layers: list[Layer], max_params: int) -> Params:
     """Check the shapes (784 inputs, layers that chain, 10 outputs, at most MAX_PARAMS numbers) before
     reading any tensor, then read them as float32 and check that every number is finite."""
     for l, ((prev, W_prev, _, _), (name, W, _, _)) in enumerate(zip(layers, layers[1:]), start=2):
@@ -268,9 +272,9 @@ def _checked_params(layers: list[Layer]) -> Params:
             raise ModelFileError(f"{b_name} has shape {shown(fmt_shape(b.shape))}, but {w_name} gives "
                                  f"{W.shape[1]} outputs. Was this file saved from a different network?")
     n_params = sum(prod(W.shape) + W.shape[1] for _, W, _, _ in layers)
-    if n_params > MAX_PARAMS:
+    if n_params > max_params:
         raise ModelFileError(f"This network has {shown(f'{n_params:,}')} parameters, more than the "
-                             f"{MAX_PARAMS:,} this app handles.")
+                             f"{max_params:,} this app handles.")
     Ws, bs = [], []
     for w_name, W, b_name, b in layers:
         Ws.append(_float32(w_name, W))

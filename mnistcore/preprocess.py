@@ -3,15 +3,17 @@
 MNIST's recipe (LeCun et al.): crop to the ink, scale the longer side to 20 px keeping the aspect
 ratio with anti-aliasing, then place the ink's centre of mass at the centre of a 28x28 field.
 Images here are float32 in [0, 1] with ink = 1 (MNIST's 255). The network sees `scale_input(img)`:
-training, the engine and the app all use that one function's constants.
+training, the engine and the app all use that one function's constants. A model trained on other
+inputs says so in its model card (`input_scaling`: MNIST's mean/std, or 0..1), read by `card_scaling`.
 """
 from __future__ import annotations
 
+import math
 from typing import NamedTuple
 
 import numpy as np
 
-from .params import N_PIXELS, SIDE
+from .params import N_PIXELS, SIDE, ModelFileError
 
 BOX = 20                                # MNIST fits the longer side of the ink into 20 px
 MNIST_MEAN, MNIST_STD = 0.1307, 0.3081  # mean and std of MNIST's training pixels on a 0..1 scale
@@ -19,15 +21,43 @@ INK_LEVEL = 0.1                         # a canvas pixel counts as ink above 10 
 MIN_INK_EXTENT = 0.12                   # smaller than 12 % of the canvas both ways (a 32 px pen dot on 280 px) is a stray dot
 
 
-def scale_input(images: np.ndarray) -> np.ndarray:
+class Scaling(NamedTuple):
+    """How a model wants its input: x = (pixel in [0, 1] - mean) / std."""
+    mean: float
+    std: float
+
+
+MNIST_SCALING = Scaling(MNIST_MEAN, MNIST_STD)  # the shipped model's, and train.py's
+UNIT_SCALING = Scaling(0.0, 1.0)                # pixels as they are, 0..1 (ToTensor() without Normalize)
+
+
+def scale_input(images: np.ndarray, scaling: Scaling = MNIST_SCALING) -> np.ndarray:
     """(n, 28, 28) or (n, 784) images in [0, 1] -> (n, 784) float32 network input."""
     x = np.asarray(images, np.float32).reshape(-1, N_PIXELS)
-    return (x - np.float32(MNIST_MEAN)) / np.float32(MNIST_STD)
+    return (x - np.float32(scaling.mean)) / np.float32(scaling.std)
 
 
-def scale_uint8(images: np.ndarray) -> np.ndarray:
+def scale_uint8(images: np.ndarray, scaling: Scaling = MNIST_SCALING) -> np.ndarray:
     """(n, 28, 28) uint8 images as MNIST stores them (ink = 255) -> (n, 784) float32 network input."""
-    return scale_input(images / np.float32(255))
+    return scale_input(images / np.float32(255), scaling)
+
+
+def card_scaling(card) -> Scaling:
+    """A model card (the parsed JSON, as train.py writes it) -> its input scaling.
+
+    `input_scaling` is {"mean": m, "std": s} on the 0..1 pixel scale, or one of the words "mnist" and "0..1".
+    """
+    how = card.get("input_scaling") if isinstance(card, dict) else None
+    if isinstance(how, str) and how.strip().lower() in ("mnist", "0..1", "0-1", "unit"):
+        return MNIST_SCALING if how.strip().lower() == "mnist" else UNIT_SCALING
+    if isinstance(how, dict):
+        mean, std = how.get("mean"), how.get("std")
+        if (all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) for v in (mean, std))
+                and std > 0):
+            return Scaling(float(mean), float(std))
+    raise ModelFileError('This model card does not say how the model scales its input. Give it an "input_scaling" '
+                         'of {"mean": 0.1307, "std": 0.3081} (MNIST\'s), {"mean": 0, "std": 1} (pixels 0..1), '
+                         'or pick the scaling in the sidebar.')
 
 
 def canvas_ink(rgba: np.ndarray) -> np.ndarray:

@@ -13,7 +13,7 @@ import numpy as np
 
 from .net import forward
 from .params import N_CLASSES, SIDE, Params
-from .preprocess import scale_uint8
+from .preprocess import MNIST_SCALING, Scaling, scale_uint8
 
 ORDERS = {"index": "unit number",
           "norm": "norm of its incoming weights ‖W1[:, j]‖, largest first",
@@ -31,9 +31,9 @@ class UnitStats:
     top_z: np.ndarray            # (H, TOP_IMAGES) z1[j] of those images
 
 
-def unit_stats(params: Params, images: np.ndarray, k: int = TOP_IMAGES) -> UnitStats:
+def unit_stats(params: Params, images: np.ndarray, k: int = TOP_IMAGES, scaling: Scaling = MNIST_SCALING) -> UnitStats:
     """(n, 28, 28) uint8 images (ink = 255) -> UnitStats of every unit of the first layer."""
-    z1 = forward(params, scale_uint8(images)).zs[0]        # (n, 784) -> z1 (n, H)
+    z1 = forward(params, scale_uint8(images, scaling)).zs[0]        # (n, 784) -> z1 (n, H)
     k = min(k, len(z1))
     top = np.argpartition(-z1, k - 1, axis=0)[:k]         # (k, H), unordered
     top_z = np.take_along_axis(z1, top, axis=0)

@@ -6,6 +6,7 @@ from streamlit_drawable_canvas import st_canvas
 from mnistcore import cross_entropy, forward, scale_input
 from mnistcore.preprocess import STRAY_DOT, read_canvas
 from views.bars import softmax_bars_html
+from views.compare import compare_on_drawing
 from views.hiddenmap import where_it_lands
 from views.images import gray_image, png_data_url
 from views.inputs import DRAW, input_source, read_input
@@ -19,6 +20,7 @@ from views.session import (
     DRAW_SAVED,
     DRAW_STROKE_WIDTH,
     current_params,
+    current_scaling,
     route_through_app,
 )
 from views.teach import teach_views
@@ -66,7 +68,7 @@ def draw_and_read() -> None:
         c1.metric("Prediction", "–")
     else:
         params = current_params()
-        fwd = forward(params, scale_input(digit[None]))  # (1, 784) -> every layer
+        fwd = forward(params, scale_input(digit[None], current_scaling()))  # (1, 784) -> every layer
         probs = fwd.probs[0]
         winner = int(probs.argmax())
         c1.metric("Prediction", str(winner), f"{probs[winner]:.1%} sure", delta_color="off", delta_arrow="off")
@@ -93,6 +95,7 @@ def draw_and_read() -> None:
         teach_views(digit)
         why_views(params, fwd, image=digit, canvas=rgba, key="draw")
         where_it_lands(params, fwd, key="draw")
+        compare_on_drawing(digit, fwd, true_label=label)
 
 
 draw_and_read()

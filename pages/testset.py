@@ -2,9 +2,10 @@
 import streamlit as st
 
 from mnistcore import forward
-from mnistcore.evaluate import Evaluation, evaluate, format_percent, reliability
+from mnistcore.evaluate import Evaluation, format_percent, reliability
 from mnistcore.preprocess import scale_uint8
 from views import alt_text as alt
+from views.compare import compare_on_test_set
 from views.images import thumbnail
 from views.layers import prediction_views
 from views.scroll import scroll_into_view
@@ -19,7 +20,9 @@ from views.session import (
     TESTSET_SCROLL,
     TESTSET_TRUE,
     current_params,
+    current_scaling,
     route_through_app,
+    test_evaluation,
     test_set,
 )
 from views.testset import (
@@ -40,13 +43,6 @@ route_through_app()
 
 CHART = {"displayModeBar": False}
 ANY = "any"  # the digit filters' "no filter" choice
-
-
-@st.cache_data(show_spinner="Running the network on the 10,000 test images…", max_entries=8)
-def test_evaluation(digest: str, _params) -> Evaluation:
-    """One batched forward pass per model, keyed by the model's sha256 digest."""
-    images, labels = test_set()
-    return evaluate(_params, images, labels)
 
 
 def _digit(key: str) -> int | None:
@@ -71,7 +67,7 @@ def _on_cell() -> None:
 @st.dialog("A test image up close", width="large")
 def detail(params, ev: Evaluation, images, i: int) -> None:
     label, predicted = int(ev.labels[i]), int(ev.predictions[i])
-    fwd = forward(params, scale_uint8(images[i:i + 1]))  # (1, 784) -> every layer
+    fwd = forward(params, scale_uint8(images[i:i + 1], current_scaling()))  # (1, 784) -> every layer
     c1, c2, c3, c4 = st.columns(4)
     c1.image(thumbnail(images[i], wrong=label != predicted, scale=4), caption=f"test image #{i}", width=112)
     c2.metric("Label", str(label))
@@ -89,10 +85,10 @@ for key, default in DEFAULTS.items():
 
 st.title("The test set")
 st.caption("The 10,000 MNIST test images the network never saw in training, run through the NumPy engine "
-           "in one batched forward pass. The same numbers as `python -m mnistcore evaluate`.")
+           "in batched forward passes. The same numbers as `python -m mnistcore evaluate`.")
 
 params = current_params()
-ev = test_evaluation(params.digest, params)
+ev = test_evaluation(params.digest, params, current_scaling())
 images, _ = test_set()
 
 m1, m2, m3, m4 = st.columns(4)
@@ -101,8 +97,10 @@ m2.metric("Mean cross-entropy", f"{ev.mean_loss:.4f}")
 m3.metric(f"Wrong (of {ev.n:,})", f"{ev.n - int(ev.correct.sum()):,}")
 rel = reliability(ev.confidence, ev.correct)
 m4.metric("Calibration error (ECE)", format_percent(rel.ece))
-st.caption(f"One forward pass over the {ev.n:,} images took {ev.seconds * 1000:.0f} ms, the first time; "
+st.caption(f"The forward passes over the {ev.n:,} images took {ev.seconds * 1000:.0f} ms, the first time; "
            "switching the views below reuses it.")
+
+compare_on_test_set(ev)
 
 st.header("Where it fails")
 left, right = st.columns([3, 2], gap="large")

@@ -11,9 +11,11 @@ import streamlit as st
 
 from mnistcore import DataFileError, Params
 from mnistcore.params import N_PIXELS, SIDE
+from mnistcore.preprocess import Scaling
 from mnistcore.weights import ORDERS, UnitStats, has_one_hidden_layer, influence, templates, unit_norms, unit_order, unit_stats, votes
 from views import alt_text as alt
 from views import weights as wf
+from views.deeper import deeper_units
 from views.draw import GRID_COLS
 from views.images import diverging_rgb, gray_image
 from views.scroll import scroll_into_view
@@ -29,6 +31,7 @@ from views.session import (
     WEIGHTS_TILES,
     WEIGHTS_UNIT,
     current_params,
+    current_scaling,
     route_through_app,
     test_set,
 )
@@ -60,12 +63,12 @@ def digit_picker() -> int:
 
 
 @st.cache_data(max_entries=4, show_spinner="Running the 10,000 test images through the first layer…")
-def cached_stats(digest: str, _params: Params) -> UnitStats | None:
+def cached_stats(digest: str, _params: Params, scaling: Scaling) -> UnitStats | None:
     try:
         images, _ = test_set()
     except DataFileError:
         return None
-    return unit_stats(_params, images)
+    return unit_stats(_params, images, scaling=scaling)
 
 
 # The two big figures live under cache_resource: one shared, never-mutated object per model and option,
@@ -123,7 +126,9 @@ def heatmap_tab(params: Params, clip: float) -> None:
 
 
 def tiles_tab(params: Params, clip: float) -> None:
-    stats = cached_stats(params.digest, params)
+    if len(params.Ws) > 2 and deeper_units(params, clip):  # a deeper layer's units were shown instead
+        return
+    stats = cached_stats(params.digest, params, current_scaling())
     choices = [o for o in ORDERS if (stats is not None or o in ("index", "norm"))
                and (o != "influence" or has_one_hidden_layer(params))]
     if st.session_state[WEIGHTS_ORDER] not in choices:

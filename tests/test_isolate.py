@@ -12,6 +12,7 @@ import torch
 
 from mnistcore import ModelFileError, load_params
 from mnistcore.isolate import TEST_HOOK_ENV, TEST_HOOK_MARKER, load_params_isolated
+from mnistcore.load import MAX_PARAMS
 
 
 def files() -> dict[str, bytes]:
@@ -73,8 +74,10 @@ def test_child_over_its_memory_limit_is_a_refusal(monkeypatch):
 def test_large_file_under_a_small_memory_limit_is_refused_not_crashed():
     data = H.large_good_network()  # 38 MB; reading it needs ~120 MB more
     with pytest.raises(ModelFileError, match="needs more memory to read than this app allows"):
-        load_params_isolated(data, max_memory_bytes=64 * 2**20)
-    assert load_params_isolated(data).sizes == (784, 12_000, 10)
+        load_params_isolated(data, max_memory_bytes=64 * 2**20, max_params=MAX_PARAMS)
+    assert load_params_isolated(data, max_params=MAX_PARAMS).sizes == (784, 12_000, 10)
+    with pytest.raises(ModelFileError, match="more than the 2,000,000 this app handles"):  # the served limit
+        load_params_isolated(data)
 
 
 def test_hook_marker_without_the_variable_is_an_ordinary_file(monkeypatch):

@@ -149,7 +149,7 @@ def test_one_session_trains_while_the_other_keeps_the_shipped_model(browser, app
         # sidebar's model status to name the file (or for a refusal), not for the name alone.
         sidebar = a.locator('[data-testid="stSidebar"]')
         sidebar.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(str(path))
-        sidebar.get_by_text("Your model").or_(sidebar.locator('[data-testid="stAlert"]')).wait_for(timeout=60000)
+        sidebar.get_by_text("Your model").or_(sidebar.locator('[data-testid="stAlert"]')).first.wait_for(timeout=60000)
         assert "Your model learned.pth · 784–64–10" in sidebar.inner_text(), sidebar.inner_text()
         a.locator('[data-testid="stSidebarNav"] a', has_text="Test set").click()  # goto would open a new session
         a.wait_for_url("**/testset", timeout=30000)

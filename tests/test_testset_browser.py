@@ -141,12 +141,13 @@ def test_switching_filters_reuses_the_evaluation_instead_of_rerunning_the_networ
     at.switch_page("pages/testset.py")
     at.run()
     assert not at.exception, at.exception
-    assert calls == [10_000], "one batched forward pass over the whole test set"
+    assert sum(calls) == 10_000, "the network runs over the whole test set once (in batches)"
+    n_calls = len(calls)
     for key, value in [(TESTSET_TRUE, 4), (TESTSET_PREDICTED, 9), (TESTSET_OUTCOME, "all"),
                        (TESTSET_ORDER, "index"), (TESTSET_TRUE, 7)]:
         at.selectbox(key=key).set_value(value)
         at.run()
         assert not at.exception, at.exception
-    assert calls == [10_000]
+    assert len(calls) == n_calls  # switching the filters ran nothing more
     shown = [CAPTION.fullmatch(b.label) for b in at.button if b.key and b.key.startswith(TESTSET_OPEN)]
     assert shown and all(m and (m[2], m[3]) == ("7", "9") for m in shown)

@@ -8,13 +8,22 @@ changed; a visitor's own model lives in `st.session_state` and `current_params()
 from __future__ import annotations
 
 import json
+import threading
 
 import streamlit as st
+from streamlit.runtime.memory_uploaded_file_manager import MemoryUploadedFileManager
 from streamlit.runtime.pages_manager import PagesManager
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from mnistcore import ModelFileError, Params, load_mnist, load_params
 from mnistcore.data import SHIPPED_MODEL
-from mnistcore.isolate import load_params_isolated
+from mnistcore.evaluate import Evaluation, evaluate, format_percent
+from mnistcore.isolate import MAX_HIDDEN_LAYERS, MAX_SERVED_PARAMS, load_params_isolated
+from mnistcore.preprocess import MNIST_SCALING, UNIT_SCALING, Scaling, card_scaling
+
+EVALUATING = threading.Lock()  # one test-set evaluation at a time per server: 20 sessions uploading at once
+# (each session's script runs in its own thread) would otherwise hold 20 sets of activations
+SCALINGS = {MNIST_SCALING: "MNIST's mean/std: (pixel − 0.1307) / 0.3081", UNIT_SCALING: "pixels as they are, 0..1"}
 
 # --- session-state keys --------------------------------------------------------------------------
 # the model, on every page
@@ -83,6 +92,13 @@ DRAW_SOURCE = "draw.source"              # "draw", "photo" or "test": where the 
 DRAW_PHOTO = "draw.photo"                # the photo uploader
 DRAW_TEST_INDEX = "draw.test_index"      # the test image shown when the source is "test"
 LINK_WRITTEN = "link.written"            # the query parameters this session last put in the URL
+# issue 17: any model, its input scaling, two models compared
+UPLOAD_ROUND = "model.upload_round"      # counts finished uploads: each gets a fresh, empty uploader (UPLOAD + round)
+UPLOAD_NOTE = "model.upload_note"        # what the last upload did, when it was accepted
+USER_SCALING = "model.user_scaling"      # the input Scaling of the session's own model (radio or model card)
+COMPARE = "model.compare"                # Draw: show the shipped model's bars beside the session's model
+WEIGHTS_UNITS_LAYER = "weights.units_layer"  # the units tab of a deeper model: which hidden layer's units
+WEIGHTS_INPUT_IMAGE = "weights.input_image"  # its input when nothing is drawn: a test image's index
 
 
 def route_through_app() -> None:
@@ -117,24 +133,101 @@ def current_params() -> Params:
     return st.session_state.get(USER_MODEL) or shipped_model()[0]
 
 
-def _on_upload() -> None:
-    """Load the uploaded file in a child process with memory and time limits (mnistcore.isolate): one
-    server serves every session, so nothing in a file may crash it, hang it or exhaust its memory."""
-    file = st.session_state.get(UPLOAD)
-    st.session_state.pop(UPLOAD_ERROR, None)
-    if file is None:  # the visitor removed the file: the model in use stays, the old refusal goes
-        return
+def current_scaling() -> Scaling:
+    """How current_params() wants its input: the session's choice for its own model, else the shipped card's."""
+    if USER_MODEL in st.session_state:
+        return st.session_state.get(USER_SCALING, MNIST_SCALING)
+    return shipped_scaling()
+
+
+def shipped_scaling() -> Scaling:
     try:
-        st.session_state[USER_MODEL] = load_params_isolated(file.getvalue())
-        st.session_state[USER_MODEL_NAME] = file.name
-    except ModelFileError as e:
-        in_use = (f"your model {st.session_state[USER_MODEL_NAME]}" if USER_MODEL in st.session_state
-                  else "the shipped model")
-        st.session_state[UPLOAD_ERROR] = f"{file.name} was not loaded. {e} Still in use: {in_use}."
+        return card_scaling(shipped_model()[1])
+    except ModelFileError:  # a card without it: the app's own scaling, which train.py uses
+        return MNIST_SCALING
+
+
+@st.cache_data(show_spinner="Running the network on the 10,000 test images…", max_entries=8)
+def test_evaluation(digest: str, _params: Params, scaling: Scaling) -> Evaluation:
+    """The model on the test set, once per model and scaling (keyed by its sha256 digest), in batches."""
+    images, labels = test_set()
+    with EVALUATING:
+        return evaluate(_params, images, labels, scaling=scaling)
+
+
+@st.cache_data(max_entries=1024, show_spinner=False)  # a float each: every session's model keeps its entry
+def test_accuracy(digest: str, _params: Params, scaling: Scaling) -> float:
+    return test_evaluation(digest, _params, scaling).accuracy
+
+
+def _on_upload() -> None:
+    """Read the uploaded files: model cards (.json) first, then the model, loaded in a child process with
+    memory and time limits (mnistcore.isolate): one server serves every session, so nothing in a file may
+    crash it, hang it or exhaust its memory. The uploader is then replaced by an empty one, so a refused
+    file never sits beside the model in use, and the file's bytes are dropped (_forget)."""
+    files = st.session_state.get(f"{UPLOAD}.{st.session_state.get(UPLOAD_ROUND, 0)}") or []
+    if not files:
+        return
+    st.session_state[UPLOAD_ROUND] = st.session_state.get(UPLOAD_ROUND, 0) + 1
+    for key in (UPLOAD_ERROR, UPLOAD_NOTE):
+        st.session_state.pop(key, None)
+    errors, notes = [], []
+    cards = [f for f in files if f.name.lower().endswith(".json")]
+    models = [f for f in files if f not in cards]
+    for card in cards:
+        try:
+            st.session_state[USER_SCALING] = card_scaling(json.loads(card.getvalue()[:100_000].decode("utf-8")))
+            notes.append(f"Model card {card.name}: input scaled as {_scaling_name(st.session_state[USER_SCALING])}.")
+        except (ModelFileError, ValueError) as e:  # ValueError: not JSON, or not UTF-8
+            why = str(e) if isinstance(e, ModelFileError) else "It is not a JSON file."
+            errors.append(f"{card.name} was not read. {why}")
+    for file in models[:1]:
+        in_use = _in_use()
+        try:
+            st.session_state[USER_MODEL] = load_params_isolated(file.getvalue())
+            st.session_state[USER_MODEL_NAME] = file.name
+            st.session_state.setdefault(USER_SCALING, MNIST_SCALING)  # no card yet: the user picks; the app's own
+            notes.append(f"{file.name} is now in use.")
+        except ModelFileError as e:
+            errors.append(f"{file.name} was not loaded. {e} Still in use: {in_use}.")
+    _forget(files)
+    if len(models) > 1:
+        errors.append("Upload one model at a time (and its model card, if it has one); "
+                      f"{', '.join(f.name for f in models[1:])} {'was' if len(models) == 2 else 'were'} not read.")
+    if cards and USER_MODEL not in st.session_state and not errors:
+        notes.append("It applies to the model you upload next.")
+    if errors:
+        st.session_state[UPLOAD_ERROR] = "\n\n".join(errors)
+    if notes:
+        st.session_state[UPLOAD_NOTE] = " ".join(notes)
+
+
+def _forget(files) -> None:
+    """Drop the files' bytes from Streamlit's upload store, as st.chat_input does: otherwise each upload
+    stays in the server's memory until the session ends (the fresh uploader never asks to delete it)."""
+    ctx = get_script_run_ctx()
+    if ctx is not None and isinstance(ctx.uploaded_file_mgr, MemoryUploadedFileManager):
+        for f in files:
+            ctx.uploaded_file_mgr.remove_file(session_id=ctx.session_id, file_id=f.file_id)
+
+
+def _in_use() -> str:
+    if USER_MODEL in st.session_state:
+        return f"your model {st.session_state[USER_MODEL_NAME]}"
+    return "the shipped model"
+
+
+def _scaling_name(s: Scaling) -> str:
+    return SCALINGS.get(s, f"(pixel − {s.mean:g}) / {s.std:g}, from the model card")
+
+
+def _back_to_shipped() -> None:
+    for key in (USER_MODEL, USER_MODEL_NAME, UPLOAD_ERROR, UPLOAD_NOTE, USER_SCALING, COMPARE):
+        st.session_state.pop(key, None)
 
 
 def model_sidebar() -> None:
-    """Which model is loaded (with its test accuracy), an upload box, and a way back to the shipped one."""
+    """The model in use (with its test accuracy), an upload box, and a way back to the shipped one."""
     params, card = shipped_model()
     with st.sidebar:
         st.subheader("Model")
@@ -145,13 +238,21 @@ def model_sidebar() -> None:
                         + (f"{acc:.2%} on the 10,000 MNIST test images" if acc is not None else ""))
         else:
             st.markdown(f"**Your model** `{st.session_state[USER_MODEL_NAME]}` · {'–'.join(map(str, user.sizes))}")
-            if st.button("Back to the shipped model"):
-                for key in (USER_MODEL, USER_MODEL_NAME, UPLOAD_ERROR):
-                    st.session_state.pop(key, None)
-                st.rerun()
-        st.file_uploader("Try your own model", type=["pth", "pt", "safetensors", "npz"], key=UPLOAD,
-                         on_change=_on_upload,
-                         help="A PyTorch state_dict of Linear layers, 784 inputs and 10 outputs "
-                              "(torch.save(model.state_dict(), 'model.pth')), .safetensors or .npz.")
+            choices = list(SCALINGS) + [s for s in [st.session_state.get(USER_SCALING)] if s and s not in SCALINGS]
+            st.radio("Input scaling", choices, key=USER_SCALING, format_func=_scaling_name,
+                     help="How the pixels (0..1, ink = 1) were scaled when the model was trained. A model card "
+                          "(.json, uploaded with the model) sets it; the accuracy below shows at once if it is right.")
+            acc = test_accuracy(user.digest, user, current_scaling())
+            st.markdown(f"{format_percent(acc)} on the 10,000 MNIST test images")
+            st.button("Back to the shipped model", on_click=_back_to_shipped)
+        round_ = st.session_state.get(UPLOAD_ROUND, 0)
+        st.file_uploader("Try your own model", type=["pth", "pt", "safetensors", "npz", "json"],
+                         accept_multiple_files=True, key=f"{UPLOAD}.{round_}", on_change=_on_upload,
+                         help="A PyTorch state_dict of Linear layers (and ReLUs), 784 inputs and 10 outputs "
+                              "(torch.save(model.state_dict(), 'model.pth')), .safetensors or .npz; at most "
+                              f"{MAX_SERVED_PARAMS:,} parameters and {MAX_HIDDEN_LAYERS} hidden layers. "
+                              "Add its model card (.json with an input_scaling) to say how it scales its input.")
         if UPLOAD_ERROR in st.session_state:
             st.error(st.session_state[UPLOAD_ERROR])
+        elif UPLOAD_NOTE in st.session_state:
+            st.success(st.session_state[UPLOAD_NOTE])

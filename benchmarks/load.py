@@ -1,0 +1,226 @@
+"""Many visitors on one server: 1, then 8, then 20 browser sessions drawing digits at once (issue 17's bars).
+
+Run from the repository root (needs the dev venv and Debian's chromium, as `make test` sets up):
+
+    .venv/bin/python benchmarks/load.py [--digits 5] [--phases 1 8 20]
+
+It starts one `streamlit run app.py` on 127.0.0.1 and one Chromium. Each session is its own browser
+context (its own cookies, websocket and Streamlit session): it opens the Draw page, uploads its own
+784-512-10 model (the shipped weights plus its own noise, as .npz) and waits for the sidebar to show it,
+then draws `--digits` MNIST test digits one after another with real mouse strokes, each on a cleared
+canvas (after one untimed warm-up digit). All sessions of a phase draw at the same time. Per drawing, on
+the browser's clock, from the last pen-up: to the last change of the Prediction metric ("shown"; zero when
+the final answer was on screen before the pen lifted), and to the end of the last script run ("final":
+the pen-up's drawing has been read and drawn; the ratio bar uses this one). A drawing is lost when no
+Prediction appears within 60 s, or a Clear does not empty the Prediction within 120 s; an error is any
+Streamlit exception element. The server's resident memory (VmRSS) is read after each phase, its peak
+(VmHWM) at the end.
+
+Bars, printed as PASS or FAIL (exit status 1 on a FAIL): no lost drawing, no error; the median under 8
+sessions at most 3x the single session's; the server's peak RSS at most 600 MB with 20 sessions.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import io
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+from playwright.async_api import async_playwright
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(ROOT))
+from conftest import CHROMIUM, CHROMIUM_ARGS, free_port, start_streamlit, stop  # noqa: E402
+from mnistcore import load_mnist, load_params  # noqa: E402
+from mnistcore.data import SHIPPED_MODEL  # noqa: E402
+from strokes import digit_strokes  # noqa: E402
+
+MAX_RATIO, MAX_RSS_MB = 3.0, 600
+CANVAS = 'canvas[data-testid="live-canvas"]'
+IDLE = ("() => { const a = document.querySelector('[data-testid=\"stApp\"]');"
+        " return a && a.getAttribute('data-test-script-state') === 'notRunning'; }")
+PREDICTION = """() => { for (const m of document.querySelectorAll('[data-testid="stMetric"]')) {
+  const l = m.querySelector('[data-testid="stMetricLabel"]');
+  if (l && l.innerText.trim() === 'Prediction') return m.querySelector('[data-testid="stMetricValue"]').innerText.trim(); }
+  return null; }"""
+WATCH = """() => {
+  window.__log = []; window.__ups = []; window.__idle = [];
+  window.addEventListener('pointerup', () => window.__ups.push(performance.now()), true);
+  const app = document.querySelector('[data-testid="stApp"]');
+  new MutationObserver((records) => { for (const r of records)  // a run ends: running -> notRunning
+    if (r.oldValue !== 'notRunning' && app.getAttribute('data-test-script-state') === 'notRunning')
+      window.__idle.push(performance.now()); })
+    .observe(app, {attributes: true, attributeOldValue: true, attributeFilter: ['data-test-script-state']});
+  let last = null;
+  new MutationObserver(() => {
+    for (const m of document.querySelectorAll('[data-testid="stMetric"]')) {
+      if (!m.innerText.startsWith('Prediction')) continue;
+      if (m.innerText !== last) { last = m.innerText; window.__log.push([performance.now(), last]); }
+    }
+  }).observe(document.body, {subtree: true, childList: true, characterData: true});
+}"""
+
+
+def rss_mb(pid: int, field: str = "VmRSS") -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def session_model(folder: Path, seed: int) -> Path:
+    """A 784-512-10 model of the session's own: the shipped weights plus a little noise, as .npz."""
+    params = load_params(SHIPPED_MODEL)
+    rng = np.random.default_rng(seed)
+    arrays = {}
+    for l, (W, b) in enumerate(zip(params.Ws, params.bs), start=1):
+        arrays[f"W{l}"] = W + rng.normal(0, 0.01, W.shape).astype(np.float32)
+        arrays[f"b{l}"] = b
+    f = io.BytesIO()
+    np.savez(f, **arrays)
+    path = folder / f"session{seed}.npz"
+    path.write_bytes(f.getvalue())
+    return path
+
+
+async def draw(page, box, strokes) -> None:
+    k = box["width"] / 280
+    for pts in strokes:
+        await page.mouse.move(box["x"] + pts[0][0] * k, box["y"] + pts[0][1] * k)
+        await page.mouse.down()
+        for x, y in pts[1:]:
+            await page.mouse.move(box["x"] + x * k, box["y"] + y * k)
+        await page.mouse.up()
+
+
+async def settle(page) -> None:
+    """Idle twice, 300 ms apart: the pen-up's rerun and anything it triggered have finished."""
+    for _ in range(2):
+        await page.wait_for_timeout(300)
+        await page.wait_for_function(IDLE, timeout=120000)
+
+
+async def open_session(browser, url: str, model: Path):
+    context = await browser.new_context(viewport={"width": 1280, "height": 900})
+    page = await context.new_page()
+    await page.goto(url, timeout=120000)
+    await page.locator(CANVAS).first.wait_for(timeout=120000)
+    await page.wait_for_function(IDLE, timeout=120000)
+    await page.locator('[data-testid="stSidebar"] [data-testid="stFileUploader"] input[type="file"]').set_input_files(
+        str(model), timeout=120000)
+    await page.locator('[data-testid="stSidebar"]').get_by_text(f"{model.name} is now in use").wait_for(timeout=120000)
+    await settle(page)
+    await page.evaluate(WATCH)
+    return context, page
+
+
+async def run_session(page, digits: list[np.ndarray]) -> dict:
+    canvas = page.locator(CANVAS).first
+    await canvas.scroll_into_view_if_needed()
+    box = await canvas.bounding_box()
+    waits, runs, lost = [], [], 0
+    for n, img in enumerate(digits):
+        await page.evaluate("window.__log = []; window.__ups = []; window.__idle = []")
+        await draw(page, box, digit_strokes(img, 280))
+        try:
+            await page.wait_for_function(f"() => {{ const v = ({PREDICTION})(); return v && v !== '–'; }}",
+                                         timeout=60000)
+            await settle(page)
+        except Exception:  # no prediction within 60 s: a lost drawing
+            lost += 1
+            continue
+        log, ups, idle = await page.evaluate("[window.__log, window.__ups, window.__idle]")
+        if n > 0:  # the first drawing warms the session up (its first hidden-layer charts): not timed
+            waits.append(max([t for t, _ in log] + [ups[-1]]) - ups[-1])
+            runs.append(max(idle + [ups[-1]]) - ups[-1])
+        try:
+            await page.get_by_role("button", name="Clear the drawing").click()
+            await page.wait_for_function(f"() => ({PREDICTION})() === '–'", timeout=120000)
+            await settle(page)
+        except Exception:  # a Clear that never reached the page: counted, and the run goes on
+            lost += 1
+    errors = await page.locator('[data-testid="stException"]').count()
+    return {"waits": waits, "runs": runs, "lost": lost, "errors": errors}
+
+
+async def phase(browser, url: str, n: int, models: list[Path], digits: list[np.ndarray]):
+    sessions = [await open_session(browser, url, models[i]) for i in range(n)]  # one after another: not timed
+    print(f"{n} sessions open, each with its model; drawing", flush=True)
+    start = time.perf_counter()
+    results = await asyncio.gather(*(run_session(page, digits) for _, page in sessions))
+    seconds = time.perf_counter() - start
+    return sessions, results, seconds
+
+
+async def main_async(args) -> int:
+    images, _ = load_mnist("test")
+    digits = [images[i] for i in range(200, 201 + args.digits)]  # one more: the warm-up
+    port = free_port()
+    server = start_streamlit(port)
+    url = f"http://127.0.0.1:{port}"
+    folder = Path(tempfile.mkdtemp(prefix="load-"))
+    models = [session_model(folder, seed) for seed in range(sum(args.phases))]
+    rows, medians, failures, used = [], {}, [], 0
+    try:
+        async with async_playwright() as p:
+            browser = await p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            base = rss_mb(server.pid)
+            for n in args.phases:
+                sessions, results, seconds = await phase(browser, url, n, models[used:used + n], digits)
+                used += n
+                waits = [w for r in results for w in r["waits"]]
+                runs = [w for r in results for w in r["runs"]]
+                lost, errors = sum(r["lost"] for r in results), sum(r["errors"] for r in results)
+                medians[n] = statistics.median(runs) if runs else float("nan")
+                rss = rss_mb(server.pid)
+                rows.append((n, len(waits), lost, errors, statistics.median(waits) if waits else float("nan"),
+                             medians[n], float(np.percentile(runs, 90)) if runs else float("nan"), seconds, rss))
+                print(f"{n} sessions: {len(runs)} drawings timed, final median {medians[n]:.0f} ms, RSS {rss:.0f} MB",
+                      flush=True)
+                if lost or errors:
+                    failures.append(f"{n} sessions: {lost} lost drawings, {errors} errors")
+                for context, _ in sessions:  # the next phase starts from fresh sessions
+                    await context.close()
+                await asyncio.sleep(2)
+            await browser.close()
+        peak = rss_mb(server.pid, "VmHWM")
+    finally:
+        stop(server)
+    print(f"one server, sessions drawing {args.digits} digits each at once, each holding its own 784-512-10 model")
+    print(f"server RSS before any session: {base:.0f} MB")
+    print("pen-up to: 'shown' the last change of the Prediction; 'final' the end of the last script run (ms)")
+    print("sessions  drawings  lost  errors  shown median  final median  final p90  phase s  RSS after MB")
+    for n, k, lost, errors, shown, med, p90, seconds, rss in rows:
+        print(f"{n:8d}  {k:8d}  {lost:4d}  {errors:6d}  {shown:12.0f}  {med:12.0f}  {p90:9.0f}  {seconds:7.1f}  {rss:12.0f}")
+    print(f"server peak RSS (VmHWM): {peak:.0f} MB")
+    ok = not failures
+    for line in failures:
+        print("FAIL", line)
+    if 1 in medians and 8 in medians:
+        ratio = medians[8] / max(medians[1], 1.0)  # a 0 ms single median (answer before pen-up) counts as 1 ms
+        verdict = "PASS" if ratio <= MAX_RATIO else "FAIL"
+        ok &= verdict == "PASS"
+        print(f"{verdict} median under 8 sessions / single session: {medians[8]:.0f} / {medians[1]:.0f} ms = "
+              f"{ratio:.2f} (bar {MAX_RATIO:g})")
+    if 20 in medians:
+        verdict = "PASS" if peak <= MAX_RSS_MB else "FAIL"
+        ok &= verdict == "PASS"
+        print(f"{verdict} peak RSS with 20 sessions {peak:.0f} MB (bar {MAX_RSS_MB} MB)")
+    return 0 if ok else 1
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--digits", type=int, default=5, help="digits each session draws in a phase")
+    ap.add_argument("--phases", type=int, nargs="+", default=[1, 8, 20], help="sessions drawing at once, per phase")
+    return asyncio.run(main_async(ap.parse_args()))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
