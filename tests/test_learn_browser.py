@@ -290,4 +290,5 @@ def test_teaching_a_drawing_on_the_draw_page_makes_a_session_model_that_reads_it
     expect(teach.locator('[data-testid="stPlotlyChart"]')).to_have_count(2, timeout=30000)
     screenshot(page, "draw_teach")
     sidebar.get_by_role("button", name="Back to the shipped model").click()
-    sidebar.get_by_text("Shipped model").wait_for(timeout=30000)
+    expect(sidebar.get_by_role("button", name="Back to the shipped model")).to_have_count(0, timeout=30000)
+    sidebar.get_by_text("Shipped model", exact=True).wait_for(timeout=30000)
