@@ -19,12 +19,6 @@ def _figure(trace: dict, frame: dict) -> go.Figure:
     return go.Figure(data=[trace], layout=frame, _validate=False)
 
 
-def _softmax_layout(annotations: list | tuple = ()) -> dict:
-    """The softmax chart's frame, the same with and without bars, so the first stroke moves nothing."""
-    return layout(260, top=28, yaxis=dict(range=[0, 1.15], tickformat=".0%"), xaxis=dict(type="category"),
-                  annotations=list(annotations))
-
-
 def softmax_bars(probs: np.ndarray, logits: np.ndarray, *, winner: int | None = None,
                  true_label: int | None = None) -> go.Figure:
     """The ten probabilities as bars (the winner in the answer colour), logits in the hover and labels."""
@@ -35,13 +29,8 @@ def softmax_bars(probs: np.ndarray, logits: np.ndarray, *, winner: int | None = 
                  hovertemplate="digit %{x}<br>p = %{y:.4f}<br>logit z2 = %{customdata:.2f}<extra></extra>")
     annotations = [] if true_label is None else [
         dict(x=str(true_label), y=float(probs[true_label]), text="true", showarrow=True, arrowhead=2, ay=-30)]
-    return _figure(trace, _softmax_layout(annotations))
-
-
-def empty_bars() -> go.Figure:
-    """The softmax chart's frame before there is anything to read: ten digits, no bars, no hover."""
-    trace = dict(type="bar", x=DIGITS, y=[0] * 10, marker=dict(color=MUTED), hoverinfo="skip")
-    return _figure(trace, _softmax_layout())
+    return _figure(trace, layout(260, top=28, yaxis=dict(range=[0, 1.15], tickformat=".0%"),
+                                 xaxis=dict(type="category"), annotations=annotations))
 
 
 def hidden_grid(z: np.ndarray, a: np.ndarray, *, title: str = "hidden layer") -> go.Figure:
