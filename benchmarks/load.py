@@ -36,6 +36,8 @@ from playwright.async_api import async_playwright
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT))
+from test_draw_browser import WATCH  # noqa: E402
+
 from conftest import CHROMIUM, CHROMIUM_ARGS, free_port, start_streamlit, stop  # noqa: E402
 from mnistcore import load_mnist, load_params  # noqa: E402
 from mnistcore.data import SHIPPED_MODEL  # noqa: E402
@@ -49,21 +51,15 @@ PREDICTION = """() => { for (const m of document.querySelectorAll('[data-testid=
   const l = m.querySelector('[data-testid="stMetricLabel"]');
   if (l && l.innerText.trim() === 'Prediction') return m.querySelector('[data-testid="stMetricValue"]').innerText.trim(); }
   return null; }"""
-WATCH = """() => {
-  window.__log = []; window.__ups = []; window.__idle = [];
-  window.addEventListener('pointerup', () => window.__ups.push(performance.now()), true);
+# WATCH (tests/test_draw_browser.py) logs pen-ups and every change of the Prediction; this adds the end
+# of every script run (running -> notRunning), on the same clock.
+RUN_ENDS = """() => {
+  window.__idle = [];
   const app = document.querySelector('[data-testid="stApp"]');
-  new MutationObserver((records) => { for (const r of records)  // a run ends: running -> notRunning
+  new MutationObserver((records) => { for (const r of records)
     if (r.oldValue !== 'notRunning' && app.getAttribute('data-test-script-state') === 'notRunning')
       window.__idle.push(performance.now()); })
     .observe(app, {attributes: true, attributeOldValue: true, attributeFilter: ['data-test-script-state']});
-  let last = null;
-  new MutationObserver(() => {
-    for (const m of document.querySelectorAll('[data-testid="stMetric"]')) {
-      if (!m.innerText.startsWith('Prediction')) continue;
-      if (m.innerText !== last) { last = m.innerText; window.__log.push([performance.now(), last]); }
-    }
-  }).observe(document.body, {subtree: true, childList: true, characterData: true});
 }"""
 
 
@@ -117,6 +113,7 @@ async def open_session(browser, url: str, model: Path):
     await page.locator('[data-testid="stSidebar"]').get_by_text(f"{model.name} is now in use").wait_for(timeout=120000)
     await settle(page)
     await page.evaluate(WATCH)
+    await page.evaluate(RUN_ENDS)
     return context, page
 
 
