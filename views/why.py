@@ -65,7 +65,7 @@ def attribution_map(C_k: np.ndarray, image: np.ndarray, *, title: str) -> go.Fig
 _doubts: OrderedDict[str, Doubt] = OrderedDict()  # model digest -> its calibration, the newest last
 _calibrating: set[str] = set()                      # digests whose calibration is running (or failed)
 _lock = threading.Lock()
-MAX_MODELS = 4                                      # each holds ~45 MB of reference activations
+MAX_MODELS = 24                                     # each holds 11 MB of references (uint8 features)
 
 
 _reference_images = functools.cache(reference_images)  # read once per server, from the calibration thread
