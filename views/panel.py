@@ -1,0 +1,43 @@
+"""The views that change with every stroke, as HTML: a hidden layer's picture and the units that push the winner.
+
+`views.layers.prediction_views` puts them in one `st.html` block with the softmax bars (views/bars.py).
+One block instead of a dozen elements: with 8 visitors drawing at once on one 2-core server
+(benchmarks/load.py), the hidden picture, its caption and the five unit tiles as separate st.image and
+st.markdown elements took the median pen-up-to-answer from 295 to 502 ms, against 181 ms for the bars
+alone; every element is a message the server writes and the browser parses and lays out on each send.
+Pictures are PNG data URLs (views/images.py), so the block is one string and nothing is fetched.
+"""
+from __future__ import annotations
+
+import html
+
+CSS = """<style>
+.stroke-panel figure { margin: 0.75rem 0 0; }
+.stroke-panel figcaption, .stroke-panel .caption { font-size: 0.875rem; opacity: 0.6; margin: 0.25rem 0; }
+.stroke-panel .tiles { display: flex; flex-wrap: wrap; gap: 0.5rem; }
+.stroke-panel .tiles figure { margin: 0; width: 96px; }
+.stroke-panel .tiles img { width: 96px; height: 96px; image-rendering: pixelated; }
+.stroke-panel .tiles figcaption { font-size: 0.75rem; }
+.stroke-panel .title { margin: 1rem 0 0.25rem; }
+</style>"""
+
+
+def hidden_layer_html(caption: str, png_url: str, alt: str, width: int) -> str:
+    """A hidden layer's activations: the caption above, the picture (a data URL), its text alternative under it."""
+    return (f'<p class="caption">{html.escape(caption)}</p><figure><img src="{png_url}" width="{width}" '
+            f'alt="{html.escape(alt)}"><figcaption>{html.escape(alt)}</figcaption></figure>')
+
+
+def units_html(title: str, note: str, tiles: list[tuple[str, str]]) -> str:
+    """The units that push the winner: a bold title, a note, and (picture data URL, caption) tiles in rows
+    that wrap, also on a phone."""
+    figures = "".join(f'<figure><img src="{url}" alt="{html.escape(cap)}"><figcaption>{html.escape(cap)}'
+                      f'</figcaption></figure>' for url, cap in tiles)
+    return (f'<p class="title"><strong>{html.escape(title)}</strong></p>'
+            + (f'<p class="caption">{html.escape(note)}</p>' if note else "")
+            + (f'<div class="tiles">{figures}</div>' if tiles else ""))
+
+
+def stroke_panel(*parts: str) -> str:
+    """The blocks above as one HTML string for st.html."""
+    return f'{CSS}<div class="stroke-panel">{"".join(parts)}</div>'
