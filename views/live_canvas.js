@@ -1,18 +1,23 @@
 // The Draw page's live canvas: a round white pen on black, mouse, touch and stylus alike.
-// While the pen moves it sends the drawing at most every SEND_MS; when the pen lifts it sends at once.
+// While the pen moves it sends the drawing at most every SEND_MS, and only once Python has answered the
+// previous send (data.ack is the seq of the drawing the last rerun read), so a busy server gets one
+// drawing at a time from each visitor instead of a queue of stale ones; when the pen lifts, and on Undo
+// and Clear, it sends at once, answered or not. An answer that never comes stops holding sends after
+// WAIT_MS.
 // What it sends: {png: the canvas as a PNG data URL, strokes: [[width, x0, y0, x1, y1, ...], ...], seq}.
 // No preventDefault on pointer events: it would also cancel the mouse events other code listens for;
 // CSS touch-action: none is what stops a finger from scrolling the page instead of drawing.
 // Python keeps the strokes and hands them back in data.restore, so a drawing survives a trip to another
 // page: they are drawn again only when the element is new (mounted), never over a live drawing.
 const SEND_MS = 90;
+const WAIT_MS = 1000;
 
 export default function ({ parentElement, data, setStateValue }) {
   const root = parentElement.querySelector(".live-canvas");
   const canvas = root.querySelector("canvas");
   let s = root.__live;  // this function runs on every rerun; the state and listeners are set up once
   if (!s) {
-    s = root.__live = { strokes: [], current: null, width: 18, seq: 0, lastSent: 0, timer: null };
+    s = root.__live = { strokes: [], current: null, width: 18, seq: 0, acked: 0, lastSent: 0, timer: null };
     const ctx = canvas.getContext("2d");
     const size = data.size || 280;
     canvas.width = canvas.height = size;
@@ -42,6 +47,7 @@ export default function ({ parentElement, data, setStateValue }) {
     const send = () => {
       clearTimeout(s.timer);
       s.timer = null;
+      s.waiting = false;
       s.lastSent = performance.now();
       const strokes = s.current ? [...s.strokes, s.current] : s.strokes;
       const empty = strokes.length === 0;
@@ -49,8 +55,18 @@ export default function ({ parentElement, data, setStateValue }) {
     };
     const sendSoon = () => {  // throttle while the pen moves: the newest drawing goes out within SEND_MS
       if (s.timer) return;
-      const wait = Math.max(0, SEND_MS - (performance.now() - s.lastSent));
-      s.timer = setTimeout(send, wait);
+      const now = performance.now();
+      if (s.acked < s.seq && now - s.lastSent < WAIT_MS) {  // the last send is unanswered: wait for it
+        s.waiting = true;
+        return;
+      }
+      s.timer = setTimeout(send, Math.max(0, SEND_MS - (now - s.lastSent)));
+    };
+    s.answered = () => {  // a rerun has read drawing data.ack: a move made meanwhile may go out now
+      if (s.waiting && s.current) {
+        s.waiting = false;
+        sendSoon();
+      }
     };
     const point = (e) => {
       const r = canvas.getBoundingClientRect();
@@ -100,4 +116,8 @@ export default function ({ parentElement, data, setStateValue }) {
     }
   }
   s.width = data.width || s.width;
+  if (data.ack > s.acked) {
+    s.acked = data.ack;
+    s.answered();
+  }
 }

@@ -1,10 +1,11 @@
 """The live canvas: a drawing element of the project's own that sends the drawing while the pen moves.
 
 A Streamlit components-v2 element (inline HTML and CSS, JS in live_canvas.js beside this file, no
-iframe, no build step). While the pen moves it sends the drawing at most every ~90 ms and at once
-when the pen lifts. It renders as `<canvas data-testid="live-canvas">` with visible Undo and Clear
-buttons beside it. Each send is a dict {png: data URL or None, strokes: [[width, x0, y0, ...], ...],
-seq: int}; `drawing_rgba` turns it into the (H, W, 4) uint8 array that `read_canvas` reads.
+iframe, no build step). While the pen moves it sends the drawing at most every ~90 ms, and only after
+the previous one was read (Python hands back its seq as `ack`); when the pen lifts it sends at once.
+It renders as `<canvas data-testid="live-canvas">` with visible Undo and Clear buttons beside it.
+Each send is a dict {png: data URL or None, strokes: [[width, x0, y0, ...], ...], seq: int};
+`drawing_rgba` turns it into the (H, W, 4) uint8 array that `read_canvas` reads.
 """
 from __future__ import annotations
 
@@ -51,7 +52,10 @@ def live_canvas(*, key: str, size: int = 280, stroke_width: int = 18, restore: l
 
     restore: strokes to draw when the element is new (a visitor back from another page).
     """
-    result = _mount(key=key, data={"size": size, "width": stroke_width, "restore": restore, "preload": PRELOAD},
+    # ack: the seq of the drawing this rerun reads, so the JS sends no new drawing before this one is answered
+    ack = ((st.session_state.get(key) or {}).get("drawing") or {}).get("seq")
+    result = _mount(key=key, data={"size": size, "width": stroke_width, "restore": restore, "preload": PRELOAD,
+                                   "ack": ack if isinstance(ack, int) else 0},
                     default={"drawing": None}, on_drawing_change=on_change, width="content", height="content")
     return result.drawing
 
