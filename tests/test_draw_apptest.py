@@ -124,3 +124,14 @@ def test_a_broken_or_forged_drawing_is_an_empty_canvas_not_an_error(png):
     assert not at.exception, at.exception
     assert prediction(at) == "–"
 
+
+
+def test_the_link_says_when_the_classic_canvas_is_in_use_and_a_link_turns_it_on():
+    assert "canvas" not in run_with(None, "live").query_params  # the live canvas is the default
+    assert run_with(None, "classic").query_params["canvas"] in ("classic", ["classic"])
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=30)
+    at.query_params["canvas"] = "classic"
+    at.run()
+    assert not at.exception, at.exception
+    assert at.session_state[DRAW_CLASSIC] is True
+    assert at.toggle(key=DRAW_CLASSIC).value is True

@@ -36,6 +36,7 @@ def test_the_confusion_text_names_the_most_common_mistakes():
 @pytest.mark.parametrize("page, name, text, want", [
     ("", "source", "test", "test"), ("", "source", "canvas", None), ("", "image", "1234", 1234),
     ("", "image", "10000", None), ("", "image", "-1", None), ("", "image", "1e3", None),
+    ("", "canvas", "classic", True), ("", "canvas", "live", False), ("", "canvas", "True", None),
     ("weights", "tab", "W1 as images", "W1 as images"), ("weights", "tab", "<script>", None),
     ("weights", "digit", "9", 9), ("weights", "digit", "10", None), ("weights", "unit", "x", None),
     ("testset", "digit", "any", "any"), ("testset", "digit", "3", 3), ("testset", "answers", "maybe", None),

@@ -4,6 +4,7 @@ a fresh browser shows the same view.
 The page itself is the URL's path (st.navigation). Per page, LINKED lists which selections go in the
 URL and how each is checked; a value that fails its check is ignored (the page keeps its default), so a
 mangled link never raises. A drawing or an uploaded file is never put in the URL: only the names here.
+The Draw page's link also says when the classic canvas is in use (canvas=classic).
 `apply_link` runs before the page (a link's values become the widgets' values) and `write_link` after
 it (and from the Draw page's fragment), and only when the URL would change.
 """
@@ -14,6 +15,7 @@ from collections.abc import Callable
 import streamlit as st
 
 from .session import (
+    DRAW_CLASSIC,
     DRAW_SOURCE,
     DRAW_TEST_INDEX,
     LINK_WRITTEN,
@@ -42,9 +44,18 @@ def _one_of(choices) -> Callable[[str], object | None]:
     return lambda text: by_text.get(text)
 
 
+def _named(**values) -> Callable[[str], object | None]:
+    """A value that reads as a word in the URL (canvas=classic rather than draw.classic=True)."""
+    def parse(text: str):
+        return values.get(text)
+    parse.text = {v: k for k, v in values.items()}
+    return parse
+
+
 # page url_path -> {parameter: (session key, parse: text -> value or None when invalid)}
 LINKED: dict[str, dict[str, tuple[str, Callable]]] = {
-    "": {"source": (DRAW_SOURCE, _one_of(["draw", "photo", "test"])), "image": (DRAW_TEST_INDEX, _int_in(0, N_TEST))},
+    "": {"source": (DRAW_SOURCE, _one_of(["draw", "photo", "test"])), "image": (DRAW_TEST_INDEX, _int_in(0, N_TEST)),
+         "canvas": (DRAW_CLASSIC, _named(classic=True, live=False))},
     "weights": {"tab": (WEIGHTS_TAB, _one_of(WEIGHTS_TABS)), "unit": (WEIGHTS_UNIT, _int_in(0, 100_000)),
                 "digit": (WEIGHTS_DIGIT, _int_in(0, 10))},
     "testset": {"digit": (TESTSET_TRUE, _one_of([ANY, *range(10)])),
@@ -75,10 +86,13 @@ def current_link(url_path: str) -> dict[str, str]:
     out = {}
     for name, (key, parse) in LINKED.get(page, {}).items():
         value = st.session_state.get(key)
-        if value is not None and parse(str(value)) is not None:
-            out[name] = str(value)
+        text = getattr(parse, "text", {}).get(value, str(value))
+        if value is not None and parse(text) is not None:
+            out[name] = text
     if page == "" and out.get("source") != "test":
         out.pop("image", None)
+    if page == "" and out.get("canvas") != "classic":  # the live canvas is the default: no need to say it
+        out.pop("canvas", None)
     return out
 
 
