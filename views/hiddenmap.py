@@ -17,6 +17,7 @@ from mnistcore import Forward, Params
 from mnistcore.hiddenmap import HiddenMap, fit_hidden_map, nearest, project
 from mnistcore.preprocess import scale_uint8
 
+from .expanders import lazy_expander
 from .images import thumbnail
 from .session import test_set
 from .style import OUTLINE, layout
@@ -110,7 +111,7 @@ def where_it_lands(params: Params, fwd: Forward, *, row: int = 0, key: str = "dr
 
     In an expander that is closed at first and computes nothing while closed: the map's fit takes seconds
     once per model, and the star and neighbours cost every stroke a few tens of ms."""
-    box = st.expander("Where it lands in hidden space", key=f"{key}.map_open", on_change="rerun")
+    box = lazy_expander("Where it lands in hidden space", f"{key}.map_open")
     if not box.open:
         return
     with box:

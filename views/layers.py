@@ -16,6 +16,7 @@ from mnistcore.explain import contributions, incoming_image, n_active
 from .alt_text import hidden_text
 from .bars import softmax_bars_html
 from .draw import GRID_COLS, hidden_grid
+from .expanders import lazy_expander
 from .images import activation_rgb, diverging_rgb, png_data_url
 from .panel import hidden_layer_html, stroke_panel, units_html
 
@@ -70,8 +71,7 @@ def prediction_views(params: Params, fwd: Forward, *, true_label: int | None = N
             parts.append(units_html(title, " · ".join(pushes), []))
     st.html(stroke_panel(*parts))
     for layer in range(1, len(fwd.activations)):
-        inspect = st.expander(f"Hover the units of layer {layer} (unit, z, a)", key=f"{key}.inspect{layer}",
-                              on_change="rerun")
+        inspect = lazy_expander(f"Hover the units of layer {layer} (unit, z, a)", f"{key}.inspect{layer}")
         if inspect.open:  # built only when open: nothing is computed for a closed expander
             inspect.plotly_chart(hidden_grid(fwd.zs[layer - 1][row], fwd.activations[layer][row], title=f"a{layer}"),
                                  config={"displayModeBar": False}, key=f"{key}.hidden{layer}")

@@ -12,6 +12,7 @@ from mnistcore import backward, forward, scale_input
 from mnistcore.train_loop import fine_tune
 
 from .draw import softmax_bars
+from .expanders import lazy_expander
 from .learn import saliency_rgb
 from .session import (
     LEARN_DRAWING,
@@ -28,8 +29,11 @@ from .training import training_data, use_as_model
 def teach_views(digit: np.ndarray) -> None:
     """(28, 28) ink in [0, 1]: the 'teach it' expander, and the drawing kept for the Learn page."""
     st.session_state[LEARN_DRAWING] = digit
-    with st.expander("Wrong? Teach it your handwriting", icon=":material/school:",
-                     expanded=LEARN_TEACH_RESULT in st.session_state):
+    box = lazy_expander("Wrong? Teach it your handwriting", "draw.teach_open", icon=":material/school:",
+                        expanded=LEARN_TEACH_RESULT in st.session_state)
+    if not box.open:  # built only when open: a closed expander costs every stroke nothing but itself
+        return
+    with box:
         st.caption("Say which digit you drew: the network takes 10 SGD steps on your drawing (8 copies in each "
                    "batch of 64, beside 56 MNIST training images so it does not forget the rest) and becomes "
                    "this session's model.")

@@ -24,6 +24,7 @@ from mnistcore.explain import contributions, fool, linear_attribution, switch_of
 from mnistcore.preprocess import STEPS, canvas_ink, digit_steps, plain_resize
 
 from .draw import _figure, softmax_bars
+from .expanders import lazy_expander
 from .images import diverging_rgb, gray_image
 from .session import (
     WHY_ATTRIBUTION,
@@ -129,7 +130,7 @@ def not_sure_flag(params: Params, fwd: Forward, where, row: int = 0) -> bool:
 # --- the views -----------------------------------------------------------------------------------------
 
 def _opened(label: str, key: str):
-    return st.expander(label, key=key, on_change="rerun")
+    return lazy_expander(label, key)
 
 
 def why_views(params: Params, fwd: Forward, *, image: np.ndarray, canvas: np.ndarray | None = None,
