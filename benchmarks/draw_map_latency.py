@@ -1,5 +1,8 @@
 """The Draw page's latency with the hidden map shown: pen-up to final Prediction, and bytes per stroke.
 
+The first drawing opens the map's expander (and so receives the map's 10,000 points); the map stays
+open for the drawings after it, which are the ones timed.
+
     .venv/bin/python benchmarks/draw_map_latency.py [--digits 30] [--app-dir DIR]
 
 Starts `streamlit run app.py` from --app-dir (this checkout by default; point it at a checkout without
@@ -100,19 +103,28 @@ def main() -> int:
             page.locator('[data-testid="stMetric"]').filter(has_text="Prediction").first.wait_for(timeout=120000)
             canvas, box = open_draw_page(page, f"http://127.0.0.1:{port}")
             page.evaluate(WATCH)
-            waits, sizes = [], []
+            waits, sizes, shown = [], [], 0
             for n, i in enumerate(range(200, 200 + args.digits + 1)):
+                strokes = digit_strokes(images[i], 280)
+                if not strokes:  # a digit too faint to trace (test image 209): nothing to draw
+                    continue
                 page.evaluate("window.__log = []; window.__ups = []")
                 received.clear()
-                draw(page, box, digit_strokes(images[i], 280))
-                want = grabbed_prediction(canvas, params)
+                draw(page, box, strokes)
+                want = grabbed_prediction(canvas, params) or "–"  # an empty or stray-dot drawing: a dash
                 page.wait_for_function(PREDICTION_IS, arg=want, timeout=30000)
                 settle(page)
                 log, ups = page.evaluate("[window.__log, window.__ups]")
-                if n > 0:  # the first drawing sends the map (and loads it): measured apart
+                if n > 0:  # the first drawing opens the map, which sends its 10,000 points: measured apart
                     waits.append(max([t for t, _ in log] + [ups[-1]]) - ups[-1])
                     sizes.append(sum(received))
+                    shown += page.locator(".st-key-draw-map-star").count() > 0
                 else:
+                    page.get_by_text("Where it lands in hidden space").click()  # it stays open from now on
+                    page.locator(".st-key-draw-map-star").wait_for(timeout=120000)
+                    settle(page)
+                    canvas.scroll_into_view_if_needed()  # the click scrolled the page: the canvas moved
+                    box = canvas.bounding_box()
                     first = sum(received)
                 reset(page)
             browser.close()
@@ -120,12 +132,14 @@ def main() -> int:
         os.killpg(proc.pid, signal.SIGTERM)
         proc.wait(10)
     med = float(np.median(waits))
-    print(f"app {args.app_dir}: {len(waits)} drawings after the first")
+    print(f"app {args.app_dir}: {len(waits)} drawings after the first, the map open for {shown} of them")
     print(f"pen-up to final Prediction: median {med:.0f} ms, p90 {np.percentile(waits, 90):.0f} ms (browser clock)")
     print(f"bytes from the server per drawing (all its reruns): median {np.median(sizes) / 1e3:.0f} kB, "
           f"max {max(sizes) / 1e3:.0f} kB; the first drawing {first / 1e3:.0f} kB")
-    print(f"{'PASS' if med <= BAR_MS else 'FAIL'}: median {med:.0f} ms (bar <= {BAR_MS} ms)")
-    return 0 if med <= BAR_MS else 1
+    ok = med <= BAR_MS and shown == len(waits)
+    print(f"{'PASS' if ok else 'FAIL'}: median {med:.0f} ms (bar <= {BAR_MS} ms) with the map shown for "
+          f"{shown} of {len(waits)}")
+    return 0 if ok else 1
 
 
 if __name__ == "__main__":

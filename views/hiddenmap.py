@@ -18,7 +18,7 @@ from mnistcore.hiddenmap import HiddenMap, fit_hidden_map, nearest, project
 from mnistcore.preprocess import scale_uint8
 
 from .expanders import lazy_expander
-from .images import thumbnail
+from .images import png_data_url, thumbnail
 from .session import test_set
 from .style import OUTLINE, layout
 
@@ -136,5 +136,5 @@ def _map_views(params: Params, fwd: Forward, *, row: int, key: str) -> None:
     st.html(_COLOUR_KEY)
     st.caption(map_text(star, labels[near]))
     st.markdown("**The network finds your input most like these** (nearest in hidden space)")
-    st.image([thumbnail(images[i], scale=2) for i in near],
+    st.image([png_data_url(thumbnail(images[i], scale=2)) for i in near],  # data URLs: they change with each stroke
              caption=[f"{labels[i]} · #{i}" for i in near], width=56)
