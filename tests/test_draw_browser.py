@@ -238,7 +238,10 @@ def test_phone_width_canvas_fits_and_touch_drawing_works(browser, app_url, kind)
     value, engine = shown_and_engine(page, canvas, load_params(SHIPPED_MODEL), kind, patience_ms=10000)
     screenshot(page, f"draw_{kind}_phone_touch")
     in_view = prediction_in_view(page)
+    # the pictures under the bars (the 384 px hidden grid, the unit tiles) fit the phone's width
+    rights = page.evaluate("[...document.querySelectorAll('.stroke-panel img')].map(i => i.getBoundingClientRect().right)")
     context.close()
+    assert rights and max(rights) <= 390, rights
     assert engine == "3", "the touch strokes did not leave a readable 3 on the canvas"
     assert value == "3", f"the app shows {value} for the 3 drawn by touch"
     if kind == LIVE:

@@ -13,6 +13,7 @@ import html
 
 CSS = """<style>
 .stroke-panel figure { margin: 0.75rem 0 0; }
+.stroke-panel figure img { max-width: 100%; height: auto; }  /* a phone is narrower than the 384 px grid */
 .stroke-panel figcaption, .stroke-panel .caption { font-size: 0.875rem; opacity: 0.6; margin: 0.25rem 0; }
 .stroke-panel .tiles { display: flex; flex-wrap: wrap; gap: 0.5rem; }
 .stroke-panel .tiles figure { margin: 0; width: 96px; }
