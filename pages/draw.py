@@ -79,12 +79,14 @@ def draw_and_read() -> None:
             st.info("That looks like a stray dot. Draw a whole digit, as big as the box allows.")
         elif digit is None:
             st.caption("Draw in the black box. Undo takes back the last stroke; Clear starts again.")
-        st.slider("Pen width", 8, 32, 18, key=DRAW_STROKE_WIDTH)
+        if source == DRAW:  # the pen and the canvas switch mean nothing for a photo or a test image
+            st.slider("Pen width", 8, 32, 18, key=DRAW_STROKE_WIDTH)
         label = st.selectbox("The digit you meant (for the loss)", [None] + list(range(10)),
                              format_func=lambda d: "–" if d is None else str(d), key=DRAW_LABEL)
-        st.toggle("Classic canvas", key=DRAW_CLASSIC,
-                  help="streamlit-drawable-canvas: it sends the drawing when the pen lifts, after a short pause. "
-                       "Its toolbar (undo, redo, clear) shows when the pointer is over it.")
+        if source == DRAW:
+            st.toggle("Classic canvas", key=DRAW_CLASSIC,
+                      help="streamlit-drawable-canvas: it sends the drawing when the pen lifts, after a short "
+                           "pause. Its toolbar (undo, redo, clear) shows when the pointer is over it.")
     with right:
         if digit is None:
             st.html(softmax_bars_html(None))  # the empty chart keeps the page from jumping at the first stroke

@@ -15,7 +15,7 @@ from streamlit.testing.v1 import AppTest
 from conftest import ROOT
 from mnistcore import forward, load_mnist, load_params, preprocess_canvas, scale_input
 from mnistcore.data import SHIPPED_MODEL
-from views.session import DRAW_CANVAS, DRAW_CLASSIC, DRAW_LABEL, DRAW_LIVE
+from views.session import DRAW_CANVAS, DRAW_CLASSIC, DRAW_LABEL, DRAW_LIVE, DRAW_SOURCE
 
 CANVASES = ["live", "classic"]
 
@@ -135,3 +135,15 @@ def test_the_link_says_when_the_classic_canvas_is_in_use_and_a_link_turns_it_on(
     assert not at.exception, at.exception
     assert at.session_state[DRAW_CLASSIC] is True
     assert at.toggle(key=DRAW_CLASSIC).value is True
+
+
+@pytest.mark.parametrize("source", ["draw", "photo", "test"])
+def test_the_pen_width_and_the_canvas_switch_are_shown_only_when_drawing(source):
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=30)
+    at.session_state[DRAW_SOURCE] = source
+    at.run()
+    assert not at.exception, at.exception
+    drawing = source == "draw"
+    assert any(s.label == "Pen width" for s in at.slider) == drawing
+    assert any(t.label == "Classic canvas" for t in at.toggle) == drawing
+    assert any(s.label.startswith("The digit you meant") for s in at.selectbox)  # the loss's label: every source
