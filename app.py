@@ -25,8 +25,8 @@ def few_malloc_arenas() -> None:
     and by default glibc gives threads up to 8 arenas per core that keep what they freed, and lets a
     freed large block raise the mapping threshold to 32 MB. benchmarks/load.py, 20 sessions each with an
     uploaded model, same hour: peak RSS 735 MB without this, 527 MB with it (508 MB with the same two
-    settings made by MALLOC_ARENA_MAX / MALLOC_MMAP_THRESHOLD_ instead). (Streamlit Community Cloud sets no environment for the app,
-    hence mallopt.) Elsewhere than glibc, nothing is changed."""
+    settings made by MALLOC_ARENA_MAX / MALLOC_MMAP_THRESHOLD_ instead). Streamlit Community Cloud sets
+    no environment for the app, hence mallopt. Elsewhere than glibc, nothing is changed."""
     if sys.platform != "linux":
         return
     try:

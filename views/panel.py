@@ -1,10 +1,11 @@
 """The views that change with every stroke, as HTML: a hidden layer's picture and the units that push the winner.
 
-`views.layers.prediction_views` puts them in one `st.html` block with the softmax bars (views/bars.py).
-One block instead of a dozen elements: with 8 visitors drawing at once on one 2-core server
-(benchmarks/load.py), the hidden picture, its caption and the five unit tiles as separate st.image and
-st.markdown elements took the median pen-up-to-answer from 295 to 502 ms, against 181 ms for the bars
-alone; every element is a message the server writes and the browser parses and lays out on each send.
+`views.layers.prediction_views` puts them in one `st.html` block with the softmax bars (views/bars.py):
+one message per stroke instead of about eight st.image, st.caption and st.markdown elements. The
+reason was benchmarks/load.py with 8 visitors drawing at once on one 2-core server: leaving the hidden
+picture, its caption and the five unit tiles out took the median pen-up-to-answer from 502 to 181 ms.
+Putting them in one block instead did not measurably help (516 against 502 ms, same hour, within the
+harness's noise). Its gain is that the server writes, and the browser parses, one element per stroke.
 Pictures are PNG data URLs (views/images.py), so the block is one string and nothing is fetched.
 """
 from __future__ import annotations
