@@ -11,7 +11,7 @@ from views.hiddenmap import where_it_lands
 from views.images import gray_image, png_data_url
 from views.inputs import DRAW, input_source, read_input
 from views.layers import prediction_views
-from views.live_canvas import drawing_rgba, live_canvas
+from views.live_canvas import drawing_rgba, live_canvas, live_canvas_answered
 from views.session import (
     DRAW_CANVAS,
     DRAW_CLASSIC,
@@ -54,6 +54,11 @@ def read_drawing() -> np.ndarray | None:
 
 @st.fragment
 def draw_and_read() -> None:
+    show_drawing()
+    live_canvas_answered(DRAW_LIVE)  # last: the canvas sends the next drawing once all of this is on the page
+
+
+def show_drawing() -> None:
     warm_up(current_params())  # the "not sure" threshold is set in the background while the visitor draws
     left, right = st.columns([2, 3], gap="large")  # the 280 px canvas needs 2/5 of a wide page
     with left:

@@ -35,8 +35,9 @@ WATCH = """() => {
   window.addEventListener('pointerup', () => window.__ups.push(performance.now()), true);
   let last = null;
   new MutationObserver(() => {
-    for (const m of document.querySelectorAll('[data-testid="stMetric"]')) {
-      if (!m.innerText.startsWith('Prediction')) continue;
+    for (const m of document.querySelectorAll('[data-testid="stMetric"]')) {  // the page's own, not a view's
+      const l = m.querySelector('[data-testid="stMetricLabel"]');          // "Prediction with those units off"
+      if (!l || l.innerText.trim() !== 'Prediction') continue;
       if (m.innerText !== last) { last = m.innerText; window.__log.push([performance.now(), last]); }
     }
   }).observe(document.body, {subtree: true, childList: true, characterData: true});
@@ -151,6 +152,36 @@ def test_the_prediction_follows_the_pen_before_it_lifts(page, app_url):
     assert drawing_s >= 1.0
     assert len(before_last_up) >= 2, log
     assert metric_value(page, "Prediction") == grabbed_prediction(canvas, load_params(SHIPPED_MODEL))
+
+
+# Every message the page sends to the server, with the app's script state at that moment and the pen's.
+SENDS = """() => {
+  window.__sends = []; let down = false;
+  addEventListener('pointerdown', () => { down = true; }, true);
+  addEventListener('pointerup', () => { down = false; }, true);
+  const send = WebSocket.prototype.send;
+  WebSocket.prototype.send = function (data) {
+    const app = document.querySelector('[data-testid="stApp"]');
+    window.__sends.push([down, app && app.getAttribute('data-test-script-state')]);
+    return send.call(this, data);
+  };
+}"""
+
+
+def test_while_the_pen_moves_the_next_drawing_waits_for_the_last_rerun_to_finish(page, app_url):
+    """Flow control (views/live_canvas.js): an interim drawing goes out only once the rerun that read the
+    previous one has finished, so one visitor never has reruns interrupting each other. The pen-up still
+    goes at once (it is sent after the pen is up, so it is not among these)."""
+    images, labels = load_mnist("test")
+    page.add_init_script(f"({SENDS})()")
+    canvas, box = open_draw_page(page, app_url)
+    page.evaluate("window.__sends = []")
+    i = int(np.flatnonzero(labels == 4)[0])
+    draw(page, box, digit_strokes(images[i], 280), pause_ms=30)  # a slow hand: a second or more
+    settle(page)
+    while_drawing = [state for down, state in page.evaluate("window.__sends") if down]
+    assert len(while_drawing) >= 2, while_drawing
+    assert all(state == "notRunning" for state in while_drawing), while_drawing
 
 
 def test_forty_digits_in_a_row_each_get_their_prediction(page, app_url):

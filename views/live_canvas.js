@@ -1,23 +1,25 @@
 // The Draw page's live canvas: a round white pen on black, mouse, touch and stylus alike.
 // While the pen moves it sends the drawing at most every SEND_MS, and only once Python has answered the
-// previous send (data.ack is the seq of the drawing the last rerun read), so a busy server gets one
-// drawing at a time from each visitor instead of a queue of stale ones; when the pen lifts, and on Undo
-// and Clear, it sends at once, answered or not. An answer that never comes stops holding sends after
-// WAIT_MS.
+// previous send to the end: the page's last element (live_canvas_answered in live_canvas.py) calls
+// window.__liveCanvas.answered(seq) when a rerun that read drawing seq has finished. So a busy server
+// gets one drawing at a time from each visitor and finishes it, instead of a queue of stale ones that
+// interrupt each other's reruns. When the pen lifts, and on Undo and Clear, it sends at once, answered
+// or not. An answer that never comes stops holding sends after WAIT_MS.
 // What it sends: {png: the canvas as a PNG data URL, strokes: [[width, x0, y0, x1, y1, ...], ...], seq}.
 // No preventDefault on pointer events: it would also cancel the mouse events other code listens for;
 // CSS touch-action: none is what stops a finger from scrolling the page instead of drawing.
 // Python keeps the strokes and hands them back in data.restore, so a drawing survives a trip to another
 // page: they are drawn again only when the element is new (mounted), never over a live drawing.
 const SEND_MS = 90;
-const WAIT_MS = 1000;
+const WAIT_MS = 3000;
 
 export default function ({ parentElement, data, setStateValue }) {
   const root = parentElement.querySelector(".live-canvas");
   const canvas = root.querySelector("canvas");
   let s = root.__live;  // this function runs on every rerun; the state and listeners are set up once
   if (!s) {
-    s = root.__live = { strokes: [], current: null, width: 18, seq: 0, acked: 0, lastSent: 0, timer: null };
+    s = root.__live = { strokes: [], current: null, width: 18, seq: 0, acked: 0, lastSent: 0, timer: null,
+      answeredAt: 0, took: 0 };
     const ctx = canvas.getContext("2d");
     const size = data.size || 280;
     canvas.width = canvas.height = size;
@@ -60,9 +62,16 @@ export default function ({ parentElement, data, setStateValue }) {
         s.waiting = true;
         return;
       }
-      s.timer = setTimeout(send, Math.max(0, SEND_MS - (now - s.lastSent)));
+      // ...and after an answer, rest as long as it took: a server slowed by many visitors gets at most half
+      // of its time from each one's moving pen, and so answers the pen-up sooner
+      const rest = Math.max(SEND_MS - (now - s.lastSent), s.took - (now - s.answeredAt));
+      s.timer = setTimeout(send, Math.max(0, rest));
     };
-    s.answered = () => {  // a rerun has read drawing data.ack: a move made meanwhile may go out now
+    s.answered = (ack) => {  // a rerun that read drawing `ack` has finished: a move made meanwhile may go out now
+      if (!(ack > s.acked)) return;
+      s.acked = ack;
+      s.answeredAt = performance.now();
+      if (ack === s.seq) s.took = s.answeredAt - s.lastSent;
       if (s.waiting && s.current) {
         s.waiting = false;
         sendSoon();
@@ -116,8 +125,5 @@ export default function ({ parentElement, data, setStateValue }) {
     }
   }
   s.width = data.width || s.width;
-  if (data.ack > s.acked) {
-    s.acked = data.ack;
-    s.answered();
-  }
+  window.__liveCanvas = s;  // one live canvas on a page: live_canvas_answered reaches it here
 }

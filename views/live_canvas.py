@@ -2,7 +2,8 @@
 
 A Streamlit components-v2 element (inline HTML and CSS, JS in live_canvas.js beside this file, no
 iframe, no build step). While the pen moves it sends the drawing at most every ~90 ms, and only after
-the previous one was read (Python hands back its seq as `ack`); when the pen lifts it sends at once.
+the rerun that read the previous one has finished (`live_canvas_answered`, the page's last element, hands
+its seq back); when the pen lifts it sends at once.
 It renders as `<canvas data-testid="live-canvas">` with visible Undo and Clear buttons beside it.
 Each send is a dict {png: data URL or None, strokes: [[width, x0, y0, ...], ...], seq: int};
 `drawing_rgba` turns it into the (H, W, 4) uint8 array that `read_canvas` reads.
@@ -46,18 +47,32 @@ _mount = st.components.v2.component("mnist.live_canvas", html=HTML, css=CSS,
                                     js=Path(__file__).with_name("live_canvas.js").read_text())
 
 
+# Inline html and js need a newline: Streamlit takes a one-line string with a "/" for a file path.
+_answered = st.components.v2.component("mnist.live_canvas_answered", html="<span hidden></span>\n",
+                                       js="export default function ({ data }) {\n"
+                                          "  window.__liveCanvas?.answered?.(data.ack);\n}\n")
+
+
 def live_canvas(*, key: str, size: int = 280, stroke_width: int = 18, restore: list | None = None,
                 on_change=lambda: None) -> dict | None:
     """Mount the canvas; the latest drawing it sent (see the module docstring), or None before any.
 
     restore: strokes to draw when the element is new (a visitor back from another page).
     """
-    # ack: the seq of the drawing this rerun reads, so the JS sends no new drawing before this one is answered
-    ack = ((st.session_state.get(key) or {}).get("drawing") or {}).get("seq")
-    result = _mount(key=key, data={"size": size, "width": stroke_width, "restore": restore, "preload": PRELOAD,
-                                   "ack": ack if isinstance(ack, int) else 0},
+    result = _mount(key=key, data={"size": size, "width": stroke_width, "restore": restore, "preload": PRELOAD},
                     default={"drawing": None}, on_drawing_change=on_change, width="content", height="content")
     return result.drawing
+
+
+def live_canvas_answered(key: str) -> None:
+    """Tell canvas `key` that this rerun is done with its drawing: call it as the page's last element.
+
+    Its JS sends the next drawing while the pen moves only after this, so a visitor's reruns finish
+    instead of interrupting each other, and a busy server's load from one visitor stays one rerun at a time.
+    """
+    seq = ((st.session_state.get(key) or {}).get("drawing") or {}).get("seq")
+    _answered(key=f"{key}.answered", data={"ack": seq if isinstance(seq, int) else 0}, width="content",
+              height="content")
 
 
 def drawing_rgba(drawing: dict | None) -> np.ndarray | None:
