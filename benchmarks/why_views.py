@@ -31,8 +31,9 @@ from mnistcore.doubt import calibrate, not_sure, reference_images  # noqa: E402
 from mnistcore.explain import contributions, fool, linear_attribution, switch_off  # noqa: E402
 from mnistcore.preprocess import canvas_ink, digit_steps, plain_resize, read_canvas  # noqa: E402
 from pen_strokes import draw_canvas, simplify, skeleton_polylines, smooth  # noqa: E402
-from views.draw import hidden_grid, softmax_bars  # noqa: E402
-from views.why import attribution_map  # noqa: E402
+from views.bars import softmax_bars_html  # noqa: E402
+from views.images import activation_rgb, png_data_url  # noqa: E402
+from views.why import attribution_png  # noqa: E402
 
 
 def canvases(n: int, seed: int = 0) -> list[np.ndarray]:
@@ -61,8 +62,8 @@ def main() -> int:
     def page(rgba):
         digit = read_canvas(rgba).digit
         fwd = forward(params, scale_input(digit[None]))
-        softmax_bars(fwd.probs[0], fwd.logits[0], winner=int(fwd.probs[0].argmax()))
-        hidden_grid(fwd.zs[0][0], fwd.activations[1][0])
+        softmax_bars_html(fwd.probs[0], fwd.logits[0], winner=int(fwd.probs[0].argmax()))
+        png_data_url(activation_rgb(fwd.activations[1][0], 32))
         contributions(params, fwd, int(fwd.probs[0].argmax()))
         return digit, fwd
 
@@ -73,13 +74,13 @@ def main() -> int:
         k = int(fwd.probs[0].argmax())
         k2 = int(np.argsort(-fwd.probs[0])[1])
         C, c0 = linear_attribution(params, fwd.x[0])
-        attribution_map(C[:, k], digit, title="")
-        attribution_map(C[:, k] - C[:, k2], digit, title="")
+        attribution_png(C[:, k])
+        attribution_png(C[:, k] - C[:, k2])
 
     def units(rgba, digit, fwd):
         top = [c.unit for c in contributions(params, fwd, int(fwd.probs[0].argmax()), n=3)]
         off = forward(switch_off(params, top), fwd.x)
-        softmax_bars(off.probs[0], off.logits[0])
+        softmax_bars_html(off.probs[0], off.logits[0])
 
     def steps(rgba, digit, fwd):
         for step in digit_steps(canvas_ink(rgba), frozenset({"crop"})):

@@ -139,14 +139,24 @@ def test_plain_resize_keeps_the_mean_ink():
     assert plain_resize(ink).mean() == pytest.approx(ink.mean(), rel=1e-5)
 
 
-def test_attribution_map_is_a_valid_28x28_heatmap_centred_on_zero(shipped, test_images):
-    import plotly.graph_objects as go
+def test_attribution_picture_is_28x28_shares_on_a_diverging_scale_centred_on_zero(shipped, test_images):
+    import base64
+    import io
 
-    from views.why import attribution_map
+    from PIL import Image
+
+    from views.style import NEGATIVE, POSITIVE, ZERO
+    from views.why import attribution_png
     images, _ = test_images
     C, _ = linear_attribution(shipped, scale_input(images[:1])[0])
-    fig = attribution_map(C[:, 7], images[0], title="shares")
-    go.Figure(fig.to_dict())  # plotly's validation, skipped when the page builds it
-    heat = fig.data[0]
-    assert np.array(heat.z).shape == (28, 28) and np.array(heat.customdata).shape == (28, 28)
-    assert heat.zmin == -heat.zmax and heat.zmax == pytest.approx(float(np.abs(C[:, 7]).max()))
+    url, vmax = attribution_png(C[:, 7], scale=8)
+    assert vmax == pytest.approx(float(np.abs(C[:, 7]).max()))
+    rgb = np.asarray(Image.open(io.BytesIO(base64.b64decode(url.split(",", 1)[1]))).convert("RGB"))
+    assert rgb.shape == (224, 224, 3)
+    cells = rgb[::8, ::8].reshape(784, 3).astype(int)  # one pixel per input pixel, row by row like C
+    strongest = int(np.abs(C[:, 7]).argmax())  # the one share at full colour, in its sign's colour
+    assert tuple(cells[strongest]) == (POSITIVE if C[strongest, 7] > 0 else NEGATIVE)
+    zero = np.abs(C[:, 7]) < 1e-3 * vmax
+    assert zero.any() and (np.abs(cells[zero] - np.array(ZERO)) <= 1).all()
+    orange = C[:, 7] > 0.5 * vmax
+    assert (cells[orange][:, 0] > cells[orange][:, 2]).all()  # red over blue: orange, not purple

@@ -65,8 +65,7 @@ def test_a_drawn_digit_is_not_flagged_and_a_drawn_letter_is(page, app_url):
 
 
 def the_28x28_src(page) -> str:
-    img = page.locator('[data-testid="stImage"]').filter(has_text="the 28×28 image it reads").locator("img").first
-    return img.get_attribute("src")
+    return page.locator('img[alt="the 28×28 image it reads"]').first.get_attribute("src")
 
 
 def test_switching_the_crop_off_changes_the_image_and_the_prediction(page, app_url):
@@ -81,9 +80,8 @@ def test_switching_the_crop_off_changes_the_image_and_the_prediction(page, app_u
     before = metric_value(page, "Prediction with these steps"), the_28x28_src(page)
     assert before[0] == metric_value(page, "Prediction")  # every step on: the page's own reading
     page.get_by_test_id("stButtonGroup").get_by_role("button", name="crop to the ink").click()
-    page.wait_for_function("""(src) => { const i = [...document.querySelectorAll('[data-testid="stImage"]')]
-        .find(e => e.innerText.includes('the 28×28 image it reads')); return i && i.querySelector('img').src !== src; }""",
-                           arg=before[1], timeout=30000)
+    page.wait_for_function("""(src) => { const i = document.querySelector('img[alt="the 28×28 image it reads"]');
+        return i && i.src !== src; }""", arg=before[1], timeout=30000)
     wait_for_app_idle(page)
     after = metric_value(page, "Prediction with these steps"), the_28x28_src(page)
     screenshot(page, "why_steps_crop_off")

@@ -1,4 +1,5 @@
-"""The views that change with every stroke, as HTML: a hidden layer's picture and the units that push the winner.
+"""The views that change with every stroke, as HTML: a hidden layer's picture and the units that push the winner,
+and the "why this digit" views' pictures (views/why.py).
 
 `views.layers.prediction_views` puts them in one `st.html` block with the softmax bars (views/bars.py):
 one message per stroke instead of about eight st.image, st.caption and st.markdown elements. The
@@ -21,6 +22,9 @@ CSS = """<style>
 .stroke-panel .tiles img { width: 96px; height: 96px; image-rendering: pixelated; }
 .stroke-panel .tiles figcaption { font-size: 0.75rem; }
 .stroke-panel .title { margin: 1rem 0 0.25rem; }
+.stroke-panel .row { display: flex; flex-wrap: wrap; gap: 0.75rem; align-items: flex-start; }
+.stroke-panel .row figure { margin: 0; }
+.stroke-panel .row img { image-rendering: pixelated; display: block; }
 </style>"""
 
 
@@ -38,6 +42,15 @@ def units_html(title: str, note: str, tiles: list[tuple[str, str]]) -> str:
     return (f'<p class="title"><strong>{html.escape(title)}</strong></p>'
             + (f'<p class="caption">{html.escape(note)}</p>' if note else "")
             + (f'<div class="tiles">{figures}</div>' if tiles else ""))
+
+
+def pictures_html(pictures: list[tuple[str, str, int]]) -> str:
+    """(picture data URL, caption, width in px) -> the pictures side by side, each with its caption under
+    it, wrapping on a narrow screen; the caption is also the picture's text alternative."""
+    return '<div class="row">' + "".join(
+        f'<figure style="width:{max(w, 96)}px"><img src="{url}" width="{w}" height="{w}" alt="{html.escape(cap)}">'
+        f'<figcaption>{html.escape(cap)}'
+        f'</figcaption></figure>' for url, cap, w in pictures) + "</div>"
 
 
 def stroke_panel(*parts: str) -> str:

@@ -1,8 +1,9 @@
 """Why this digit (issue 15): the "not sure" flag, and four views that open on demand.
 
-Figure builders first (arrays in, go.Figure out), then the Streamlit pieces the Draw page and the
-test-image dialog share. Every view sits in an expander that reruns when it opens or closes
-(`on_change="rerun"`) and computes nothing while it is closed, so the page stays as fast as without it.
+Picture builders first (arrays in, PNG data URLs out), then the Streamlit pieces the Draw page and the
+test-image dialog share. What changes with every stroke is HTML with pictures (views/panel.py), not
+Plotly charts, which cost the browser tens of ms each per stroke. Every view sits in an expander that
+reruns when it opens or closes (`on_change="rerun"`) and computes nothing while it is closed.
 The numbers come from `mnistcore.explain` and `mnistcore.doubt`.
 """
 from __future__ import annotations
@@ -15,7 +16,6 @@ import threading
 from collections import OrderedDict
 
 import numpy as np
-import plotly.graph_objects as go
 import streamlit as st
 
 from mnistcore import Forward, Params, forward, scale_input
@@ -23,9 +23,10 @@ from mnistcore.doubt import Doubt, calibrate, not_sure, reference_images, two_mo
 from mnistcore.explain import contributions, fool, linear_attribution, switch_off
 from mnistcore.preprocess import STEPS, canvas_ink, digit_steps, plain_resize
 
-from .draw import _figure, softmax_bars
+from .bars import softmax_bars_html
 from .expanders import lazy_expander
-from .images import diverging_rgb, gray_image
+from .images import diverging_rgb, gray_image, png_data_url
+from .panel import pictures_html, stroke_panel, units_html
 from .session import (
     WHY_ATTRIBUTION,
     WHY_DIGIT,
@@ -38,7 +39,6 @@ from .session import (
     WHY_UNITS,
     WHY_UNITS_OFF,
 )
-from .style import DIVERGING, layout
 
 STEP_TITLES = {"canvas": "canvas", "crop": "crop to the ink", "fit": "fit into 20 px",
                "centre": "centre of mass to the centre", "scale": "input scaling"}
@@ -50,15 +50,12 @@ OVERCONFIDENT = ("Why not just the softmax: it always shares 100 % among the ten
 
 # --- figures ------------------------------------------------------------------------------------------
 
-def attribution_map(C_k: np.ndarray, image: np.ndarray, *, title: str) -> go.Figure:
-    """(784,) one logit's pixel shares and the (28, 28) input -> a diverging 28x28 heatmap; hover gives
-    the pixel, its ink and its share."""
+def attribution_png(C_k: np.ndarray, scale: int = 1) -> tuple[str, float]:
+    """(784,) pixel shares of one logit (or a difference of two) -> (a diverging 28x28 picture as a PNG data
+    URL, purple below zero through white to orange above, and the share that the strongest colour means).
+    The page shows it 224 px wide, the browser scaling it up with sharp pixels."""
     vmax = max(float(np.abs(C_k).max()), 1e-6)
-    trace = dict(type="heatmap", z=np.round(C_k.reshape(28, 28), 3).tolist(), customdata=np.round(image, 2).tolist(),
-                 colorscale=DIVERGING, zmin=-vmax, zmax=vmax, colorbar=dict(thickness=10),
-                 hovertemplate="pixel (row %{y}, column %{x})<br>ink %{customdata}<br>share %{z:+.3f}<extra></extra>")
-    return _figure(trace, layout(260, title=title, top=28, xaxis=dict(visible=False),
-                                 yaxis=dict(visible=False, autorange="reversed", scaleanchor="x")))
+    return png_data_url(diverging_rgb(C_k.reshape(28, 28), vmax, scale=scale)), vmax
 
 
 # --- "not sure" -----------------------------------------------------------------------------------------
@@ -164,18 +161,19 @@ def attribution_view(params: Params, fwd: Forward, image: np.ndarray, key: str, 
     other_default = int(np.argsort(-fwd.probs[row])[1]) if k == winner else winner
     k2 = c2.selectbox("…and not", [d for d in range(10) if d != k], key=f"{key}{WHY_OTHER}",
                       index=[d for d in range(10) if d != k].index(other_default))
-    m1, m2 = st.columns(2)
-    m1.plotly_chart(attribution_map(C[:, k], image, title=f"shares of logit {k} = {C[:, k].sum() + c0[k]:.2f}"),
-                    config={"displayModeBar": False}, key=f"{key}.why.map")
-    m2.plotly_chart(attribution_map(C[:, k] - C[:, k2], image,
-                                    title=f"why {k} and not {k2}: z{k} − z{k2} = "
-                                          f"{(C[:, k] - C[:, k2]).sum() + c0[k] - c0[k2]:.2f}"),
-                    config={"displayModeBar": False}, key=f"{key}.why.diff")
-    st.caption(f"Biases' share c0: {c0[k]:+.2f} for {k}, {c0[k2]:+.2f} for {k2}.")
+    # Pictures, not Plotly heatmaps, and with the text around them one HTML element: all of it changes with
+    # every stroke, and it took the stroke's answer from ~290 to ~180 ms here with the four views open
+    # (benchmarks/draw_views_latency.py --open why).
+    shares, vmax = attribution_png(C[:, k])
+    diff, dmax = attribution_png(C[:, k] - C[:, k2])
     top = contributions(params, fwd, k, row=row)
-    if top:
-        st.markdown(f"**Hidden units that push {k} up the most** (a_j · W{len(params.Ws)}[j, {k}])")
-        st.caption(" · ".join(f"unit {c.unit}: {c.push:+.2f}" for c in top))
+    st.html(stroke_panel(pictures_html([
+        (shares, f"shares of logit {k} = {C[:, k].sum() + c0[k]:.2f} (strongest colour: ±{vmax:.3f})", 224),
+        (diff, f"why {k} and not {k2}: z{k} − z{k2} = {(C[:, k] - C[:, k2]).sum() + c0[k] - c0[k2]:.2f} "
+               f"(strongest colour: ±{dmax:.3f})", 224)]),
+        f'<p class="caption">Biases\' share c0: {c0[k]:+.2f} for {k}, {c0[k2]:+.2f} for {k2}.</p>',
+        units_html(f"Hidden units that push {k} up the most (a_j · W{len(params.Ws)}[j, {k}])",
+                   " · ".join(f"unit {c.unit}: {c.push:+.2f}" for c in top), []) if top else ""))
 
 
 def fool_view(params: Params, fwd: Forward, image: np.ndarray, key: str, row: int = 0) -> None:
@@ -197,12 +195,11 @@ def fool_view(params: Params, fwd: Forward, image: np.ndarray, key: str, row: in
     verdict = f"It says **{said}** now" if res.success else f"Not there after {res.steps} steps: it says **{said}**"
     st.markdown(f"{verdict}, after {res.steps} steps and {res.ink:.1f} pixels' worth of ink changed "
                 f"({int((np.abs(res.image - image) > 0.01).sum())} pixels touched).")
-    c1, c2, c3 = st.columns(3)
-    c1.image(gray_image(image, scale=3), caption="your drawing", width=84)
-    c2.image(gray_image(res.image, scale=3), caption="the changed one", width=84)
-    c3.image(diverging_rgb(res.image - image, vmax=1, scale=3), caption="the change (orange: ink added)", width=84)
-    st.plotly_chart(softmax_bars(res.probs, np.zeros(10), winner=said), config={"displayModeBar": False},
-                    key=f"{key}.why.fool_bars")
+    st.html(stroke_panel(pictures_html([
+        (png_data_url(gray_image(image)), "your drawing", 84),
+        (png_data_url(gray_image(res.image)), "the changed one", 84),
+        (png_data_url(diverging_rgb(res.image - image, vmax=1)), "the change (orange: ink added)", 84)]),
+        softmax_bars_html(res.probs, winner=said)))
 
 
 def units_view(params: Params, fwd: Forward, key: str, row: int = 0) -> None:
@@ -223,8 +220,7 @@ def units_view(params: Params, fwd: Forward, key: str, row: int = 0) -> None:
     now = int(fwd_off.probs[0].argmax())
     st.metric("Prediction with those units off", str(now), f"{fwd_off.probs[0, now]:.1%} sure",
               delta_color="off", delta_arrow="off")
-    st.plotly_chart(softmax_bars(fwd_off.probs[0], fwd_off.logits[0], winner=now),
-                    config={"displayModeBar": False}, key=f"{key}.why.units_bars")
+    st.html(stroke_panel(softmax_bars_html(fwd_off.probs[0], fwd_off.logits[0], winner=now)))
 
 
 def steps_view(params: Params, ink: np.ndarray, key: str) -> None:
@@ -234,8 +230,8 @@ def steps_view(params: Params, ink: np.ndarray, key: str) -> None:
     st.caption("Each picture is the drawing after that step, with the network's answer if the pipeline stopped "
                "there (what is left of it replaced by a plain resize to 28×28). Switch a step off to see what it "
                "is for.")
-    cols = st.columns(len(steps))
-    for col, step in zip(cols, steps):
+    pictures = []
+    for step in steps:
         if step.name == "scale":  # the network's input itself; shown as the centred ink it was made from
             shown, x = steps[-2].image, step.image.reshape(1, -1)
         else:
@@ -243,10 +239,11 @@ def steps_view(params: Params, ink: np.ndarray, key: str) -> None:
             x = shown.reshape(1, -1) if "scale" in off else scale_input(shown[None])
         said = int(forward(params, x).probs.argmax())
         name = STEP_TITLES[step.name] + (" (off)" if step.name in off else "")
-        col.image(gray_image(shown, scale=2), caption=f"{name} → {said}", width=56)
+        pictures.append((png_data_url(gray_image(shown)), f"{name} → {said}", 56))
     final = forward(params, steps[-1].image.reshape(1, -1))
     said = int(final.probs.argmax())
-    c1, c2 = st.columns(2)
-    c1.metric("Prediction with these steps", str(said), f"{final.probs[0, said]:.1%} sure",
+    # one block for the six pictures: they change with every stroke (st.image would be six elements)
+    st.html(stroke_panel(pictures_html(pictures + [
+        (png_data_url(gray_image(steps[-2].image)), "the 28×28 image it reads", 112)])))
+    st.metric("Prediction with these steps", str(said), f"{final.probs[0, said]:.1%} sure",
               delta_color="off", delta_arrow="off")
-    c2.image(gray_image(steps[-2].image, scale=4), caption="the 28×28 image it reads", width=112)
