@@ -198,7 +198,7 @@ def test_a_finished_run_shows_its_test_accuracy_downloads_three_ways_and_becomes
         assert "784–16–10" in sidebar.inner_text() and "trained here" in sidebar.inner_text()
         screenshot(page, "learn_use_it")
         sidebar.get_by_role("button", name="Back to the shipped model").click()
-        sidebar.get_by_text("Shipped model").wait_for(timeout=30000)
+        sidebar.get_by_text("Shipped model", exact=True).wait_for(timeout=30000)
     finally:
         ctx.close()
 
