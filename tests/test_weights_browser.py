@@ -10,6 +10,7 @@ import time
 
 import numpy as np
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from conftest import screenshot, wait_for_app_idle, wait_until_in_view
 from mnistcore import load_params
@@ -185,11 +186,19 @@ def test_clicking_a_tile_shows_that_unit(weights_page, app_url, W1):
     tiles.locator(".nsewdrag").first.wait_for(timeout=30000)
     text = hover_label(page, tiles, 0.37, 0.62)
     unit = int(re.search(r"unit (\d+)", text).group(1))
-    page.mouse.down()
-    page.mouse.up()
-    page.wait_for_timeout(300)
-    wait_for_app_idle(page)
-    page.get_by_text(f"Receptive field of unit {unit}").wait_for(timeout=20000)
+    # A click again if the first did not select: on a loaded machine (CI with other work) plotly.js
+    # once missed it (the hover label was there, no selection after 20 s).
+    for attempt in range(3):
+        page.mouse.down()
+        page.mouse.up()
+        page.wait_for_timeout(300)
+        wait_for_app_idle(page)
+        try:
+            page.get_by_text(f"Receptive field of unit {unit}").wait_for(timeout=10000)
+            break
+        except PlaywrightTimeout:
+            if attempt == 2:
+                raise
     wait_until_in_view(page, ".st-key-weights-unit_detail")  # the unit's details, below the fold, come into view
     assert page.get_by_label("Unit j").input_value() == str(unit)
     assert page.get_by_text(f"Bias b1[{unit}]").count() == 1
