@@ -49,8 +49,7 @@ def pictures_html(pictures: list[tuple[str, str, int]]) -> str:
     it, wrapping on a narrow screen; the caption is also the picture's text alternative."""
     return '<div class="row">' + "".join(
         f'<figure style="width:{max(w, 96)}px"><img src="{url}" width="{w}" height="{w}" alt="{html.escape(cap)}">'
-        f'<figcaption>{html.escape(cap)}'
-        f'</figcaption></figure>' for url, cap, w in pictures) + "</div>"
+        f'<figcaption>{html.escape(cap)}</figcaption></figure>' for url, cap, w in pictures) + "</div>"
 
 
 def stroke_panel(*parts: str) -> str:

@@ -136,7 +136,7 @@ def why_views(params: Params, fwd: Forward, *, image: np.ndarray, canvas: np.nda
     input; `canvas` the (H, W, 4) drawing it came from (None on the test set, whose images are centred)."""
     with _opened("Why this digit? Each pixel's exact share", f"{key}{WHY_ATTRIBUTION}") as box:
         if box.open:
-            attribution_view(params, fwd, image, key, row)
+            attribution_view(params, fwd, key, row)
     with _opened("Fool it: make it say another digit", f"{key}{WHY_FOOL}") as box:
         if box.open:
             fool_view(params, fwd, image, key, row)
@@ -149,7 +149,7 @@ def why_views(params: Params, fwd: Forward, *, image: np.ndarray, canvas: np.nda
                 steps_view(params, canvas_ink(canvas), key)
 
 
-def attribution_view(params: Params, fwd: Forward, image: np.ndarray, key: str, row: int = 0) -> None:
+def attribution_view(params: Params, fwd: Forward, key: str, row: int = 0) -> None:
     winner = int(fwd.probs[row].argmax())
     C, c0 = linear_attribution(params, fwd.x[row])
     st.caption("With the active hidden units fixed, a ReLU network is linear in its input, so each logit is "
@@ -162,8 +162,8 @@ def attribution_view(params: Params, fwd: Forward, image: np.ndarray, key: str, 
     k2 = c2.selectbox("…and not", [d for d in range(10) if d != k], key=f"{key}{WHY_OTHER}",
                       index=[d for d in range(10) if d != k].index(other_default))
     # Pictures, not Plotly heatmaps, and with the text around them one HTML element: all of it changes with
-    # every stroke, and it took the stroke's answer from ~290 to ~180 ms here with the four views open
-    # (benchmarks/draw_views_latency.py --open why).
+    # every stroke; with the four views open this took the stroke's answer from 288 ms to 176-216 ms
+    # (benchmarks/draw_views_latency.py --open why, six runs; 128-132 ms with no view open).
     shares, vmax = attribution_png(C[:, k])
     diff, dmax = attribution_png(C[:, k] - C[:, k2])
     top = contributions(params, fwd, k, row=row)
