@@ -79,11 +79,23 @@ def browser():
         b.close()
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Keep each test's outcome on it, so that `page` can photograph a failure before closing."""
+    report = yield
+    setattr(item, f"report_{report.when}", report)
+    return report
+
+
 @pytest.fixture
-def page(browser):
+def page(browser, request):
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     pg = context.new_page()
     yield pg
+    report = getattr(request.node, "report_call", None)
+    if report is not None and report.failed:  # what the browser showed when it failed, for the log
+        print(f"screenshot of the failure: {screenshot(pg, 'FAILED-' + request.node.name)}")
+        print(f"the page's text then:\n{pg.inner_text('body')[:3000]}")
     context.close()
 
 

@@ -162,7 +162,9 @@ SENDS = """() => {
   const send = WebSocket.prototype.send;
   WebSocket.prototype.send = function (data) {
     const app = document.querySelector('[data-testid="stApp"]');
-    window.__sends.push([down, app && app.getAttribute('data-test-script-state')]);
+    const c = window.__liveCanvas;  // and, should it fail, what the canvas knew: ms, seq, acked, took
+    window.__sends.push([down, app && app.getAttribute('data-test-script-state'), Math.round(performance.now()),
+                         c && [c.seq, c.acked, Math.round(c.took)]]);
     return send.call(this, data);
   };
 }"""
@@ -179,9 +181,9 @@ def test_while_the_pen_moves_the_next_drawing_waits_for_the_last_rerun_to_finish
     i = int(np.flatnonzero(labels == 4)[0])
     draw(page, box, digit_strokes(images[i], 280), pause_ms=30)  # a slow hand: a second or more
     settle(page)
-    while_drawing = [state for down, state in page.evaluate("window.__sends") if down]
+    while_drawing = [state for down, state, *_ in page.evaluate("window.__sends") if down]
     assert len(while_drawing) >= 2, while_drawing
-    assert all(state == "notRunning" for state in while_drawing), while_drawing
+    assert all(state == "notRunning" for state in while_drawing), page.evaluate("window.__sends")
 
 
 def test_forty_digits_in_a_row_each_get_their_prediction(page, app_url):

@@ -32,6 +32,20 @@ def sidebar_text(page) -> str:
     return page.locator(SIDEBAR).inner_text()
 
 
+def choose(page, label: str, option: str) -> None:
+    """Pick an option of a selectbox and wait until the app's run has ended with it still chosen."""
+    box = page.locator('[data-testid="stSelectbox"]').filter(has_text=label)
+    box.wait_for(timeout=30000)
+    page.wait_for_timeout(300)  # the run that drew it may still be going
+    wait_for_app_idle(page, 90000)
+    box.click()
+    page.get_by_role("option", name=option).click()
+    page.wait_for_timeout(300)
+    wait_for_app_idle(page, 90000)
+    shown = box.get_by_role("combobox").input_value()
+    assert shown == option, f"{label}: {option} was chosen, the box shows {shown!r}"
+
+
 def go_to(page, name: str, heading: str) -> None:
     page.locator(SIDEBAR).get_by_role("link", name=name).click()
     page.get_by_role("heading", name=heading).first.wait_for(timeout=60000)
@@ -89,9 +103,7 @@ def test_a_deeper_model_and_its_card_get_every_page(page, app_url, deep_model):
     go_to(page, "Weights", "Weights")
     page.get_by_role("tab", name="W1 as images").click()
     wait_for_app_idle(page, 90000)
-    page.get_by_text("Units of hidden layer").wait_for(timeout=30000)
-    page.locator('[data-testid="stSelectbox"]').filter(has_text="Units of hidden layer").click()
-    page.get_by_role("option", name="2 (128 units)").click()
+    choose(page, "Units of hidden layer", "2 (128 units)")
     page.get_by_text("What the 128 units of layer 2 look for").wait_for(timeout=60000)
     wait_for_app_idle(page, 90000)
     assert "your drawing on the Draw page" in page.inner_text("body")
@@ -99,8 +111,7 @@ def test_a_deeper_model_and_its_card_get_every_page(page, app_url, deep_model):
     screenshot(page, "deep_weights_layer2")
     page.get_by_role("tab", name="W1 heatmap").click()
     wait_for_app_idle(page, 90000)
-    page.locator('[data-testid="stSelectbox"]').filter(has_text="Matrix").click()
-    page.get_by_role("option", name="W3 (128×64)").click()
+    choose(page, "Matrix", "W3 (128×64)")
     page.get_by_text("W3: 128 inputs × 64 outputs").wait_for(timeout=60000)
     wait_for_app_idle(page, 90000)
     screenshot(page, "deep_weights_W3")

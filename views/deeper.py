@@ -37,7 +37,9 @@ def _input_digit() -> tuple[np.ndarray, str]:
 def deeper_units(params: Params, clip: float) -> bool:
     """Ask which hidden layer's units to show; show a deeper layer's here and return True, or False for layer 1."""
     n_hidden = len(params.Ws) - 1
-    st.session_state[WEIGHTS_UNITS_LAYER] = min(st.session_state.get(WEIGHTS_UNITS_LAYER, 1), n_hidden)
+    if st.session_state.get(WEIGHTS_UNITS_LAYER, 1) > n_hidden:  # a model with fewer layers than the last one
+        st.session_state[WEIGHTS_UNITS_LAYER] = n_hidden  # (written only then: a write on every run can undo a
+        # choice the visitor makes while a run is still going)
     layer = st.selectbox("Units of hidden layer", range(1, n_hidden + 1), key=WEIGHTS_UNITS_LAYER,
                          format_func=lambda l: f"{l} ({params.Ws[l - 1].shape[1]} units)")
     if layer == 1:

@@ -68,7 +68,8 @@ export default function ({ parentElement, data, setStateValue }) {
       s.timer = setTimeout(send, Math.max(0, rest));
     };
     s.answered = (ack) => {  // a rerun that read drawing `ack` has finished: a move made meanwhile may go out now
-      if (!(ack > s.acked)) return;
+      // a seq above the newest sent is an answer to a canvas element this one replaced: not ours
+      if (!(ack > s.acked) || ack > s.seq) return;
       s.acked = ack;
       s.answeredAt = performance.now();
       if (ack === s.seq) s.took = s.answeredAt - s.lastSent;
