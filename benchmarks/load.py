@@ -8,10 +8,12 @@ It starts one `streamlit run app.py` on 127.0.0.1 and one Chromium. Each session
 context (its own cookies, websocket and Streamlit session): it opens the Draw page, uploads its own
 784-512-10 model (the shipped weights plus its own noise, as .npz) and waits for the sidebar to show it,
 then draws `--digits` MNIST test digits one after another with real mouse strokes, each on a cleared
-canvas (after one untimed warm-up digit). All sessions of a phase draw at the same time. Per drawing, on
-the browser's clock, from the last pen-up: to the last change of the Prediction metric ("shown"; zero when
-the final answer was on screen before the pen lifted), and to the end of the last script run ("final":
-the pen-up's drawing has been read and drawn; the ratio bar uses this one). A drawing is lost when no
+canvas (after one untimed warm-up digit). All sessions of a phase draw at the same time, each its own
+digits (session i of every phase the same ones), so that their pen-ups are not all in the same instant;
+a single session draws, one after the other, the digits of the first 8 sessions.
+Per drawing, on the browser's clock, from the last pen-up: to the last change of the Prediction metric
+("shown"; zero when the final answer was on screen before the pen lifted), and to the end of the last
+script run ("final": the pen-up's drawing has been read and drawn; the ratio bar uses this one). A drawing is lost when no
 Prediction appears within 60 s, or a Clear does not empty the Prediction within 120 s; an error is any
 Streamlit exception element. The server's resident memory (VmRSS) is read after each phase, its peak
 (VmHWM) at the end.
@@ -121,7 +123,7 @@ async def run_session(page, digits: list[np.ndarray]) -> dict:
     canvas = page.locator(CANVAS).first
     await canvas.scroll_into_view_if_needed()
     box = await canvas.bounding_box()
-    waits, runs, lost = [], [], 0
+    waits, runs, counts, lost = [], [], [], 0
     for n, img in enumerate(digits):
         await page.evaluate("window.__log = []; window.__ups = []; window.__idle = []")
         await draw(page, box, digit_strokes(img, 280))
@@ -136,6 +138,7 @@ async def run_session(page, digits: list[np.ndarray]) -> dict:
         if n > 0:  # the first drawing warms the session up (its first hidden-layer charts): not timed
             waits.append(max([t for t, _ in log] + [ups[-1]]) - ups[-1])
             runs.append(max(idle + [ups[-1]]) - ups[-1])
+            counts.append(len(idle))
         try:
             await page.get_by_role("button", name="Clear the drawing").click()
             await page.wait_for_function(f"() => ({PREDICTION})() === '–'", timeout=120000)
@@ -143,21 +146,28 @@ async def run_session(page, digits: list[np.ndarray]) -> dict:
         except Exception:  # a Clear that never reached the page: counted, and the run goes on
             lost += 1
     errors = await page.locator('[data-testid="stException"]').count()
-    return {"waits": waits, "runs": runs, "lost": lost, "errors": errors}
+    return {"waits": waits, "runs": runs, "counts": counts, "lost": lost, "errors": errors}
 
 
 async def phase(browser, url: str, n: int, models: list[Path], digits: list[np.ndarray]):
     sessions = [await open_session(browser, url, models[i]) for i in range(n)]  # one after another: not timed
     print(f"{n} sessions open, each with its model; drawing", flush=True)
     start = time.perf_counter()
-    results = await asyncio.gather(*(run_session(page, digits) for _, page in sessions))
+    if n == 1:  # alone, the one session draws what 8 draw at once (without their warm-ups): the same digits
+        mine = digits[0] + [d for own in digits[1:8] for d in own[1:]]
+        results = [await run_session(sessions[0][1], mine)]
+    else:
+        results = await asyncio.gather(*(run_session(page, digits[i]) for i, (_, page) in enumerate(sessions)))
     seconds = time.perf_counter() - start
     return sessions, results, seconds
 
 
 async def main_async(args) -> int:
     images, _ = load_mnist("test")
-    digits = [images[i] for i in range(200, 201 + args.digits)]  # one more: the warm-up
+    # session i draws its own digits (one more: the warm-up), as a class would: the same ones in every session
+    # would pen-up in lockstep, all at once on every digit
+    per = args.digits + 1
+    digits = [[images[200 + i * per + j] for j in range(per)] for i in range(max(args.phases))]
     port = free_port()
     server = start_streamlit(port)
     url = f"http://127.0.0.1:{port}"
@@ -173,11 +183,13 @@ async def main_async(args) -> int:
                 used += n
                 waits = [w for r in results for w in r["waits"]]
                 runs = [w for r in results for w in r["runs"]]
+                per_drawing = float(np.mean([c for r in results for c in r["counts"]] or [np.nan]))
                 lost, errors = sum(r["lost"] for r in results), sum(r["errors"] for r in results)
                 medians[n] = statistics.median(runs) if runs else float("nan")
                 rss = rss_mb(server.pid)
                 rows.append((n, len(waits), lost, errors, statistics.median(waits) if waits else float("nan"),
-                             medians[n], float(np.percentile(runs, 90)) if runs else float("nan"), seconds, rss))
+                             medians[n], float(np.percentile(runs, 90)) if runs else float("nan"), per_drawing, seconds,
+                             rss))
                 print(f"{n} sessions: {len(runs)} drawings timed, final median {medians[n]:.0f} ms, RSS {rss:.0f} MB",
                       flush=True)
                 if lost or errors:
@@ -192,9 +204,11 @@ async def main_async(args) -> int:
     print(f"one server, sessions drawing {args.digits} digits each at once, each holding its own 784-512-10 model")
     print(f"server RSS before any session: {base:.0f} MB")
     print("pen-up to: 'shown' the last change of the Prediction; 'final' the end of the last script run (ms)")
-    print("sessions  drawings  lost  errors  shown median  final median  final p90  phase s  RSS after MB")
-    for n, k, lost, errors, shown, med, p90, seconds, rss in rows:
-        print(f"{n:8d}  {k:8d}  {lost:4d}  {errors:6d}  {shown:12.0f}  {med:12.0f}  {p90:9.0f}  {seconds:7.1f}  {rss:12.0f}")
+    print("'runs': script runs that ended per drawing (the moving pen's, and one per pen-up of each stroke)")
+    print("sessions  drawings  lost  errors  shown median  final median  final p90  runs  phase s  RSS after MB")
+    for n, k, lost, errors, shown, med, p90, per, seconds, rss in rows:
+        print(f"{n:8d}  {k:8d}  {lost:4d}  {errors:6d}  {shown:12.0f}  {med:12.0f}  {p90:9.0f}  {per:4.1f}  {seconds:7.1f}"
+              f"  {rss:12.0f}")
     print(f"server peak RSS (VmHWM): {peak:.0f} MB")
     ok = not failures
     for line in failures:
