@@ -8,7 +8,7 @@ import pytest
 
 from conftest import ROOT
 from views import alt_text
-from views.links import LINKED, WEIGHTS_TABS
+from views.links import LINKED, WEIGHTS_TABS, parse_views
 
 
 def test_the_bars_text_names_the_top_three_digits_and_their_probabilities():
@@ -44,6 +44,12 @@ def test_the_confusion_text_names_the_most_common_mistakes():
 def test_link_values_are_checked_and_invalid_ones_ignored(page, name, text, want):
     _, parse = LINKED[page][name]
     assert parse(text) == want
+
+
+@pytest.mark.parametrize("text, want", [("why", ("why",)), ("steps,why,steps", ("why", "steps")),
+                                        ("map,nothing", ("map",)), ("", None), ("<script>,1", None)])
+def test_a_links_open_views_are_the_known_names_in_order_and_nothing_else(text, want):
+    assert parse_views(text) == want
 
 
 def test_the_links_tab_names_are_the_weights_pages_tabs():

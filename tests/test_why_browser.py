@@ -133,3 +133,23 @@ def test_the_test_image_dialog_has_the_same_views_and_switching_units_off_update
     assert metric_value(page, "Prediction") == before  # the model itself is unchanged
     assert dialog.locator('[data-testid="stException"]').count() == 0
     screenshot(page, "why_testset_dialog")
+
+
+def test_a_link_opens_the_views_it_names_and_the_url_follows_the_expanders(page, app_url):
+    """?open=why,steps: a fresh visitor's first drawing shows those two views and no other; opening one
+    more puts it in the URL, to share."""
+    canvas, box = open_draw_page(page, app_url + "/?open=steps,why,nonsense")
+    draw(page, box, digit_strokes(first_test_digit(3), 280))
+    wait_for_prediction(page)
+    page.get_by_text("…and not", exact=True).wait_for(timeout=30000)      # the attribution view, open
+    page.get_by_text("Prediction with these steps").wait_for(timeout=30000)  # the preprocessing steps, open
+    assert page.get_by_text("Make it say", exact=True).count() == 0        # fool it: closed, nothing computed
+    assert page.get_by_text("Switch off (a = 0) units").count() == 0
+    # opened before the first stroke, the attribution still explains the final prediction
+    said = metric_value(page, "Prediction")
+    page.get_by_text(f"shares of logit {said} =").wait_for(timeout=30000)
+    screenshot(page, "why_link_opened")
+    page.get_by_text("Switch hidden units off").click()
+    page.get_by_text("Switch off (a = 0) units").wait_for(timeout=30000)
+    page.wait_for_function("() => new URLSearchParams(location.search).get('open') === 'why,units,steps'",
+                           timeout=30000)

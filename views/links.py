@@ -4,7 +4,8 @@ a fresh browser shows the same view.
 The page itself is the URL's path (st.navigation). Per page, LINKED lists which selections go in the
 URL and how each is checked; a value that fails its check is ignored (the page keeps its default), so a
 mangled link never raises. A drawing or an uploaded file is never put in the URL: only the names here.
-The Draw page's link also says when the classic canvas is in use (canvas=classic).
+The Draw page's link also says when the classic canvas is in use (canvas=classic), and which of its
+views are open (open=why,fool,units,steps,map: the expanders, closed at first).
 `apply_link` runs before the page (a link's values become the widgets' values) and `write_link` after
 it (and from the Draw page's fragment), and only when the URL would change.
 """
@@ -25,6 +26,10 @@ from .session import (
     WEIGHTS_DIGIT,
     WEIGHTS_TAB,
     WEIGHTS_UNIT,
+    WHY_ATTRIBUTION,
+    WHY_FOOL,
+    WHY_STEPS,
+    WHY_UNITS,
 )
 from .testset import OUTCOMES
 
@@ -64,6 +69,17 @@ LINKED: dict[str, dict[str, tuple[str, Callable]]] = {
 }
 
 
+# open=...: the Draw page's views a link opens, by name -> the key of each one's expander
+DRAW_VIEWS = {"why": "draw" + WHY_ATTRIBUTION, "fool": "draw" + WHY_FOOL, "units": "draw" + WHY_UNITS,
+              "steps": "draw" + WHY_STEPS, "map": "draw.map_open"}
+
+
+def parse_views(text: str) -> tuple[str, ...] | None:
+    """"why,steps" -> ("why", "steps"): the known names, in DRAW_VIEWS's order; None when there is none."""
+    names = set(text.split(","))
+    return tuple(n for n in DRAW_VIEWS if n in names) or None
+
+
 def _page(url_path: str) -> str:
     return "" if url_path in ("", "draw") else url_path
 
@@ -78,6 +94,11 @@ def apply_link(url_path: str) -> None:
         value = parse(url[name]) if name in url else None
         if value is not None:
             st.session_state[key] = value
+    if _page(url_path) == "":
+        for name in parse_views(url.get("open", "")) or ():
+            key = DRAW_VIEWS[name]  # opened as views/expanders.py's lazy_expander remembers it: a fresh widget
+            st.session_state.pop(key, None)
+            st.session_state[f"{key}.remembered"] = True
 
 
 def current_link(url_path: str) -> dict[str, str]:
@@ -93,6 +114,12 @@ def current_link(url_path: str) -> dict[str, str]:
         out.pop("image", None)
     if page == "" and out.get("canvas") != "classic":  # the live canvas is the default: no need to say it
         out.pop("canvas", None)
+    if page == "":
+        # the expander's own state, or what lazy_expander remembers of it while it is not on the page
+        opened = [name for name, key in DRAW_VIEWS.items()
+                  if st.session_state.get(key, st.session_state.get(f"{key}.remembered"))]
+        if opened:
+            out["open"] = ",".join(opened)
     return out
 
 

@@ -149,6 +149,9 @@ def why_views(params: Params, fwd: Forward, *, image: np.ndarray, canvas: np.nda
                 steps_view(params, canvas_ink(canvas), key)
 
 
+FOLLOW = "follow"  # a digit picker's first choice: whatever the current drawing makes it
+
+
 def attribution_view(params: Params, fwd: Forward, key: str, row: int = 0) -> None:
     winner = int(fwd.probs[row].argmax())
     C, c0 = linear_attribution(params, fwd.x[row])
@@ -157,10 +160,17 @@ def attribution_view(params: Params, fwd: Forward, key: str, row: int = 0) -> No
                "Orange pixels push the digit up, purple ones down. Blank pixels are −0.42 after the input "
                "scaling, so they vote too.")
     c1, c2 = st.columns(2)
-    k = c1.selectbox("Digit", range(10), index=winner, key=f"{key}{WHY_DIGIT}")
-    other_default = int(np.argsort(-fwd.probs[row])[1]) if k == winner else winner
-    k2 = c2.selectbox("…and not", [d for d in range(10) if d != k], key=f"{key}{WHY_OTHER}",
-                      index=[d for d in range(10) if d != k].index(other_default))
+    # FOLLOW (the first choice) tracks the drawing: the prediction, and the likeliest digit other than k. A
+    # digit as the default would stay the one of the drawing the view was opened on. The choices' labels stay
+    # the same from stroke to stroke (the browser keeps showing a selected label that the server changes);
+    # the captions below name the digits.
+    picked = c1.selectbox("Digit", [FOLLOW, *range(10)], key=f"{key}{WHY_DIGIT}",
+                          format_func=lambda d: "the prediction" if d == FOLLOW else str(d))
+    k = winner if picked == FOLLOW else picked
+    other = int(np.argsort(-fwd.probs[row])[1]) if k == winner else winner
+    picked2 = c2.selectbox("…and not", [FOLLOW, *(d for d in range(10) if d != k)], key=f"{key}{WHY_OTHER}",
+                           format_func=lambda d: "the likeliest other" if d == FOLLOW else str(d))
+    k2 = other if picked2 == FOLLOW else picked2
     # Pictures, not Plotly heatmaps, and with the text around them one HTML element: all of it changes with
     # every stroke; with the four views open this took the stroke's answer from 288 ms to 176-216 ms
     # (benchmarks/draw_views_latency.py --open why, six runs; 128-132 ms with no view open).
