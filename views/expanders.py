@@ -10,10 +10,25 @@ from __future__ import annotations
 import streamlit as st
 
 
+def _remembered(key: str) -> str:
+    return f"{key}.remembered"
+
+
 def lazy_expander(label: str, key: str, *, icon: str | None = None, expanded: bool = False):
     """st.expander(label, key=key) that reruns when toggled; check `.open` before building its content.
     `expanded`: open the first time it is shown."""
-    remembered = f"{key}.remembered"
-    box = st.expander(label, key=key, icon=icon, on_change="rerun", expanded=st.session_state.get(remembered, expanded))
-    st.session_state[remembered] = bool(box.open)
+    box = st.expander(label, key=key, icon=icon, on_change="rerun",
+                      expanded=st.session_state.get(_remembered(key), expanded))
+    st.session_state[_remembered(key)] = bool(box.open)
     return box
+
+
+def is_open(key: str) -> bool:
+    """Whether the lazy expander `key` is open: its own state, or what is remembered while it is not shown."""
+    return bool(st.session_state.get(key, st.session_state.get(_remembered(key))))
+
+
+def open_next_time(key: str) -> None:
+    """Show the lazy expander `key` open when it is next made (a fresh widget, so `expanded` decides)."""
+    st.session_state.pop(key, None)
+    st.session_state[_remembered(key)] = True

@@ -19,7 +19,7 @@ from mnistcore.preprocess import scale_uint8
 
 from .expanders import lazy_expander
 from .images import png_data_url, thumbnail
-from .session import test_set
+from .session import MAP_OPEN, test_set
 from .style import OUTLINE, layout
 
 HEIGHT = 380
@@ -111,7 +111,7 @@ def where_it_lands(params: Params, fwd: Forward, *, row: int = 0, key: str = "dr
 
     In an expander that is closed at first and computes nothing while closed: the map's fit takes seconds
     once per model, and the star and neighbours cost every stroke a few tens of ms."""
-    box = lazy_expander("Where it lands in hidden space", f"{key}.map_open")
+    box = lazy_expander("Where it lands in hidden space", f"{key}{MAP_OPEN}")
     if not box.open:
         return
     with box:

@@ -15,11 +15,13 @@ from collections.abc import Callable
 
 import streamlit as st
 
+from .expanders import is_open, open_next_time
 from .session import (
     DRAW_CLASSIC,
     DRAW_SOURCE,
     DRAW_TEST_INDEX,
     LINK_WRITTEN,
+    MAP_OPEN,
     TESTSET_OUTCOME,
     TESTSET_PREDICTED,
     TESTSET_TRUE,
@@ -71,7 +73,7 @@ LINKED: dict[str, dict[str, tuple[str, Callable]]] = {
 
 # open=...: the Draw page's views a link opens, by name -> the key of each one's expander
 DRAW_VIEWS = {"why": "draw" + WHY_ATTRIBUTION, "fool": "draw" + WHY_FOOL, "units": "draw" + WHY_UNITS,
-              "steps": "draw" + WHY_STEPS, "map": "draw.map_open"}
+              "steps": "draw" + WHY_STEPS, "map": "draw" + MAP_OPEN}
 
 
 def parse_views(text: str) -> tuple[str, ...] | None:
@@ -96,9 +98,7 @@ def apply_link(url_path: str) -> None:
             st.session_state[key] = value
     if _page(url_path) == "":
         for name in parse_views(url.get("open", "")) or ():
-            key = DRAW_VIEWS[name]  # opened as views/expanders.py's lazy_expander remembers it: a fresh widget
-            st.session_state.pop(key, None)
-            st.session_state[f"{key}.remembered"] = True
+            open_next_time(DRAW_VIEWS[name])
 
 
 def current_link(url_path: str) -> dict[str, str]:
@@ -115,9 +115,7 @@ def current_link(url_path: str) -> dict[str, str]:
     if page == "" and out.get("canvas") != "classic":  # the live canvas is the default: no need to say it
         out.pop("canvas", None)
     if page == "":
-        # the expander's own state, or what lazy_expander remembers of it while it is not on the page
-        opened = [name for name, key in DRAW_VIEWS.items()
-                  if st.session_state.get(key, st.session_state.get(f"{key}.remembered"))]
+        opened = [name for name, key in DRAW_VIEWS.items() if is_open(key)]
         if opened:
             out["open"] = ",".join(opened)
     return out

@@ -81,6 +81,7 @@ WHY_ATTRIBUTION = ".why.attribution"  # the expanders: open or closed
 WHY_FOOL = ".why.fool"
 WHY_UNITS = ".why.units"
 WHY_STEPS = ".why.steps"
+MAP_OPEN = ".map_open"                # the hidden map's expander
 WHY_DIGIT = ".why.digit"              # the digit whose pixel shares are shown
 WHY_OTHER = ".why.other"              # ...and the one it is compared with
 WHY_FOOL_TARGET = ".why.fool_target"  # "make it say" this digit
