@@ -206,8 +206,8 @@ async def main_async(args) -> int:
     print("pen-up to: 'shown' the last change of the Prediction; 'final' the end of the last script run (ms)")
     print("'runs': script runs that ended per drawing (the moving pen's, and one per pen-up of each stroke)")
     print("sessions  drawings  lost  errors  shown median  final median  final p90  runs  phase s  RSS after MB")
-    for n, k, lost, errors, shown, med, p90, per, seconds, rss in rows:
-        print(f"{n:8d}  {k:8d}  {lost:4d}  {errors:6d}  {shown:12.0f}  {med:12.0f}  {p90:9.0f}  {per:4.1f}  {seconds:7.1f}"
+    for n, k, lost, errors, shown, med, p90, n_runs, seconds, rss in rows:
+        print(f"{n:8d}  {k:8d}  {lost:4d}  {errors:6d}  {shown:12.0f}  {med:12.0f}  {p90:9.0f}  {n_runs:4.1f}  {seconds:7.1f}"
               f"  {rss:12.0f}")
     print(f"server peak RSS (VmHWM): {peak:.0f} MB")
     ok = not failures
