@@ -81,6 +81,7 @@ def test_a_loader_that_crashes_leaves_the_server_and_the_sessions_model(browser,
 
         crash = tmp_path / "crash.pth"
         crash.write_bytes(TEST_HOOK_MARKER + b"anything")
+        wait_for_app_idle(page, 60000)  # the run that accepted tiny.pth ends by making a fresh, empty uploader
         page.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(str(crash))
         sidebar.get_by_text("crashed the loader").wait_for(timeout=60000)  # the good upload's note was an alert too
         error = sidebar.locator('[data-testid="stAlert"]')
