@@ -1,15 +1,19 @@
 """Why this digit (issue 15) in a real browser: a drawn digit gets no "not sure", a drawn letter does;
 switching a preprocessing step off changes the 28x28 image and the prediction; the views open on demand."""
+import base64
+import io
 import time
 
 import numpy as np
 import pytest
+from PIL import Image
 from test_draw_browser import draw, open_draw_page, reset, settle
 
 from conftest import metric_value, screenshot, wait_for_app_idle
 from mnistcore import load_mnist
 from nondigits import letter_image
 from strokes import digit_strokes
+from views.style import NEGATIVE, POSITIVE, ZERO
 
 pytestmark = pytest.mark.browser
 
@@ -64,6 +68,13 @@ def test_a_drawn_digit_is_not_flagged_and_a_drawn_letter_is(page, app_url):
     screenshot(page, "why_letter_not_sure")
 
 
+def picture(page_or_img, selector: str | None = None) -> np.ndarray:
+    """A picture the page shows as a PNG data URL, decoded: (h, w) grey or (h, w, 3) RGB uint8."""
+    img = page_or_img.locator(selector).first if selector else page_or_img
+    data = base64.b64decode(img.get_attribute("src").split(",", 1)[1])
+    return np.asarray(Image.open(io.BytesIO(data)))
+
+
 def the_28x28_src(page) -> str:
     return page.locator('img[alt="the 28×28 image it reads"]').first.get_attribute("src")
 
@@ -108,6 +119,17 @@ def test_the_views_open_on_demand_and_show_their_answers(page, app_url):
     wait_for_app_idle(page)
     assert metric_value(page, "Prediction") == winner  # the drawing itself is left as it was
     screenshot(page, "why_attribution_and_fool")
+    # the change is drawn on its own scale: its largest change gets the strongest colour, no change is white
+    drawing, changed = (picture(page, f'img[alt="{alt}"]') / 255 for alt in ("your drawing", "the changed one"))
+    change_img = page.locator('img[alt^="the change (orange: ink added"]').first
+    rgb, caption = picture(change_img), change_img.get_attribute("alt")
+    change = changed - drawing
+    i = np.unravel_index(np.abs(change).argmax(), change.shape)
+    biggest = float(caption.rsplit("±", 1)[1].rstrip(")"))
+    assert abs(biggest - abs(change[i])) <= 0.006, (caption, abs(change[i]))
+    # (the pictures are 8-bit: the largest change seen here may be a hair off the one the scale was set by)
+    assert np.abs(rgb[i].astype(int) - (POSITIVE if change[i] > 0 else NEGATIVE)).max() <= 12, rgb[i]
+    assert (rgb[change == 0] == ZERO).all(axis=-1).mean() > 0.9
     assert page.locator('[data-testid="stException"]').count() == 0
 
 
