@@ -253,6 +253,11 @@ def test_the_worked_step_shows_every_quantity_and_a_gradient_check_that_agrees(p
     for k in range(4):
         assert float(rows.nth(k).locator("td").last.inner_text()) < 1e-4
     screenshot(page, "learn_worked")
+    # every formula fits its column at 1280 px: none runs off the right edge, cut off
+    too_wide = page.evaluate("""() => [...document.querySelectorAll('.katex-display')]
+        .filter(e => e.scrollWidth > e.clientWidth + 4)
+        .map(e => [e.scrollWidth, e.clientWidth, e.querySelector("annotation").textContent.slice(0, 60)])""")
+    assert not too_wide, too_wide
 
 
 def test_teaching_a_drawing_on_the_draw_page_makes_a_session_model_that_reads_it(page, app_url):

@@ -26,11 +26,12 @@ SHOWN = 4      # numbers shown of each vector, rows and columns of each matrix
 
 
 def tex_number(v: float, digits: int = 3) -> str:
-    """A number in LaTeX with `digits` significant digits: 0.0123, or 1.47 \\times 10^{-11}."""
+    """A number in LaTeX with `digits` significant digits: 0.0123; a power of ten, one digit fewer: 1.5 \\times 10^{-11}
+    (the power already takes the room, and a row of ten probabilities must still fit its column)."""
     text = f"{v:.{digits}g}"
     if "e" not in text:
         return text
-    mantissa, exponent = text.split("e")
+    mantissa, exponent = f"{v:.{max(0, digits - 2)}e}".split("e")
     return rf"{mantissa}{{\times}}10^{{{int(exponent)}}}"  # {\times}: no operator spacing, a narrower row
 
 
