@@ -126,7 +126,7 @@ def test_the_views_open_on_demand_and_show_their_answers(page, app_url):
     change = changed - drawing
     i = np.unravel_index(np.abs(change).argmax(), change.shape)
     biggest = float(caption.rsplit("±", 1)[1].rstrip(")"))
-    assert abs(biggest - abs(change[i])) <= 0.006, (caption, abs(change[i]))
+    assert abs(biggest - abs(change[i])) <= 0.01, (caption, abs(change[i]))  # 2 decimals; 8-bit pictures
     # (the pictures are 8-bit: the largest change seen here may be a hair off the one the scale was set by)
     assert np.abs(rgb[i].astype(int) - (POSITIVE if change[i] > 0 else NEGATIVE)).max() <= 12, rgb[i]
     assert (rgb[change == 0] == ZERO).all(axis=-1).mean() > 0.9
