@@ -203,14 +203,14 @@ def fool_view(params: Params, fwd: Forward, image: np.ndarray, key: str, row: in
     res = fool(params, image, int(target))
     said = int(res.probs.argmax())
     verdict = f"It says **{said}** now" if res.success else f"Not there after {res.steps} steps: it says **{said}**"
-    st.markdown(f"{verdict}, after {res.steps} steps and {res.ink:.1f} pixels' worth of ink changed "
-                f"({int((np.abs(res.image - image) > 0.01).sum())} pixels touched).")
     change = res.image - image
+    st.markdown(f"{verdict}, after {res.steps} steps and {res.ink:.1f} pixels' worth of ink changed "
+                f"({int((np.abs(change) > 0.01).sum())} pixels touched).")
     biggest = float(np.abs(change).max())  # a few steps of 0.02: on a ±1 scale the change would be invisible
     st.html(stroke_panel(pictures_html([
         (png_data_url(gray_image(image)), "your drawing", 84),
         (png_data_url(gray_image(res.image)), "the changed one", 84),
-        (png_data_url(diverging_rgb(change, vmax=biggest or None)),
+        (png_data_url(diverging_rgb(change)),  # its own largest change at full colour
          f"the change (orange: ink added; strongest colour: ±{biggest:.2f})", 84)]),
         softmax_bars_html(res.probs, winner=said)))
 
