@@ -5,6 +5,8 @@ Browser tests take `app_url` and `page` (or `browser` for their own contexts) an
 """
 from __future__ import annotations
 
+import base64
+import io
 import os
 import signal
 import socket
@@ -15,12 +17,18 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from PIL import Image
 
 ROOT = Path(__file__).resolve().parent.parent
 SCREENSHOTS = ROOT / "artifacts" / "screenshots"
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+def data_url_image(url: str) -> Image.Image:
+    """The picture in a "data:image/png;base64,..." URL (what the canvas and the page's pictures hold)."""
+    return Image.open(io.BytesIO(base64.b64decode(url.split(",", 1)[1])))
 
 
 def free_port() -> int:

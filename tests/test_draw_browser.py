@@ -1,15 +1,12 @@
 """The Draw page in a real browser, on both canvases: digits from MNIST's test set traced with real mouse
 strokes, the prediction following the pen, touch drawing at phone width, the empty and stray-dot states,
 a drawing that survives a trip to another page, light and dark screenshots."""
-import base64
-import io
 import time
 
 import numpy as np
 import pytest
-from PIL import Image
 
-from conftest import metric_value, screenshot, wait_for_app_idle
+from conftest import data_url_image, metric_value, screenshot, wait_for_app_idle
 from mnistcore import forward, load_mnist, load_params, preprocess_canvas, scale_input
 from mnistcore.data import SHIPPED_MODEL
 from strokes import digit_strokes
@@ -92,7 +89,7 @@ def reset(page, kind=LIVE):
 
 def grabbed_prediction(canvas, params, kind=LIVE):
     url = canvas.evaluate(GRAB[kind])
-    rgba = np.asarray(Image.open(io.BytesIO(base64.b64decode(url.split(",", 1)[1]))).convert("RGBA"))
+    rgba = np.asarray(data_url_image(url).convert("RGBA"))
     x = preprocess_canvas(rgba)
     return None if x is None else str(int(forward(params, scale_input(x[None])).probs.argmax()))
 

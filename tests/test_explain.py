@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 import torch
 
+from conftest import data_url_image
 from mnistcore import Params, forward, load_mnist, load_params, scale_input
 from mnistcore.data import SHIPPED_MODEL
 from mnistcore.explain import fool, linear_attribution, switch_off
@@ -140,18 +141,13 @@ def test_plain_resize_keeps_the_mean_ink():
 
 
 def test_attribution_picture_is_28x28_shares_on_a_diverging_scale_centred_on_zero(shipped, test_images):
-    import base64
-    import io
-
-    from PIL import Image
-
     from views.style import NEGATIVE, POSITIVE, ZERO
     from views.why import attribution_png
     images, _ = test_images
     C, _ = linear_attribution(shipped, scale_input(images[:1])[0])
     url, vmax = attribution_png(C[:, 7], scale=8)
     assert vmax == pytest.approx(float(np.abs(C[:, 7]).max()))
-    rgb = np.asarray(Image.open(io.BytesIO(base64.b64decode(url.split(",", 1)[1]))).convert("RGB"))
+    rgb = np.asarray(data_url_image(url).convert("RGB"))
     assert rgb.shape == (224, 224, 3)
     cells = rgb[::8, ::8].reshape(784, 3).astype(int)  # one pixel per input pixel, row by row like C
     strongest = int(np.abs(C[:, 7]).argmax())  # the one share at full colour, in its sign's colour

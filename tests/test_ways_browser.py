@@ -1,16 +1,13 @@
 """Ways in and ways to share, in a real browser: a photo the test makes is uploaded and read, a shareable
 link opened in a fresh browser context shows the same selection (and a mangled one falls back quietly),
 and the star on the hidden map follows the drawing."""
-import base64
-import io
 
 import numpy as np
 import pytest
 from photos import make_photo
-from PIL import Image
 from test_draw_browser import GRAB, LIVE, PREDICTION_IS, draw, grabbed_prediction, open_draw_page, reset, settle
 
-from conftest import metric_value, screenshot, wait_for_app_idle
+from conftest import data_url_image, metric_value, screenshot, wait_for_app_idle
 from mnistcore import forward, load_mnist, load_params, preprocess_canvas, preprocess_photo, scale_input
 from mnistcore.data import SHIPPED_MODEL
 from mnistcore.hiddenmap import fit_hidden_map, project
@@ -134,7 +131,7 @@ def test_the_star_on_the_hidden_map_follows_the_drawing(page, app_url, params):
         star = np.array(page.evaluate(STAR))
         # the star is where the engine puts the browser's own pixels on the map
         url = canvas.evaluate(GRAB[LIVE])  # the canvas's pixels, as the page got them
-        rgba = np.asarray(Image.open(io.BytesIO(base64.b64decode(url.split(",", 1)[1]))).convert("RGBA"))
+        rgba = np.asarray(data_url_image(url).convert("RGBA"))
         a = forward(params, scale_input(preprocess_canvas(rgba)[None])).activations[-1]
         np.testing.assert_allclose(star, project(hmap, a)[0], rtol=0, atol=0.01)
         stars.append(star)

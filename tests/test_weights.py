@@ -1,5 +1,4 @@
 """The Weights page's maths and figures without a browser: the pictures show the numbers they claim to."""
-import base64
 import io
 import re
 import zlib
@@ -7,10 +6,9 @@ import zlib
 import numpy as np
 import plotly.io as pio
 import pytest
-from PIL import Image
 from streamlit.testing.v1 import AppTest
 
-from conftest import ROOT
+from conftest import ROOT, data_url_image
 from mnistcore import forward, scale_input
 from mnistcore.params import SIDE
 from mnistcore.weights import influence, templates, unit_norms, unit_order, unit_stats, votes
@@ -84,7 +82,7 @@ def test_tile_png_shows_each_unit_in_the_input_orientation():
     fig = wf.weight_tiles(grid, vmax=vmax, units=order, centres=tile_centres(12, 4, gap=0),
                           hover=unit_norms(random_params((784, 12, 10), 3))[order, None], hover_names=("norm",))
     source = fig.data[0].source
-    png = Image.open(io.BytesIO(base64.b64decode(source.split(",", 1)[1]))).convert("RGB")
+    png = data_url_image(source).convert("RGB")
     rgb = np.asarray(png).astype(int)
     assert rgb.shape == (3 * SIDE, 4 * SIDE, 3)
     # tile at grid position 5 (row 1, column 1) is unit order[5]; colours within one palette step

@@ -1,15 +1,12 @@
 """Why this digit (issue 15) in a real browser: a drawn digit gets no "not sure", a drawn letter does;
 switching a preprocessing step off changes the 28x28 image and the prediction; the views open on demand."""
-import base64
-import io
 import time
 
 import numpy as np
 import pytest
-from PIL import Image
 from test_draw_browser import draw, open_draw_page, reset, settle
 
-from conftest import metric_value, screenshot, wait_for_app_idle
+from conftest import data_url_image, metric_value, screenshot, wait_for_app_idle
 from mnistcore import load_mnist
 from nondigits import letter_image
 from strokes import digit_strokes
@@ -71,8 +68,7 @@ def test_a_drawn_digit_is_not_flagged_and_a_drawn_letter_is(page, app_url):
 def picture(page_or_img, selector: str | None = None) -> np.ndarray:
     """A picture the page shows as a PNG data URL, decoded: (h, w) grey or (h, w, 3) RGB uint8."""
     img = page_or_img.locator(selector).first if selector else page_or_img
-    data = base64.b64decode(img.get_attribute("src").split(",", 1)[1])
-    return np.asarray(Image.open(io.BytesIO(data)))
+    return np.asarray(data_url_image(img.get_attribute("src")))
 
 
 def the_28x28_src(page) -> str:
