@@ -99,10 +99,10 @@ def show_drawing() -> None:
         if label is not None:
             st.metric(f"Loss −log y[{label}]", f"{cross_entropy(fwd.logits, np.array([label])):.3f}")
         prediction_views(params, fwd, true_label=label, key="draw")
+        compare_on_drawing(digit, fwd, true_label=label)  # with the visitor's own model: near its bars
         teach_views(digit)
         why_views(params, fwd, image=digit, canvas=rgba, key="draw")
         where_it_lands(params, fwd, key="draw")
-        compare_on_drawing(digit, fwd, true_label=label)
 
 
 draw_and_read()
