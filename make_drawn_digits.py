@@ -20,9 +20,17 @@ from pen_strokes import stroke_versions
 
 N_REFS, N_HELD = 10000, 5000
 
+
+def drawn_digits(images: np.ndarray, n_refs: int = N_REFS, n_held: int = N_HELD) -> tuple[np.ndarray, np.ndarray]:
+    """The training images -> (the first n_refs of the references, the first n_held of the held-out drawings).
+    Each digit's drawing depends only on those before it, so a few give the file's first few."""
+    refs = stroke_versions(images[:n_refs], 1, (12.0, 26.0), seed=15)[:, 0]
+    held = stroke_versions(images[-N_HELD:][:n_held], 1, (12.0, 26.0), seed=16)[:, 0]
+    return refs, held
+
+
 if __name__ == "__main__":
     images, _ = load_mnist("train")
-    refs = stroke_versions(images[:N_REFS], 1, (12.0, 26.0), seed=15)[:, 0]
-    held = stroke_versions(images[-N_HELD:], 1, (12.0, 26.0), seed=16)[:, 0]
+    refs, held = drawn_digits(images)
     np.savez_compressed(DATA_DIR / "drawn-digits.npz", refs=refs, held=held)
     print(f"wrote {DATA_DIR / 'drawn-digits.npz'}: {len(refs)} reference and {len(held)} held-out drawings")

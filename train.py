@@ -98,7 +98,9 @@ def to_params(model: MLP) -> Params:
 def drawn(images: np.ndarray, n_versions: int, widths: tuple[float, float], seed: int, a,
           cache: Path | None) -> np.ndarray:
     """(n, 28, 28) uint8 -> (n, n_versions, 28, 28) uint8 pen-stroke drawings, read from the cache if made before."""
-    key = hashlib.sha256(images.tobytes() + (ROOT / "pen_strokes.py").read_bytes() + json.dumps(
+    # the drawing and the page's reading of it
+    code = (ROOT / "pen_strokes.py").read_bytes() + (ROOT / "mnistcore" / "preprocess.py").read_bytes()
+    key = hashlib.sha256(images.tobytes() + code + json.dumps(
         [n_versions, list(widths), seed, a.stroke_jitter, a.stroke_tol]).encode()).hexdigest()[:16]
     path = cache / f"strokes-{len(images)}x{n_versions}-{key}.npy" if cache else None
     if path and path.is_file():

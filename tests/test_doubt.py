@@ -10,7 +10,7 @@ import torch
 
 from mnistcore import forward, load_mnist, load_params, scale_input
 from mnistcore.data import SHIPPED_MODEL
-from mnistcore.doubt import FLAG_RATE, N_HELD, K, calibrate, doubt_scores, not_sure, reference_images, two_most_likely
+from mnistcore.doubt import DRAWN, FLAG_RATE, N_HELD, K, calibrate, doubt_scores, not_sure, reference_images, two_most_likely
 from mnistcore.preprocess import scale_uint8
 from nondigits import KINDS, digit_drawings, nondigit_drawings
 from reference import random_params
@@ -37,6 +37,18 @@ def test_the_references_are_training_digits_and_the_held_out_ones_are_the_last_5
     scans = ref_images[:len(ref_images) - 10000]
     np.testing.assert_array_equal(scans, images[:55000:5])
     np.testing.assert_array_equal(ref_labels[:len(scans)], labels[:55000:5])
+
+
+def test_the_shipped_drawings_are_what_the_pen_and_the_pages_preprocessing_make_now():
+    """data/drawn-digits.npz is made once by make_drawn_digits.py; a change to pen_strokes.py or to the
+    preprocessing (mnistcore/preprocess.py) that is not followed by a rerun of it leaves "not sure" comparing
+    the page's drawings with drawings made another way. The first 30 of each part are redrawn here."""
+    from make_drawn_digits import drawn_digits
+    images, _ = load_mnist("train")
+    refs, held = drawn_digits(images, 30, 30)
+    with np.load(DRAWN) as shipped:
+        np.testing.assert_array_equal(shipped["refs"][:30], refs)
+        np.testing.assert_array_equal(shipped["held"][:30], held)
 
 
 def hidden_and_said(params, images: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
