@@ -64,12 +64,38 @@ def hover_label(page, chart, fx: float, fy: float) -> str:
     box = chart.locator(".nsewdrag").first.bounding_box()
     page.mouse.move(box["x"] + fx * box["width"], box["y"] - 40)  # off the plot first: the old label goes
     page.wait_for_function(f"() => !document.querySelector('{HOVER}')", timeout=5000)
-    page.mouse.move(box["x"] + fx * box["width"], box["y"] + fy * box["height"], steps=4)
+    x, y = box["x"] + fx * box["width"], box["y"] + fy * box["height"]
+    page.mouse.move(x, y, steps=4)
+    # plotly.js handles hovers at most every 50 ms, so on a loaded machine the first label can still be that of
+    # a tile the pointer crossed on its way (with two busy loops beside the test: the label named unit 377, a
+    # click there picked 456). Nudge the pointer on the spot and read until two looks 250 ms apart agree.
+    page.wait_for_timeout(100)
+    page.mouse.move(x + 1, y)
+    page.mouse.move(x, y)
     label = page.locator(HOVER).first
-    label.wait_for(timeout=5000)
-    # an SVG <text> whose lines are <tspan class="line">s
-    return label.evaluate("el => [...el.querySelectorAll('tspan.line')].map(t => t.textContent).join('\\n')"
-                          " || el.textContent")
+    text, deadline = None, time.monotonic() + 10
+    while time.monotonic() < deadline:
+        label.wait_for(timeout=5000)
+        # an SVG <text> whose lines are <tspan class="line">s
+        now = label.evaluate("el => [...el.querySelectorAll('tspan.line')].map(t => t.textContent).join('\\n')"
+                             " || el.textContent")
+        if now == text:
+            return text
+        text = now
+        page.wait_for_timeout(250)
+    raise AssertionError(f"the hover label kept changing: last {text!r}")
+
+
+def wait_until_still(page, locator, timeout_s: float = 10.0) -> None:
+    """Wait until an element stops moving and resizing: two looks 300 ms apart find the same box."""
+    last, deadline = None, time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        box = locator.bounding_box()
+        if box is not None and box == last:
+            return
+        last = box
+        page.wait_for_timeout(300)
+    raise AssertionError(f"still moving after {timeout_s} s: {last}")
 
 
 def navigate_to_weights(page, app_url, sizes: list[int]) -> tuple[float, int]:
@@ -179,16 +205,18 @@ def test_hovering_a_w1_cell_names_its_pixel_unit_and_weight(weights_page, app_ur
 
 def test_clicking_a_tile_shows_that_unit(weights_page, app_url, W1):
     page = weights_page
-    page.goto(f"{app_url}/weights")
-    wait_for_app_idle(page)
-    open_tab(page, "W1 as images")
-    tiles = page.locator(CHART).first
-    tiles.locator(".nsewdrag").first.wait_for(timeout=30000)
-    text = hover_label(page, tiles, 0.37, 0.62)
-    unit = int(re.search(r"unit (\d+)", text).group(1))
-    # A click again if the first did not select: on a loaded machine (CI with other work) plotly.js
-    # once missed it (the hover label was there, no selection after 20 s).
+    # Hover a tile, read its unit, click it. On a loaded machine (CI with other work) plotly.js once missed a
+    # click; a second click on a tile already picked would select nothing new and scroll nowhere, so a retry
+    # starts again from a fresh page, once the tiles hold still.
     for attempt in range(3):
+        page.goto(f"{app_url}/weights")
+        wait_for_app_idle(page)
+        open_tab(page, "W1 as images")
+        tiles = page.locator(CHART).first
+        tiles.locator(".nsewdrag").first.wait_for(timeout=30000)
+        wait_until_still(page, tiles.locator(".nsewdrag").first)
+        text = hover_label(page, tiles, 0.37, 0.62)
+        unit = int(re.search(r"unit (\d+)", text).group(1))
         page.mouse.down()
         page.mouse.up()
         page.wait_for_timeout(300)
