@@ -73,29 +73,25 @@ def hover_label(page, chart, fx: float, fy: float) -> str:
     page.mouse.move(x + 1, y)
     page.mouse.move(x, y)
     label = page.locator(HOVER).first
-    text, deadline = None, time.monotonic() + 10
-    while time.monotonic() < deadline:
+
+    def read() -> str:
         label.wait_for(timeout=5000)
         # an SVG <text> whose lines are <tspan class="line">s
-        now = label.evaluate("el => [...el.querySelectorAll('tspan.line')].map(t => t.textContent).join('\\n')"
-                             " || el.textContent")
-        if now == text:
-            return text
-        text = now
-        page.wait_for_timeout(250)
-    raise AssertionError(f"the hover label kept changing: last {text!r}")
+        return label.evaluate("el => [...el.querySelectorAll('tspan.line')].map(t => t.textContent).join('\\n')"
+                              " || el.textContent")
+    return steady(page, read, 250, "the hover label")
 
 
-def wait_until_still(page, locator, timeout_s: float = 10.0) -> None:
-    """Wait until an element stops moving and resizing: two looks 300 ms apart find the same box."""
+def steady(page, read, interval_ms: int, what: str, timeout_s: float = 10.0):
+    """read() again every interval_ms until two looks in a row agree (and are not None); that value."""
     last, deadline = None, time.monotonic() + timeout_s
     while time.monotonic() < deadline:
-        box = locator.bounding_box()
-        if box is not None and box == last:
-            return
-        last = box
-        page.wait_for_timeout(300)
-    raise AssertionError(f"still moving after {timeout_s} s: {last}")
+        now = read()
+        if now is not None and now == last:
+            return now
+        last = now
+        page.wait_for_timeout(interval_ms)
+    raise AssertionError(f"{what} kept changing for {timeout_s} s: last {last!r}")
 
 
 def navigate_to_weights(page, app_url, sizes: list[int]) -> tuple[float, int]:
@@ -214,7 +210,7 @@ def test_clicking_a_tile_shows_that_unit(weights_page, app_url, W1):
         open_tab(page, "W1 as images")
         tiles = page.locator(CHART).first
         tiles.locator(".nsewdrag").first.wait_for(timeout=30000)
-        wait_until_still(page, tiles.locator(".nsewdrag").first)
+        steady(page, tiles.locator(".nsewdrag").first.bounding_box, 300, "the tiles' place")  # they hold still
         text = hover_label(page, tiles, 0.37, 0.62)
         unit = int(re.search(r"unit (\d+)", text).group(1))
         page.mouse.down()
