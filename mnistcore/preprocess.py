@@ -65,9 +65,11 @@ def canvas_ink(rgba: np.ndarray) -> np.ndarray:
     rgba = np.asarray(rgba)
     if rgba.ndim != 3 or rgba.shape[2] not in (3, 4):
         raise ValueError(f"expected an (H, W, 4) RGBA image, got shape {rgba.shape}")
-    rgb = rgba[..., :3].astype(np.float32)
+    # The channels' mean, as (r + g + b) / 3 in float32 from an exact integer sum: the same values bit for bit
+    # as converting all three channels to float32 first, in half the time (it runs on every stroke).
+    total = rgba[..., :3].sum(axis=2, dtype=np.uint16).astype(np.float32)
     alpha = rgba[..., 3].astype(np.float32) / 255 if rgba.shape[2] == 4 else 1.0
-    return rgb.mean(axis=2) / 255 * alpha
+    return total / 3 / 255 * alpha
 
 
 def _area_matrix(n_out: int, n_in: int) -> np.ndarray:
@@ -174,7 +176,11 @@ def read_canvas(rgba: np.ndarray) -> CanvasReading:
 
     The one path from a drawing to the network: ink, then the stray-dot rule, then MNIST's centring.
     """
-    ink = canvas_ink(rgba)
+    return read_ink(canvas_ink(rgba))
+
+
+def read_ink(ink: np.ndarray) -> CanvasReading:
+    """read_canvas for a canvas already turned into ink by canvas_ink (the Draw page needs the ink twice)."""
     if ink_box(ink) is None:
         return CanvasReading(None, EMPTY)
     if is_stray_dot(ink):

@@ -4,7 +4,7 @@ import streamlit as st
 from streamlit_drawable_canvas import st_canvas
 
 from mnistcore import cross_entropy, forward, scale_input
-from mnistcore.preprocess import STRAY_DOT, read_canvas
+from mnistcore.preprocess import STRAY_DOT, canvas_ink, read_ink
 from views.bars import softmax_bars_html
 from views.compare import compare_on_drawing
 from views.hiddenmap import where_it_lands
@@ -64,7 +64,8 @@ def show_drawing() -> None:
     with left:
         source = input_source()  # views/inputs.py: draw, a photo or a test image
         rgba = read_drawing() if source == DRAW else None
-        digit, why_none = read_canvas(rgba) if rgba is not None else (None, None)
+        ink = canvas_ink(rgba) if rgba is not None else None
+        digit, why_none = read_ink(ink) if ink is not None else (None, None)
         digit, why_none = read_input(digit, why_none, source)
         # The Prediction sits right under the canvas, so on a phone it is in view after drawing, and in the
         # same place whether the canvas is empty or not, so a stroke updates it in place.
@@ -101,7 +102,7 @@ def show_drawing() -> None:
         prediction_views(params, fwd, true_label=label, key="draw")
         compare_on_drawing(digit, fwd, true_label=label)  # with the visitor's own model: near its bars
         teach_views(digit)
-        why_views(params, fwd, image=digit, canvas=rgba, key="draw")
+        why_views(params, fwd, image=digit, ink=ink, key="draw")
         where_it_lands(params, fwd, key="draw")
 
 

@@ -148,6 +148,17 @@ def test_canvas_ink_reads_rgb_and_rgba_and_refuses_other_shapes():
             canvas_ink(bad)
 
 
+@pytest.mark.parametrize("channels", [3, 4])
+def test_canvas_ink_is_the_mean_of_the_colour_channels_times_the_opacity(channels):
+    """Against the definition in float64 on random colours (not only white ink): any channel weighted
+    wrongly, or the opacity left out, is off by far more than float32's rounding."""
+    rgba = np.random.default_rng(channels).integers(0, 256, (40, 30, channels), dtype=np.uint8)
+    expected = rgba[..., :3].astype(np.float64).mean(axis=2) / 255
+    if channels == 4:
+        expected *= rgba[..., 3] / 255
+    np.testing.assert_allclose(canvas_ink(rgba), expected, rtol=1e-6, atol=1e-7)
+
+
 def test_ink_must_be_above_the_ink_level_not_at_it():
     at_level = np.full((5, 5), INK_LEVEL, np.float64)
     assert ink_box(at_level) is None

@@ -6,10 +6,10 @@ block). Ink is float in [0, 1] (1 = ink, drawn white on black) or uint8 as MNIST
 from __future__ import annotations
 
 import base64
-import io
+import struct
+import zlib
 
 import numpy as np
-from PIL import Image
 from plotly.colors import sequential
 
 from .style import GAP_RGB, NEGATIVE, POSITIVE, WRONG_RGB, ZERO
@@ -62,13 +62,30 @@ def thumbnail(image: np.ndarray, *, wrong: bool = False, scale: int = 3) -> np.n
     return rgb
 
 
-def png_bytes(img: np.ndarray, compress_level: int = 6) -> bytes:
-    """(h, w) or (h, w, 3) uint8 image -> PNG file bytes (for pictures cached once and sent as they are).
+def _chunk(kind: bytes, data: bytes) -> bytes:
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
 
-    compress_level 1 for pictures made on every stroke: a third larger, twice as fast to write."""
-    buf = io.BytesIO()
-    Image.fromarray(img).save(buf, format="PNG", compress_level=compress_level)
-    return buf.getvalue()
+
+def png_bytes(img: np.ndarray, compress_level: int = 6) -> bytes:
+    """(h, w) grey or (h, w, 3) RGB uint8 image -> PNG file bytes, 8 bits a channel.
+
+    Written here rather than by Pillow: for the small pictures made on every stroke Pillow's own overhead
+    was most of the time (0.2 ms against 0.03 for a 28x28 digit, 1.7 against 0.8 ms for the hidden-layer
+    grid). Each row is stored as its difference from the row above (PNG's "Up" filter), which packs the
+    repeated rows of an enlarged picture into almost nothing; compress_level is zlib's (1 for pictures made
+    on every stroke: a third larger, twice as fast to write)."""
+    img = np.ascontiguousarray(img)
+    if img.dtype != np.uint8 or img.ndim not in (2, 3) or (img.ndim == 3 and img.shape[2] != 3):
+        raise ValueError(f"expected an (h, w) or (h, w, 3) uint8 image, got {img.dtype} of shape {img.shape}")
+    h, w = img.shape[:2]
+    rows = img.reshape(h, -1)
+    raw = np.empty((h, rows.shape[1] + 1), np.uint8)
+    raw[:, 0] = 2             # filter type Up (the first row's "row above" is zeros)
+    raw[:, 1:] = rows
+    raw[1:, 1:] -= rows[:-1]  # uint8 arithmetic wraps modulo 256, as the filter is defined
+    header = struct.pack(">IIBBBBB", w, h, 8, 0 if img.ndim == 2 else 2, 0, 0, 0)
+    return (b"\x89PNG\r\n\x1a\n" + _chunk(b"IHDR", header) + _chunk(b"IDAT", zlib.compress(raw.tobytes(), compress_level))
+            + _chunk(b"IEND", b""))
 
 
 def png_data_url(img: np.ndarray, compress_level: int = 1) -> str:

@@ -21,7 +21,7 @@ import streamlit as st
 from mnistcore import Forward, Params, forward, scale_input
 from mnistcore.doubt import Doubt, calibrate, not_sure, reference_images, two_most_likely
 from mnistcore.explain import contributions, fool, linear_attribution, switch_off
-from mnistcore.preprocess import STEPS, canvas_ink, digit_steps, plain_resize
+from mnistcore.preprocess import STEPS, digit_steps, plain_resize
 
 from .bars import softmax_bars_html
 from .expanders import lazy_expander
@@ -130,10 +130,11 @@ def _opened(label: str, key: str):
     return lazy_expander(label, key)
 
 
-def why_views(params: Params, fwd: Forward, *, image: np.ndarray, canvas: np.ndarray | None = None,
+def why_views(params: Params, fwd: Forward, *, image: np.ndarray, ink: np.ndarray | None = None,
               key: str, row: int = 0) -> None:
     """The four explanations, each in an expander computed only when open. `image` is the (28, 28) [0, 1]
-    input; `canvas` the (H, W, 4) drawing it came from (None on the test set, whose images are centred)."""
+    input; `ink` the drawing it came from (preprocess.canvas_ink; None on the test set, whose images are
+    centred already)."""
     with _opened("Why this digit? Each pixel's exact share", f"{key}{WHY_ATTRIBUTION}") as box:
         if box.open:
             attribution_view(params, fwd, key, row)
@@ -143,10 +144,10 @@ def why_views(params: Params, fwd: Forward, *, image: np.ndarray, canvas: np.nda
     with _opened("Switch hidden units off", f"{key}{WHY_UNITS}") as box:
         if box.open:
             units_view(params, fwd, key, row)
-    if canvas is not None:
+    if ink is not None:
         with _opened("The preprocessing, step by step", f"{key}{WHY_STEPS}") as box:
             if box.open:
-                steps_view(params, canvas_ink(canvas), key)
+                steps_view(params, ink, key)
 
 
 FOLLOW = "follow"  # a digit picker's first choice: whatever the current drawing makes it
@@ -243,20 +244,21 @@ def steps_view(params: Params, ink: np.ndarray, key: str) -> None:
     st.caption("Each picture is the drawing after that step, with the network's answer if the pipeline stopped "
                "there (what is left of it replaced by a plain resize to 28×28). Switch a step off to see what it "
                "is for.")
-    pictures = []
+    shown, xs = [], []
     for step in steps:
         if step.name == "scale":  # the network's input itself; shown as the centred ink it was made from
-            shown, x = steps[-2].image, step.image.reshape(1, -1)
+            shown.append(steps[-2].image)
+            xs.append(step.image.reshape(1, -1))
         else:
-            shown = plain_resize(step.image)
-            x = shown.reshape(1, -1) if "scale" in off else scale_input(shown[None])
-        said = int(forward(params, x).probs.argmax())
-        name = STEP_TITLES[step.name] + (" (off)" if step.name in off else "")
-        pictures.append((png_data_url(gray_image(shown)), f"{name} → {said}", 56))
-    final = forward(params, steps[-1].image.reshape(1, -1))
-    said = int(final.probs.argmax())
+            shown.append(plain_resize(step.image))
+            xs.append(shown[-1].reshape(1, -1) if "scale" in off else scale_input(shown[-1][None]))
+    probs = forward(params, np.concatenate(xs)).probs  # every step's answer in one pass; the last is the real one
+    pictures = [(png_data_url(gray_image(img)),
+                 f"{STEP_TITLES[step.name]}{' (off)' if step.name in off else ''} → {int(p.argmax())}", 56)
+                for step, img, p in zip(steps, shown, probs)]
+    said = int(probs[-1].argmax())
     # one block for the six pictures: they change with every stroke (st.image would be six elements)
     st.html(stroke_panel(pictures_html(pictures + [
         (png_data_url(gray_image(steps[-2].image)), "the 28×28 image it reads", 112)])))
-    st.metric("Prediction with these steps", str(said), f"{final.probs[0, said]:.1%} sure",
+    st.metric("Prediction with these steps", str(said), f"{probs[-1, said]:.1%} sure",
               delta_color="off", delta_arrow="off")
