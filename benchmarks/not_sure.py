@@ -51,8 +51,8 @@ def main() -> int:
     pick = rng.choice(len(images), args.n, replace=False)
     dd, kept = digit_drawings(images[pick], seed=args.seed + 2)
     nd_fwd, dd_fwd = forward(params, scale_input(nd)), forward(params, scale_input(dd))
-    nd_flag = doubt_scores(doubt, nd_fwd) > doubt.threshold
-    dd_flag = doubt_scores(doubt, dd_fwd) > doubt.threshold
+    nd_flag = doubt_scores(doubt, params, nd_fwd) > doubt.threshold
+    dd_flag = doubt_scores(doubt, params, dd_fwd) > doubt.threshold
     kinds = np.array(kinds)
     for kind in KINDS:
         m = kinds == kind
@@ -65,7 +65,7 @@ def main() -> int:
     for i in range(200):  # one stroke: the forward pass is the page's; not_sure is what the flag adds
         fwd = forward(params, scale_input(nd[i % len(nd)][None]))
         t = time.perf_counter()
-        not_sure(doubt, fwd)
+        not_sure(doubt, params, fwd)
         times.append(time.perf_counter() - t)
     print(f"not_sure on one drawing: median {np.median(times) * 1e3:.2f} ms of 200")
     ok_nd, ok_dd = nd_flag.mean() >= NONDIGITS_FLAGGED, dd_flag.mean() <= DIGITS_FLAGGED

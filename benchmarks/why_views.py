@@ -68,7 +68,7 @@ def main() -> int:
         return digit, fwd
 
     def flag(rgba, digit, fwd):
-        not_sure(doubt, fwd)
+        not_sure(doubt, params, fwd)
 
     def attribution(rgba, digit, fwd):
         k = int(fwd.probs[0].argmax())

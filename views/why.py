@@ -116,7 +116,7 @@ def not_sure_flag(params: Params, fwd: Forward, where, row: int = 0) -> bool:
     if doubt is None:
         where.caption("Learning what \"not sure\" means for this model (once, a few seconds)…")
         return False
-    unsure = not_sure(doubt, fwd, row)
+    unsure = not_sure(doubt, params, fwd, row)
     if unsure:
         first, second = two_most_likely(fwd.probs[row])
         where.markdown(f":orange-badge[not sure] {first} or {second}?")
