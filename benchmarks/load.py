@@ -8,7 +8,11 @@ It starts one `streamlit run app.py` on 127.0.0.1 and one Chromium. Each session
 context (its own cookies, websocket and Streamlit session): it opens the Draw page, uploads its own
 784-512-10 model (the shipped weights plus its own noise, as .npz) and waits for the sidebar to show it,
 then draws `--digits` MNIST test digits one after another with real mouse strokes, each on a cleared
-canvas (after one untimed warm-up digit). All sessions of a phase draw at the same time, each its own
+canvas (after one untimed warm-up digit). It draws at a person's pace: one mouse move (20 px of stroke)
+every `--move-ms` 40 ms, so about 500 px a second and a digit in about a second, and it looks at each
+answer for `--look-s` 2 s before pressing Clear, as a class would. `--move-ms 0 --look-s 0` is the stress
+run: moves as fast as Chromium takes them (one per frame) and no pause, each session asking for a new
+answer as soon as it has one. All sessions of a phase draw at the same time, each its own
 digits (session i of every phase the same ones), so that their pen-ups are not all in the same instant;
 a single session draws, one after the other, the digits of the first 8 sessions.
 Per drawing, on the browser's clock, from the last pen-up: to the last change of the Prediction metric
@@ -87,13 +91,18 @@ def session_model(folder: Path, seed: int) -> Path:
     return path
 
 
-async def draw(page, box, strokes) -> None:
+async def draw(page, box, strokes, move_ms: float) -> None:
+    """Drag the mouse through each stroke's points, one move at least `move_ms` after the one before."""
     k = box["width"] / 280
+    loop = asyncio.get_running_loop()
+    due = loop.time()
     for pts in strokes:
-        await page.mouse.move(box["x"] + pts[0][0] * k, box["y"] + pts[0][1] * k)
-        await page.mouse.down()
-        for x, y in pts[1:]:
+        for i, (x, y) in enumerate(pts):
+            await asyncio.sleep(max(0.0, due - loop.time()))
+            due = loop.time() + move_ms / 1000
             await page.mouse.move(box["x"] + x * k, box["y"] + y * k)
+            if i == 0:
+                await page.mouse.down()
         await page.mouse.up()
 
 
@@ -119,14 +128,14 @@ async def open_session(browser, url: str, model: Path):
     return context, page
 
 
-async def run_session(page, digits: list[np.ndarray]) -> dict:
+async def run_session(page, digits: list[np.ndarray], move_ms: float, look_s: float) -> dict:
     canvas = page.locator(CANVAS).first
     await canvas.scroll_into_view_if_needed()
     box = await canvas.bounding_box()
     waits, runs, counts, lost = [], [], [], 0
     for n, img in enumerate(digits):
         await page.evaluate("window.__log = []; window.__ups = []; window.__idle = []")
-        await draw(page, box, digit_strokes(img, 280))
+        await draw(page, box, digit_strokes(img, 280), move_ms)
         try:
             await page.wait_for_function(f"() => {{ const v = ({PREDICTION})(); return v && v !== '–'; }}",
                                          timeout=60000)
@@ -139,6 +148,7 @@ async def run_session(page, digits: list[np.ndarray]) -> dict:
             waits.append(max([t for t, _ in log] + [ups[-1]]) - ups[-1])
             runs.append(max(idle + [ups[-1]]) - ups[-1])
             counts.append(len(idle))
+        await asyncio.sleep(look_s)  # a person reads the answer before clearing
         try:
             await page.get_by_role("button", name="Clear the drawing").click()
             await page.wait_for_function(f"() => ({PREDICTION})() === '–'", timeout=120000)
@@ -149,15 +159,16 @@ async def run_session(page, digits: list[np.ndarray]) -> dict:
     return {"waits": waits, "runs": runs, "counts": counts, "lost": lost, "errors": errors}
 
 
-async def phase(browser, url: str, n: int, models: list[Path], digits: list[np.ndarray]):
+async def phase(browser, url: str, n: int, models: list[Path], digits: list[np.ndarray], move_ms: float, look_s: float):
     sessions = [await open_session(browser, url, models[i]) for i in range(n)]  # one after another: not timed
     print(f"{n} sessions open, each with its model; drawing", flush=True)
     start = time.perf_counter()
     if n == 1:  # alone, the one session draws what 8 draw at once (without their warm-ups): the same digits
         mine = digits[0] + [d for own in digits[1:8] for d in own[1:]]
-        results = [await run_session(sessions[0][1], mine)]
+        results = [await run_session(sessions[0][1], mine, move_ms, look_s)]
     else:
-        results = await asyncio.gather(*(run_session(page, digits[i]) for i, (_, page) in enumerate(sessions)))
+        results = await asyncio.gather(*(run_session(page, digits[i], move_ms, look_s)
+                                         for i, (_, page) in enumerate(sessions)))
     seconds = time.perf_counter() - start
     return sessions, results, seconds
 
@@ -179,7 +190,8 @@ async def main_async(args) -> int:
             browser = await p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             base = rss_mb(server.pid)
             for n in args.phases:
-                sessions, results, seconds = await phase(browser, url, n, models[used:used + n], digits)
+                sessions, results, seconds = await phase(browser, url, n, models[used:used + n], digits, args.move_ms,
+                                                         args.look_s)
                 used += n
                 waits = [w for r in results for w in r["waits"]]
                 runs = [w for r in results for w in r["runs"]]
@@ -202,6 +214,7 @@ async def main_async(args) -> int:
     finally:
         stop(server)
     print(f"one server, sessions drawing {args.digits} digits each at once, each holding its own 784-512-10 model")
+    print(f"pace: a mouse move at most every {args.move_ms:g} ms, {args.look_s:g} s looking at each answer")
     print(f"server RSS before any session: {base:.0f} MB")
     print("pen-up to: 'shown' the last change of the Prediction; 'final' the end of the last script run (ms)")
     print("'runs': script runs that ended per drawing (the moving pen's, and one per pen-up of each stroke)")
@@ -230,6 +243,8 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--digits", type=int, default=5, help="digits each session draws in a phase")
     ap.add_argument("--phases", type=int, nargs="+", default=[1, 8, 20], help="sessions drawing at once, per phase")
+    ap.add_argument("--move-ms", type=float, default=40, help="least time between two mouse moves (0: at once)")
+    ap.add_argument("--look-s", type=float, default=2, help="pause after each answer before Clear")
     return asyncio.run(main_async(ap.parse_args()))
 
 
