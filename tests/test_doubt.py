@@ -156,6 +156,17 @@ def test_each_digits_limit_flags_at_most_the_flag_rate_of_the_held_out_scans_and
     assert doubt.held_flagged <= FLAG_RATE
 
 
+def test_the_calibration_moves_only_the_scores_that_can_set_a_limit(refs, shipped):
+    params, doubt = shipped
+    _, _, held, held_drawn = refs
+    every, said = held_scores(doubt.refs, params, held)                     # all 10,000 moved
+    some, said_too = held_scores(doubt.refs, params, held, held_drawn, FLAG_RATE)  # as calibrate does it
+    np.testing.assert_array_equal(said, said_too)
+    assert (some >= every - 1e-6).all()         # an unmoved score bounds the moved one from above
+    assert (some > every + 1e-6).mean() > 0.5   # and most were left unmoved: the calibration's saving
+    np.testing.assert_array_equal(every / doubt.limits[said] > 1, some / doubt.limits[said] > 1)
+
+
 def test_the_limits_are_the_held_out_quantiles_computed_independently(refs):
     params = random_params((784, 48, 10), rng=4)  # a narrow net keeps the by-hand scores of 10,000 images cheap
     ref_images, ref_labels, held, held_drawn = refs
