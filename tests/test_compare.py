@@ -30,6 +30,8 @@ def test_paired_bars_are_a_valid_figure_with_both_models():
     fig = go.Figure(paired_bars(a, b, names=("yours", "shipped"), true_label=3).to_dict())  # validates
     assert [t.name for t in fig.data] == ["yours", "shipped"] and fig.layout.barmode == "group"
     np.testing.assert_allclose(fig.data[1].y, b)
+    # every label one size, not shrunk to its bar's width (a tall bar beside another got a tiny "100%")
+    assert fig.layout.uniformtext.mode == "show" and fig.layout.uniformtext.minsize >= 10
 
 
 def app_with(sizes, page, scaling=MNIST_SCALING):
