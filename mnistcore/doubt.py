@@ -156,24 +156,24 @@ def held_scores(doubt_refs: tuple[np.ndarray, ...], params: Params, images: np.n
     then. The rest keep their unmoved scores, below every limit: no limit and no flag changes, and a
     calibration of the shipped model moves 1,122 of the 10,000 digits (4.6 -> 1.4 s on one BLAS thread;
     with 20 uploads at once that is the server's CPU and the GIL, shared with every visitor's strokes)."""
-    x = scale_uint8(images)
-    said, a = np.empty(len(x), np.int64), np.empty((len(x), params.sizes[-2]), np.float32)
-    for i in range(0, len(x), chunk):
-        fwd = forward(params, x[i:i + chunk])
-        said[i:i + chunk], a[i:i + chunk] = fwd.probs.argmax(axis=1), fwd.activations[-1]
+    n = len(images)
+    said, bound = np.empty(n, np.int64), np.empty(n, np.float32)
+    for i in range(0, n, chunk):  # a chunk at a time: the scaled images and their layers are not kept
+        fwd = forward(params, scale_uint8(images[i:i + chunk]))
+        said[i:i + chunk] = fwd.probs.argmax(axis=1)
+        bound[i:i + chunk] = raw_scores(doubt_refs, fwd.activations[-1], said[i:i + chunk])  # unmoved: an upper bound
     if rate is None:
-        return shift_scores(doubt_refs, params, x, said), said
-    bound = raw_scores(doubt_refs, a, said)  # unmoved: each score's upper bound
-    raw, moved = bound.copy(), np.zeros(len(x), bool)
-    drawn = np.zeros(len(x), bool) if drawn is None else np.asarray(drawn, bool)
+        return shift_scores(doubt_refs, params, scale_uint8(images), said), said
+    raw, moved = bound.copy(), np.zeros(n, bool)
+    drawn = np.zeros(n, bool) if drawn is None else np.asarray(drawn, bool)
     groups = [np.flatnonzero((said == k) & (drawn == d)) for k in range(N_CLASSES) for d in (False, True)]
-    for g in [g for g in groups if len(g)] + [np.arange(len(x))]:
+    for g in [g for g in groups if len(g)] + [np.arange(n)]:
         tail = len(g) - int(np.ceil((1 - rate) * (len(g) - 1)))  # the quantile and the values above it
         m = 4 * tail + 8
         while True:
             top = g[np.argsort(-bound[g], kind="stable")[:m]]
             new = top[~moved[top]]
-            raw[new] = shift_scores(doubt_refs, params, x[new], said[new])
+            raw[new] = shift_scores(doubt_refs, params, scale_uint8(images[new]), said[new])
             moved[new] = True
             rest = g[~moved[g]]
             highest_rest = bound[rest].max() if len(rest) else -np.inf
