@@ -12,10 +12,10 @@ sure". The score is the smallest of nine: the drawing as it is and moved by one 
 directions (k stays the digit said for the drawing as it is). A real digit a pixel off from where the
 centring put it then still finds its neighbours, so the limits below can be tighter, while a letter
 stays far from the digits wherever it sits (on the selection seeds, 2 points more non-digits flagged at
-the same rate of held-out digits). The square root evens out the units before the cosine, so that the few strongest units do not
-decide the direction alone and the many weaker ones count too (it flagged more letters and shapes at
-the same rate of flagged digits than the activations themselves). Only the references of that one
-digit are compared, a tenth of them, which keeps the score cheap on every stroke.
+the same rate of held-out digits). The square root evens out the units before the cosine, so that the
+few strongest units do not decide the direction alone and the many weaker ones count too (it flagged
+more letters and shapes at the same rate of flagged digits than the activations themselves). Only the
+references of that one digit are compared, a tenth of them, which keeps the score cheap on every stroke.
 
 Each digit gets its own limit, because the digits are not equally varied (for the shipped model a 1's
 nearest 1s are nearer than an 8's nearest 8s). limit[k] is set per model on held-out training images
@@ -203,18 +203,20 @@ def calibrate(params: Params, refs: np.ndarray, ref_labels: np.ndarray, held: np
     return Doubt(by_digit, limits, float((raw / limits[said] > 1).mean()))
 
 
+def _scores(doubt: Doubt, params: Params, x: np.ndarray, probs: np.ndarray) -> np.ndarray:
+    said = probs.argmax(axis=1)
+    return shift_scores(doubt.refs, params, x, said) / doubt.limits[said]
+
+
 def doubt_scores(doubt: Doubt, params: Params, fwd: Forward) -> np.ndarray:
     """(n,) the score of every row of a forward pass of `params`, in units of the named digit's limit (above 1:
     "not sure")."""
-    said = fwd.probs.argmax(axis=1)
-    return shift_scores(doubt.refs, params, fwd.x, said) / doubt.limits[said]
+    return _scores(doubt, params, fwd.x, fwd.probs)
 
 
 def not_sure(doubt: Doubt, params: Params, fwd: Forward, row: int = 0) -> bool:
     """True when row `row` of a forward pass of `params` looks like no digit the network knows."""
-    said = fwd.probs[row:row + 1].argmax(axis=1)
-    return bool(shift_scores(doubt.refs, params, fwd.x[row:row + 1], said)[0] / doubt.limits[said[0]]
-                > doubt.threshold)
+    return bool(_scores(doubt, params, fwd.x[row:row + 1], fwd.probs[row:row + 1])[0] > doubt.threshold)
 
 
 def two_most_likely(probs: np.ndarray) -> tuple[int, int]:
