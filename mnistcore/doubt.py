@@ -145,8 +145,7 @@ def _last_hidden(params: Params, images: np.ndarray, chunk: int = 2048) -> tuple
 
 
 def held_scores(doubt_refs: tuple[np.ndarray, ...], params: Params, images: np.ndarray,
-                drawn: np.ndarray | None = None, rate: float | None = None,
-                chunk: int = 2048) -> tuple[np.ndarray, np.ndarray]:
+                drawn: np.ndarray | None = None, rate: float | None = None) -> tuple[np.ndarray, np.ndarray]:
     """(n, 28, 28) uint8 held-out digits -> their raw scores (n,) and the digits said (n,).
 
     With `rate` (as calibrate calls it), only the scores that can set a limit at that rate are moved. A
@@ -157,13 +156,11 @@ def held_scores(doubt_refs: tuple[np.ndarray, ...], params: Params, images: np.n
     calibration of the shipped model moves 1,122 of the 10,000 digits (4.6 -> 1.4 s on one BLAS thread;
     with 20 uploads at once that is the server's CPU and the GIL, shared with every visitor's strokes)."""
     n = len(images)
-    said, bound = np.empty(n, np.int64), np.empty(n, np.float32)
-    for i in range(0, n, chunk):  # a chunk at a time: the scaled images and their layers are not kept
-        fwd = forward(params, scale_uint8(images[i:i + chunk]))
-        said[i:i + chunk] = fwd.probs.argmax(axis=1)
-        bound[i:i + chunk] = raw_scores(doubt_refs, fwd.activations[-1], said[i:i + chunk])  # unmoved: an upper bound
+    a, said = _last_hidden(params, images)
     if rate is None:
         return shift_scores(doubt_refs, params, scale_uint8(images), said), said
+    bound = raw_scores(doubt_refs, a, said)  # unmoved: each score's upper bound
+    del a
     raw, moved = bound.copy(), np.zeros(n, bool)
     drawn = np.zeros(n, bool) if drawn is None else np.asarray(drawn, bool)
     groups = [np.flatnonzero((said == k) & (drawn == d)) for k in range(N_CLASSES) for d in (False, True)]
@@ -177,7 +174,7 @@ def held_scores(doubt_refs: tuple[np.ndarray, ...], params: Params, images: np.n
             moved[new] = True
             rest = g[~moved[g]]
             highest_rest = bound[rest].max() if len(rest) else -np.inf
-            if (raw[top] > highest_rest).sum() >= tail or not len(rest):
+            if (raw[top] > highest_rest).sum() >= tail:  # always so once every row of g is moved
                 break
             m *= 2
     return raw, said
