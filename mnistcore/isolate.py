@@ -20,7 +20,9 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -31,6 +33,7 @@ from .params import ModelFileError, Params
 MAX_SERVED_PARAMS = 2_000_000  # 5x the shipped 784-512-10 (407,050): 8 MB a session, every page stays quick
 MAX_HIDDEN_LAYERS = 8            # the Draw page shows every hidden layer on every stroke
 MAX_MEMORY_BYTES = 512 * 2**20  # the loader needs at most ~300 MB above its baseline for any file
+POLL_S = 0.1  # how often a reading child's caller is asked whether it still wants the file
 TIMEOUT_S = 10.0  # the loader takes at most ~2 s for any file; the child's start takes ~0.3 s
 TEST_HOOK_ENV = "MNISTCORE_LOADER_TEST_HOOK"
 TEST_HOOK_MARKER = b"mnistcore loader test hook\n"
@@ -39,10 +42,16 @@ ROOT = Path(__file__).resolve().parent.parent
 TRY_AGAIN = "The app is fine; save the weights with torch.save(model.state_dict(), path) and try that file."
 
 
+class LoadStopped(Exception):
+    """The caller's `stop()` said the file is no longer wanted; its child process is gone."""
+
+
 def load_params_isolated(data: bytes, *, max_memory_bytes: int = MAX_MEMORY_BYTES, timeout_s: float = TIMEOUT_S,
-                         max_params: int = MAX_SERVED_PARAMS) -> Params:
+                         max_params: int = MAX_SERVED_PARAMS, stop: Callable[[], bool] | None = None) -> Params:
     """The file's bytes -> Params, as load_params(data) gives them, loaded in a child process; a network
-    over MAX_SERVED_PARAMS parameters or MAX_HIDDEN_LAYERS hidden layers is refused (ModelFileError)."""
+    over MAX_SERVED_PARAMS parameters or MAX_HIDDEN_LAYERS hidden layers is refused (ModelFileError).
+    `stop` is asked every POLL_S while the child reads; when it says True, the child is killed and
+    LoadStopped raised (the app: the visitor dropped another file meanwhile)."""
     if len(data) > MAX_FILE_BYTES:  # refused here, without starting a child
         return load_params(data, max_params=max_params)
     env = {**os.environ, "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
@@ -50,13 +59,29 @@ def load_params_isolated(data: bytes, *, max_memory_bytes: int = MAX_MEMORY_BYTE
                               str(max_params)],
                              cwd=ROOT, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                              stderr=subprocess.DEVNULL)
+    stopped, done = threading.Event(), threading.Event()
+
+    def watch() -> None:  # communicate() cannot be asked again with its input, so another thread asks stop()
+        while not done.wait(POLL_S):
+            if stop():
+                stopped.set()
+                child.kill()
+                return
+
+    if stop is not None:
+        threading.Thread(target=watch, daemon=True).start()
     try:
         out, _ = child.communicate(bytes(data), timeout=timeout_s)
     except subprocess.TimeoutExpired:
-        child.kill()
-        child.communicate()
         raise ModelFileError(f"Reading this file took longer than {timeout_s:g} s, so it was stopped. "
                              + TRY_AGAIN) from None
+    finally:  # timed out, stopped, or the caller interrupted: the child goes too
+        done.set()
+        if child.poll() is None:
+            child.kill()
+            child.communicate()
+    if stopped.is_set():
+        raise LoadStopped
     if child.returncode == OUT_OF_MEMORY or child.returncode == -signal.SIGKILL:  # SIGKILL: the kernel's OOM killer
         raise ModelFileError(f"Reading this file needed more than {max_memory_bytes // 2**20} MB of memory, so it "
                              f"was stopped. " + TRY_AGAIN)

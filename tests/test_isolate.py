@@ -10,8 +10,9 @@ import pytest
 import safetensors.torch
 import torch
 
+from conftest import loader_children
 from mnistcore import ModelFileError, load_params
-from mnistcore.isolate import TEST_HOOK_ENV, TEST_HOOK_MARKER, load_params_isolated
+from mnistcore.isolate import TEST_HOOK_ENV, TEST_HOOK_MARKER, LoadStopped, load_params_isolated
 from mnistcore.load import MAX_PARAMS
 
 
@@ -94,3 +95,24 @@ def test_child_runs_this_checkout_of_mnistcore():
         assert load_params_isolated(FILES["npz"]).sizes == (784, 4, 10)
     finally:
         os.chdir(here)
+
+
+def test_a_reading_the_caller_stops_ends_at_once_and_takes_its_child(monkeypatch):
+    monkeypatch.setenv(TEST_HOOK_ENV, "hang")
+    start = time.perf_counter()
+    asked = []
+
+    def stop():
+        asked.append(time.perf_counter() - start)
+        return asked[-1] > 0.5
+
+    with pytest.raises(LoadStopped):
+        load_params_isolated(TEST_HOOK_MARKER, timeout_s=30, stop=stop)
+    assert 0.5 < time.perf_counter() - start < 3  # not the 30 s timeout
+    assert len(asked) >= 3  # asked while the child read, every POLL_S
+    assert loader_children(os.getpid()) == []  # killed and reaped
+
+
+def test_a_stop_that_never_says_yes_changes_nothing():
+    data = FILES["zip"]
+    assert load_params_isolated(data, stop=lambda: False).digest == load_params(data).digest

@@ -5,10 +5,12 @@ import urllib.request
 import pytest
 import torch
 
-from conftest import free_port, metric_value, screenshot, start_streamlit, stop, wait_for_app_idle
+from conftest import free_port, loader_children, metric_value, screenshot, start_streamlit, stop, wait_for_app_idle
 from mnistcore.isolate import TEST_HOOK_ENV, TEST_HOOK_MARKER
 
 pytestmark = pytest.mark.browser
+RUNNING = ("() => { const a = document.querySelector('[data-testid=\"stApp\"]');"
+           " return a && a.getAttribute('data-test-script-state') === 'running'; }")
 
 
 class Hostile:
@@ -99,5 +101,37 @@ def test_a_loader_that_crashes_leaves_the_server_and_the_sessions_model(browser,
         assert "Shipped model" in other.locator('[data-testid="stSidebar"]').inner_text()
         other.close()
         page.close()
+    finally:
+        stop(proc)
+
+
+def test_a_model_dropped_while_the_one_before_is_being_read_is_read_too(browser, tmp_path):
+    """The second file lands on the uploader of the run that is still reading the first (a loader that hangs,
+    mnistcore.isolate's test hook) and stops that run. The second file is read; it used to be lost."""
+    port = free_port()
+    proc = start_streamlit(port, env={TEST_HOOK_ENV: "hang"})
+    try:
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        page.goto(f"http://127.0.0.1:{port}")
+        page.locator('[data-testid="stFileUploader"]').first.wait_for(timeout=60000)
+        wait_for_app_idle(page, 60000)
+        uploader = page.locator('[data-testid="stFileUploader"] input[type="file"]').element_handle()
+        slow = tmp_path / "slow.pth"
+        slow.write_bytes(TEST_HOOK_MARKER + b"anything")
+        uploader.set_input_files(str(slow))
+        page.wait_for_function(RUNNING, timeout=30000)
+        page.wait_for_timeout(1000)  # the loader is still reading slow.pth (it stops it after 10 s)
+        good = tmp_path / "tiny.pth"
+        torch.save(torch.nn.Sequential(torch.nn.Linear(784, 32), torch.nn.ReLU(), torch.nn.Linear(32, 10)).state_dict(),
+                   good)
+        uploader.set_input_files(str(good))  # the same uploader: the run has not replaced it yet
+        sidebar = page.locator('[data-testid="stSidebar"]')
+        sidebar.get_by_text("Your model").wait_for(timeout=45000)
+        wait_for_app_idle(page, 60000)
+        assert "tiny.pth" in sidebar.inner_text() and "784–32–10" in sidebar.inner_text()
+        note = sidebar.locator('[data-testid="stAlert"]').inner_text()
+        assert "slow.pth was not read: tiny.pth came while it was being read" in note and "tiny.pth is now in use" in note
+        screenshot(page, "upload_second_while_first_read")
+        assert not loader_children(proc.pid)  # the stopped reading's child was killed, not left to sleep
     finally:
         stop(proc)

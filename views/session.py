@@ -14,11 +14,12 @@ import streamlit as st
 from streamlit.runtime.memory_uploaded_file_manager import MemoryUploadedFileManager
 from streamlit.runtime.pages_manager import PagesManager
 from streamlit.runtime.scriptrunner import get_script_run_ctx
+from streamlit.runtime.uploaded_file_manager import DeletedFile
 
 from mnistcore import ModelFileError, Params, load_mnist, load_params
 from mnistcore.data import SHIPPED_MODEL
 from mnistcore.evaluate import Evaluation, evaluate, format_percent
-from mnistcore.isolate import MAX_HIDDEN_LAYERS, MAX_SERVED_PARAMS, load_params_isolated
+from mnistcore.isolate import MAX_HIDDEN_LAYERS, MAX_SERVED_PARAMS, LoadStopped, load_params_isolated
 from mnistcore.preprocess import MNIST_SCALING, UNIT_SCALING, Scaling, card_scaling
 
 EVALUATING = threading.Lock()  # one test-set evaluation at a time per server: 20 sessions uploading at once
@@ -96,6 +97,8 @@ LINK_WRITTEN = "link.written"            # the query parameters this session las
 # issue 17: any model, its input scaling, two models compared
 UPLOAD_ROUND = "model.upload_round"      # counts finished uploads: each gets a fresh, empty uploader (UPLOAD + round)
 UPLOAD_NOTE = "model.upload_note"        # what the last upload did, when it was accepted
+UPLOAD_STARTED = "model.upload_started"  # file ids whose reading has begun (a newer drop can stop it)
+UPLOAD_CALLS = "model.upload_calls"      # [number of upload calls so far]: an older call still reading stops
 USER_SCALING = "model.user_scaling"      # the input Scaling of the session's own model (radio or model card)
 COMPARE = "model.compare"                # Draw: show the shipped model's bars beside the session's model
 WEIGHTS_UNITS_LAYER = "weights.units_layer"  # the units tab of a deeper model: which hidden layer's units
@@ -161,18 +164,33 @@ def test_accuracy(digest: str, _params: Params, scaling: Scaling) -> float:
     return test_evaluation(digest, _params, scaling).accuracy
 
 
-def _on_upload() -> None:
-    """Read the uploaded files: model cards (.json) first, then the model, loaded in a child process with
-    memory and time limits (mnistcore.isolate): one server serves every session, so nothing in a file may
-    crash it, hang it or exhaust its memory. The uploader is then replaced by an empty one, so a refused
-    file never sits beside the model in use, and the file's bytes are dropped (_forget)."""
-    files = st.session_state.get(f"{UPLOAD}.{st.session_state.get(UPLOAD_ROUND, 0)}") or []
+def _on_upload(key: str) -> None:
+    """Read the files uploaded in uploader `key`: model cards (.json) first, then the model, loaded in a
+    child process with memory and time limits (mnistcore.isolate): one server serves every session, so
+    nothing in a file may crash it, hang it or exhaust its memory. The uploader is then replaced by an
+    empty one, so a refused file never sits beside the model in use, and the file's bytes are dropped
+    (_forget).
+
+    A file dropped while the one before it is being read lands on the old uploader (`key`, the round has
+    moved on), and Streamlit starts a new run without waiting for this one. That run's call gets both files:
+    it reads the newer one and passes over the other, whose call here stops reading and writes nothing."""
+    files = [f for f in st.session_state.get(key) or [] if not isinstance(f, DeletedFile)]  # deleted: forgotten
+    started = st.session_state.setdefault(UPLOAD_STARTED, set())
+    stopped = [f for f in files if f.file_id in started]
+    files = [f for f in files if f not in stopped]
+    started.update(f.file_id for f in files)
+    _forget(stopped)
     if not files:
         return
+    calls = st.session_state.setdefault(UPLOAD_CALLS, [0])  # one list, seen by an older call still reading
+    calls[0] += 1
+    mine = calls[0]
     st.session_state[UPLOAD_ROUND] = st.session_state.get(UPLOAD_ROUND, 0) + 1
-    for key in (UPLOAD_ERROR, UPLOAD_NOTE):
-        st.session_state.pop(key, None)
-    errors, notes = [], []
+    for k in (UPLOAD_ERROR, UPLOAD_NOTE):
+        st.session_state.pop(k, None)
+    errors = []
+    notes = [f"{', '.join(f.name for f in stopped)} {'was' if len(stopped) == 1 else 'were'} not read: "
+             f"{files[0].name} came while it was being read."] if stopped else []
     cards = [f for f in files if f.name.lower().endswith(".json")]
     models = [f for f in files if f not in cards]
     for card in cards:
@@ -185,13 +203,18 @@ def _on_upload() -> None:
     for file in models[:1]:
         in_use = _in_use()
         try:
-            st.session_state[USER_MODEL] = load_params_isolated(file.getvalue())
+            params = load_params_isolated(file.getvalue(), stop=lambda: calls[0] != mine)
+        except LoadStopped:  # a newer call reads a newer file: this one leaves the session to it
+            return
+        except ModelFileError as e:
+            errors.append(f"{file.name} was not loaded. {e} Still in use: {in_use}.")
+        else:
+            st.session_state[USER_MODEL] = params
             st.session_state[USER_MODEL_NAME] = file.name
             st.session_state.setdefault(USER_SCALING, MNIST_SCALING)  # no card yet: the user picks; the app's own
             notes.append(f"{file.name} is now in use.")
-        except ModelFileError as e:
-            errors.append(f"{file.name} was not loaded. {e} Still in use: {in_use}.")
     _forget(files)
+    started.difference_update(f.file_id for f in files)  # what is left there was stopped by a newer drop
     if len(models) > 1:
         errors.append("Upload one model at a time (and its model card, if it has one); "
                       f"{', '.join(f.name for f in models[1:])} {'was' if len(models) == 2 else 'were'} not read.")
@@ -249,6 +272,7 @@ def model_sidebar() -> None:
         round_ = st.session_state.get(UPLOAD_ROUND, 0)
         st.file_uploader("Try your own model", type=["pth", "pt", "safetensors", "npz", "json"],
                          accept_multiple_files=True, key=f"{UPLOAD}.{round_}", on_change=_on_upload,
+                         args=(f"{UPLOAD}.{round_}",),
                          help="A PyTorch state_dict of Linear layers (and ReLUs), 784 inputs and 10 outputs "
                               "(torch.save(model.state_dict(), 'model.pth')), .safetensors or .npz; at most "
                               f"{MAX_SERVED_PARAMS:,} parameters and {MAX_HIDDEN_LAYERS} hidden layers. "
