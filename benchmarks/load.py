@@ -30,6 +30,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import io
+import os
 import statistics
 import sys
 import tempfile
@@ -74,6 +75,28 @@ def rss_mb(pid: int, field: str = "VmRSS") -> float:
         if line.startswith(field + ":"):
             return int(line.split()[1]) / 1024
     return float("nan")
+
+
+def cpu_seconds(root: int) -> float:
+    """CPU time (user + system) so far of process `root` and every live process below it."""
+    parent, ticks = {}, {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():  # /proc/self, /proc/meminfo, ...
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):  # not a process, or it ended meanwhile
+            continue
+        parent[int(entry.name)], ticks[int(entry.name)] = int(fields[1]), int(fields[11]) + int(fields[12])
+
+    def below(pid: int) -> bool:
+        while pid > 1:
+            if pid == root:
+                return True
+            pid = parent.get(pid, 0)
+        return False
+
+    return sum(t for pid, t in ticks.items() if below(pid)) / os.sysconf("SC_CLK_TCK")
 
 
 def session_model(folder: Path, seed: int) -> Path:
@@ -159,10 +182,11 @@ async def run_session(page, digits: list[np.ndarray], move_ms: float, look_s: fl
     return {"waits": waits, "runs": runs, "counts": counts, "lost": lost, "errors": errors}
 
 
-async def phase(browser, url: str, n: int, models: list[Path], digits: list[np.ndarray], move_ms: float, look_s: float):
+async def phase(browser, url: str, server_pid: int, n: int, models: list[Path], digits: list[np.ndarray],
+                move_ms: float, look_s: float):
     sessions = [await open_session(browser, url, models[i]) for i in range(n)]  # one after another: not timed
     print(f"{n} sessions open, each with its model; drawing", flush=True)
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), (cpu_seconds(server_pid), cpu_seconds(os.getpid()))
     if n == 1:  # alone, the one session draws what 8 draw at once (without their warm-ups): the same digits
         mine = digits[0] + [d for own in digits[1:8] for d in own[1:]]
         results = [await run_session(sessions[0][1], mine, move_ms, look_s)]
@@ -170,7 +194,9 @@ async def phase(browser, url: str, n: int, models: list[Path], digits: list[np.n
         results = await asyncio.gather(*(run_session(page, digits[i], move_ms, look_s)
                                          for i, (_, page) in enumerate(sessions)))
     seconds = time.perf_counter() - start
-    return sessions, results, seconds
+    server_cpu = cpu_seconds(server_pid) - cpu[0]
+    browsers_cpu = cpu_seconds(os.getpid()) - cpu[1] - server_cpu  # Chromium, Playwright and this script
+    return sessions, results, seconds, (server_cpu / seconds, browsers_cpu / seconds)
 
 
 async def main_async(args) -> int:
@@ -190,8 +216,8 @@ async def main_async(args) -> int:
             browser = await p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             base = rss_mb(server.pid)
             for n in args.phases:
-                sessions, results, seconds = await phase(browser, url, n, models[used:used + n], digits, args.move_ms,
-                                                         args.look_s)
+                sessions, results, seconds, cores = await phase(browser, url, server.pid, n, models[used:used + n],
+                                                                digits, args.move_ms, args.look_s)
                 used += n
                 waits = [w for r in results for w in r["waits"]]
                 runs = [w for r in results for w in r["runs"]]
@@ -201,7 +227,7 @@ async def main_async(args) -> int:
                 rss = rss_mb(server.pid)
                 rows.append((n, len(waits), lost, errors, statistics.median(waits) if waits else float("nan"),
                              medians[n], float(np.percentile(runs, 90)) if runs else float("nan"), per_drawing, seconds,
-                             rss))
+                             rss, *cores))
                 print(f"{n} sessions: {len(runs)} drawings timed, final median {medians[n]:.0f} ms, RSS {rss:.0f} MB",
                       flush=True)
                 if lost or errors:
@@ -218,10 +244,13 @@ async def main_async(args) -> int:
     print(f"server RSS before any session: {base:.0f} MB")
     print("pen-up to: 'shown' the last change of the Prediction; 'final' the end of the last script run (ms)")
     print("'runs': script runs that ended per drawing (the moving pen's, and one per pen-up of each stroke)")
-    print("sessions  drawings  lost  errors  shown median  final median  final p90  runs  phase s  RSS after MB")
-    for n, k, lost, errors, shown, med, p90, n_runs, seconds, rss in rows:
+    print(f"'CPU': cores busy while drawing, the server's and the browsers' (Chromium, Playwright, this script), "
+          f"of the machine's {os.cpu_count()}")
+    print("sessions  drawings  lost  errors  shown median  final median  final p90  runs  phase s  RSS after MB"
+          "  CPU server  CPU browsers")
+    for n, k, lost, errors, shown, med, p90, n_runs, seconds, rss, server_cores, browser_cores in rows:
         print(f"{n:8d}  {k:8d}  {lost:4d}  {errors:6d}  {shown:12.0f}  {med:12.0f}  {p90:9.0f}  {n_runs:4.1f}  {seconds:7.1f}"
-              f"  {rss:12.0f}")
+              f"  {rss:12.0f}  {server_cores:10.2f}  {browser_cores:12.2f}")
     print(f"server peak RSS (VmHWM): {peak:.0f} MB")
     ok = not failures
     for line in failures:

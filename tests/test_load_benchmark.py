@@ -1,0 +1,30 @@
+"""benchmarks/load.py's CPU accounting: a process tree's CPU time, read from /proc."""
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
+from load import cpu_seconds  # noqa: E402
+
+SPIN = "import time\nt = time.process_time()\nwhile time.process_time() - t < {s}: pass\n"
+CHILD = SPIN.format(s=0.6) + "input()\n"
+PARENT = (SPIN.format(s=0.3) + "import subprocess, sys\n"
+          f"c = subprocess.Popen([sys.executable, '-c', {CHILD!r}], stdin=subprocess.PIPE)\n"
+          "print(c.pid, flush=True)\nsys.stdin.readline()\nc.communicate(b'\\n')\n")
+
+
+def test_cpu_seconds_counts_a_process_and_every_process_below_it():
+    parent = subprocess.Popen([sys.executable, "-c", PARENT], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    try:
+        child = int(parent.stdout.readline())  # the parent has spun its 0.3 s
+        deadline = time.monotonic() + 20
+        while cpu_seconds(child) < 0.6 and time.monotonic() < deadline:  # the child spins its 0.6 s
+            time.sleep(0.05)
+        mine = cpu_seconds(child)
+        both = cpu_seconds(parent.pid)
+        assert 0.6 <= mine < 0.8, mine  # the child alone, with its Python start-up
+        assert 0.9 <= both < 1.2, both  # the parent's 0.3 s too
+        assert both - mine >= 0.3
+    finally:
+        parent.communicate(b"\n", timeout=10)
