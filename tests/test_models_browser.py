@@ -132,6 +132,8 @@ def test_a_deeper_model_and_its_card_get_every_page(page, app_url, deep_model):
     wrong = evaluate(params, images, labels)
     page.wait_for_function(f"() => document.body.innerText.includes('{format_percent(wrong.accuracy)} on the 10,000')",
                            timeout=60000)
+    # the sidebar is drawn first; the page's own evaluation may still be running: wait for the rerun's end
+    wait_for_app_idle(page, 90000)
     assert metric_value(page, "Accuracy") == format_percent(wrong.accuracy)
 
 
