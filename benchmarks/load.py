@@ -45,7 +45,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT))
 from test_draw_browser import WATCH  # noqa: E402
 
-from conftest import CHROMIUM, CHROMIUM_ARGS, free_port, start_streamlit, stop  # noqa: E402
+from conftest import CHROMIUM, CHROMIUM_ARGS, free_port, processes, start_streamlit, stop  # noqa: E402
 from mnistcore import load_mnist, load_params  # noqa: E402
 from mnistcore.data import SHIPPED_MODEL  # noqa: E402
 from strokes import digit_strokes  # noqa: E402
@@ -79,24 +79,16 @@ def rss_mb(pid: int, field: str = "VmRSS") -> float:
 
 def cpu_seconds(root: int) -> float:
     """CPU time (user + system) so far of process `root` and every live process below it."""
-    parent, ticks = {}, {}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():  # /proc/self, /proc/meminfo, ...
-            continue
-        try:
-            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-        except (OSError, IndexError):  # not a process, or it ended meanwhile
-            continue
-        parent[int(entry.name)], ticks[int(entry.name)] = int(fields[1]), int(fields[11]) + int(fields[12])
+    procs = processes()
 
     def below(pid: int) -> bool:
         while pid > 1:
             if pid == root:
                 return True
-            pid = parent.get(pid, 0)
+            pid = procs.get(pid, (0, 0))[0]
         return False
 
-    return sum(t for pid, t in ticks.items() if below(pid)) / os.sysconf("SC_CLK_TCK")
+    return sum(ticks for pid, (_, ticks) in procs.items() if below(pid)) / os.sysconf("SC_CLK_TCK")
 
 
 def session_model(folder: Path, seed: int) -> Path:

@@ -31,15 +31,28 @@ def data_url_image(url: str) -> Image.Image:
     return Image.open(io.BytesIO(base64.b64decode(url.split(",", 1)[1])))
 
 
+def processes() -> dict[int, tuple[int, int]]:
+    """Every process now, zombies included: pid -> (its parent's pid, CPU clock ticks used, user + system)."""
+    found = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():  # /proc/self, /proc/meminfo, ...
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):  # it ended meanwhile
+            continue
+        found[int(entry.name)] = (int(fields[1]), int(fields[11]) + int(fields[12]))
+    return found
+
+
 def loader_children(pid: int) -> list[int]:
     """Processes of parent `pid` that read a model file (python -m mnistcore.isolate), zombies included."""
     found = []
-    for entry in Path("/proc").iterdir():
+    for child, (ppid, _) in processes().items():
         try:
-            ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
-            if ppid == pid and b"mnistcore.isolate" in (entry / "cmdline").read_bytes():
-                found.append(int(entry.name))
-        except (OSError, ValueError, IndexError):  # not a process, or it ended meanwhile
+            if ppid == pid and b"mnistcore.isolate" in Path(f"/proc/{child}/cmdline").read_bytes():
+                found.append(child)
+        except OSError:  # it ended meanwhile
             continue
     return found
 

@@ -189,8 +189,7 @@ def _on_upload(key: str) -> None:
     for k in (UPLOAD_ERROR, UPLOAD_NOTE):
         st.session_state.pop(k, None)
     errors = []
-    notes = [f"{', '.join(f.name for f in stopped)} {'was' if len(stopped) == 1 else 'were'} not read: "
-             f"{files[0].name} came while it was being read."] if stopped else []
+    notes = [f"{_not_read(stopped)}: {files[0].name} came while it was being read."] if stopped else []
     cards = [f for f in files if f.name.lower().endswith(".json")]
     models = [f for f in files if f not in cards]
     for card in cards:
@@ -216,14 +215,17 @@ def _on_upload(key: str) -> None:
     _forget(files)
     started.difference_update(f.file_id for f in files)  # what is left there was stopped by a newer drop
     if len(models) > 1:
-        errors.append("Upload one model at a time (and its model card, if it has one); "
-                      f"{', '.join(f.name for f in models[1:])} {'was' if len(models) == 2 else 'were'} not read.")
+        errors.append(f"Upload one model at a time (and its model card, if it has one); {_not_read(models[1:])}.")
     if cards and USER_MODEL not in st.session_state and not errors:
         notes.append("It applies to the model you upload next.")
     if errors:
         st.session_state[UPLOAD_ERROR] = "\n\n".join(errors)
     if notes:
         st.session_state[UPLOAD_NOTE] = " ".join(notes)
+
+
+def _not_read(files) -> str:
+    return f"{', '.join(f.name for f in files)} {'was' if len(files) == 1 else 'were'} not read"
 
 
 def _forget(files) -> None:
@@ -269,10 +271,9 @@ def model_sidebar() -> None:
             acc = test_accuracy(user.digest, user, current_scaling())
             st.markdown(f"{format_percent(acc)} on the 10,000 MNIST test images")
             st.button("Back to the shipped model", on_click=_back_to_shipped)
-        round_ = st.session_state.get(UPLOAD_ROUND, 0)
+        key = f"{UPLOAD}.{st.session_state.get(UPLOAD_ROUND, 0)}"
         st.file_uploader("Try your own model", type=["pth", "pt", "safetensors", "npz", "json"],
-                         accept_multiple_files=True, key=f"{UPLOAD}.{round_}", on_change=_on_upload,
-                         args=(f"{UPLOAD}.{round_}",),
+                         accept_multiple_files=True, key=key, on_change=_on_upload, args=(key,),
                          help="A PyTorch state_dict of Linear layers (and ReLUs), 784 inputs and 10 outputs "
                               "(torch.save(model.state_dict(), 'model.pth')), .safetensors or .npz; at most "
                               f"{MAX_SERVED_PARAMS:,} parameters and {MAX_HIDDEN_LAYERS} hidden layers. "
