@@ -147,11 +147,13 @@ def screenshot(page, name: str) -> Path:
     return path
 
 
+SCRIPT_STATE_IS = ("(state) => { const a = document.querySelector('[data-testid=\"stApp\"]');"
+                   " return a && a.getAttribute('data-test-script-state') === state; }")  # 'running', 'notRunning'
+
+
 def wait_for_app_idle(page, timeout_ms: int = 30000) -> None:
     """Wait until Streamlit's script run has finished (the app's own state attribute)."""
-    page.wait_for_function(
-        "() => { const a = document.querySelector('[data-testid=\"stApp\"]');"
-        " return a && a.getAttribute('data-test-script-state') === 'notRunning'; }", timeout=timeout_ms)
+    page.wait_for_function(SCRIPT_STATE_IS, arg="notRunning", timeout=timeout_ms)
 
 
 def metric_value(page, label: str) -> str | None:

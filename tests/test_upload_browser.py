@@ -5,12 +5,10 @@ import urllib.request
 import pytest
 import torch
 
-from conftest import free_port, loader_children, metric_value, screenshot, start_streamlit, stop, wait_for_app_idle
+from conftest import SCRIPT_STATE_IS, free_port, loader_children, metric_value, screenshot, start_streamlit, stop, wait_for_app_idle
 from mnistcore.isolate import TEST_HOOK_ENV, TEST_HOOK_MARKER
 
 pytestmark = pytest.mark.browser
-RUNNING = ("() => { const a = document.querySelector('[data-testid=\"stApp\"]');"
-           " return a && a.getAttribute('data-test-script-state') === 'running'; }")
 
 
 class Hostile:
@@ -119,7 +117,7 @@ def test_a_model_dropped_while_the_one_before_is_being_read_is_read_too(browser,
         slow = tmp_path / "slow.pth"
         slow.write_bytes(TEST_HOOK_MARKER + b"anything")
         uploader.set_input_files(str(slow))
-        page.wait_for_function(RUNNING, timeout=30000)
+        page.wait_for_function(SCRIPT_STATE_IS, arg="running", timeout=30000)
         page.wait_for_timeout(1000)  # the loader is still reading slow.pth (it stops it after 10 s)
         good = tmp_path / "tiny.pth"
         torch.save(torch.nn.Sequential(torch.nn.Linear(784, 32), torch.nn.ReLU(), torch.nn.Linear(32, 10)).state_dict(),
