@@ -20,10 +20,12 @@ class Hostile:
 
 
 def upload(page, app_url, path):
+    """Open the app and drop `path` (or a list of paths, all at once) on the sidebar's uploader."""
     page.goto(app_url)
     page.locator('[data-testid="stFileUploader"]').first.wait_for(timeout=60000)
     wait_for_app_idle(page, 60000)
-    page.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(str(path))
+    files = [str(p) for p in path] if isinstance(path, list) else str(path)
+    page.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(files)
     page.wait_for_timeout(500)
     wait_for_app_idle(page, 60000)
 
@@ -39,6 +41,26 @@ def test_a_good_upload_becomes_the_sessions_model(page, app_url, tmp_path):
     screenshot(page, "upload_good")
     sidebar.get_by_role("button", name="Back to the shipped model").click()
     sidebar.get_by_text("Shipped model", exact=True).wait_for(timeout=60000)
+
+
+def test_two_models_dropped_together_load_one_and_name_the_other(page, app_url, tmp_path):
+    paths = []
+    for hidden in (32, 48):
+        model = torch.nn.Sequential(torch.nn.Linear(784, hidden), torch.nn.ReLU(), torch.nn.Linear(hidden, 10))
+        paths.append(tmp_path / f"h{hidden}.pth")
+        torch.save(model.state_dict(), paths[-1])
+    upload(page, app_url, paths)
+    sidebar = page.locator('[data-testid="stSidebar"]')
+    sidebar.get_by_text("Your model").wait_for(timeout=60000)
+    text = sidebar.inner_text()
+    used = [h for h in (32, 48) if f"h{h}.pth · 784–{h}–10" in text]
+    assert len(used) == 1, text  # one model, named with its shape, not a mix of the two
+    other = 80 - used[0]
+    error = sidebar.locator('[data-testid="stAlert"]').filter(has_text="one model at a time")
+    assert f"h{other}.pth was not read" in error.inner_text()
+    assert f"h{used[0]}.pth is now in use" in text
+    assert page.locator('[data-testid="stException"]').count() == 0
+    screenshot(page, "upload_two_at_once")
 
 
 def test_a_hostile_pickle_is_refused_and_runs_nothing(page, app_url, tmp_path):

@@ -96,7 +96,7 @@ DRAW_TEST_INDEX = "draw.test_index"      # the test image shown when the source 
 LINK_WRITTEN = "link.written"            # the query parameters this session last put in the URL
 # issue 17: any model, its input scaling, two models compared
 UPLOAD_ROUND = "model.upload_round"      # counts finished uploads: each gets a fresh, empty uploader (UPLOAD + round)
-UPLOAD_NOTE = "model.upload_note"        # what the last upload did, when it was accepted
+UPLOAD_NOTE = "model.upload_note"        # what the last upload did read (beside any refusal)
 UPLOAD_STARTED = "model.upload_started"  # file ids whose reading has begun (a newer drop can stop it)
 UPLOAD_CALLS = "model.upload_calls"      # [number of upload calls so far]: an older call still reading stops
 USER_SCALING = "model.user_scaling"      # the input Scaling of the session's own model (radio or model card)
@@ -278,7 +278,7 @@ def model_sidebar() -> None:
                               "(torch.save(model.state_dict(), 'model.pth')), .safetensors or .npz; at most "
                               f"{MAX_SERVED_PARAMS:,} parameters and {MAX_HIDDEN_LAYERS} hidden layers. "
                               "Add its model card (.json with an input_scaling) to say how it scales its input.")
+        if UPLOAD_NOTE in st.session_state:  # what was read, then what was not: one drop can bring both
+            st.success(st.session_state[UPLOAD_NOTE])
         if UPLOAD_ERROR in st.session_state:
             st.error(st.session_state[UPLOAD_ERROR])
-        elif UPLOAD_NOTE in st.session_state:
-            st.success(st.session_state[UPLOAD_NOTE])
