@@ -148,6 +148,7 @@ def tiles_tab(params: Params, clip: float) -> None:
             st.session_state[WEIGHTS_UNIT] = int(order[points[0]["point_index"]])
             st.session_state[WEIGHTS_SCROLL] = True  # its details are below
 
+    st.html(wf.tiles_fit_css(WEIGHTS_TILES, len(order), GRID_COLS))
     st.plotly_chart(fig, key=WEIGHTS_TILES, on_select=pick_unit, selection_mode="points",
                     config=png_config("W1_tiles"))
     st.caption(alt.order_text(order, ORDERS[by]))

@@ -250,6 +250,10 @@ def test_phone_width_screenshots(browser, app_url):
     screenshot(page, "weights_heatmap_390")
     open_tab(page, "W1 as images")
     page.wait_for_selector(f"{CHART} .js-plotly-plot", timeout=30000)
+    # the chart ends just below its grid of tiles: not the desktop's 470 px with ~270 px blank, nor cut into the grid
+    chart = page.locator(".st-key-weights-tiles")  # the element: what follows it starts below its box
+    box, grid = chart.bounding_box(), chart.locator("image").first.bounding_box()
+    assert 0 <= box["y"] + box["height"] - (grid["y"] + grid["height"]) <= 72, (box, grid)
     screenshot(page, "weights_tiles_390")
     assert not page.locator('[data-testid="stException"]').count()
     context.close()

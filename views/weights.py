@@ -172,6 +172,21 @@ def weight_tiles(grid: np.ndarray, *, vmax: float, units: np.ndarray, centres: n
     return _style(fig, height, title)
 
 
+def tiles_fit_css(key: str, n_tiles: int, cols: int) -> str:
+    """A <style> that ends the tile chart of element `key` (`tile_grid`'s n_tiles in rows of cols) below its grid
+    on a phone.
+
+    The chart's height is fixed, and on a narrow screen the square tiles shrink with the width, leaving the
+    rest of that height blank (about 270 px of a 470 px chart on a 390 px phone). There the chart is the
+    window's width less 32 px of padding, its grid that less 16 px of margins, so the grid ends
+    (rows / cols) x the width + 32 px (the title) below the chart's top; the cut leaves 32 px more, for a
+    hover label on the last row, and never cuts the grid where the height binds. The full-screen view is
+    a fixed layer, which the cut does not clip."""
+    rows = -(-n_tiles // cols)
+    return (f"<style>@media (max-width: 640px) {{ .st-key-{key.replace('.', '-')} {{ "
+            f"max-height: calc((100vw - 32px) * {rows / cols:.4f} + 64px); overflow: hidden; }} }}</style>")
+
+
 def field_heatmap(img: np.ndarray, *, vmax: float, name: str, title: str | None = None,
                   height: int = 340) -> go.Figure:
     """One 28x28 image of weights (a receptive field or a template); hover names pixel, input and value."""
