@@ -7,8 +7,9 @@ is drawn once with `pen_strokes.py`, as `train.py` draws its pen strokes (thresh
 pen of `--width` px on a 280 px canvas, then the Draw page's preprocessing), and read by the model. For the
 digits with loops (0, 6 and 9 have one, 8 two) it counts the drawings with fewer loops than their digit:
 mostly a loop the scan filled with ink above the threshold (counted too), which the skeleton then runs
-through as a line or a knob (an 8 with a filled lower loop is drawn as a 9); a wide pen closes a few more. It prints the accuracy per digit, the same split into
-drawings that kept their loops and drawings that lost one, and the commonest misreadings.
+through as a line or a knob (an 8 with a filled lower loop is drawn as a 9); a wide pen closes a few more.
+It prints the accuracy per digit, the same split into drawings that kept their loops and drawings that lost
+one, and the commonest misreadings.
 """
 import argparse
 import collections
@@ -60,7 +61,8 @@ def main() -> int:
         cells = [f"{d:5d}  {m.sum():8d}  {right[m].mean():.3f}"]
         if d in LOOPS:
             k, kept = m & lost, m & ~lost
-            cells.append(f"  {k.sum():11d}  {right[k].mean() if k.any() else float('nan'):15.3f}  {right[kept].mean():15.3f}  {(m & filled).sum():17d}")
+            when_lost = right[k].mean() if k.any() else float("nan")
+            cells.append(f"  {k.sum():11d}  {when_lost:15.3f}  {right[kept].mean():15.3f}  {(m & filled).sum():17d}")
         print("".join(cells))
     wrong = ~right
     print(f"misread: {wrong.sum()}, of which drawings that lost a loop: {(wrong & lost).sum()}")
