@@ -28,11 +28,16 @@ def random_params(sizes, rng=0) -> Params:
     return Params(Ws=tuple(Ws), bs=tuple(bs))
 
 
+def _tensor(a) -> torch.Tensor:
+    """A torch tensor as it is (it may carry a gradient), or a copy of a NumPy array (Params' are read-only)."""
+    return a if isinstance(a, torch.Tensor) else torch.from_numpy(np.array(a))
+
+
 def torch_logits(Ws, bs, x: torch.Tensor) -> torch.Tensor:
     """The network's logits computed by torch: Linear + ReLU layers, the last without ReLU."""
     a = x
     for l, (W, b) in enumerate(zip(Ws, bs)):
-        a = a @ torch.as_tensor(W) + torch.as_tensor(b)
+        a = a @ _tensor(W) + _tensor(b)
         if l < len(Ws) - 1:
             a = torch.relu(a)
     return a
