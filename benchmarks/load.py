@@ -45,15 +45,13 @@ sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT))
 from test_draw_browser import WATCH  # noqa: E402
 
-from conftest import CHROMIUM, CHROMIUM_ARGS, free_port, processes, start_streamlit, stop  # noqa: E402
+from conftest import CHROMIUM, CHROMIUM_ARGS, SCRIPT_STATE_IS, free_port, processes, start_streamlit, stop  # noqa: E402
 from mnistcore import load_mnist, load_params  # noqa: E402
 from mnistcore.data import SHIPPED_MODEL  # noqa: E402
 from strokes import digit_strokes  # noqa: E402
 
 MAX_RATIO, MAX_RSS_MB = 3.0, 600
 CANVAS = 'canvas[data-testid="live-canvas"]'
-IDLE = ("() => { const a = document.querySelector('[data-testid=\"stApp\"]');"
-        " return a && a.getAttribute('data-test-script-state') === 'notRunning'; }")
 PREDICTION = """() => { for (const m of document.querySelectorAll('[data-testid="stMetric"]')) {
   const l = m.querySelector('[data-testid="stMetricLabel"]');
   if (l && l.innerText.trim() === 'Prediction') return m.querySelector('[data-testid="stMetricValue"]').innerText.trim(); }
@@ -125,7 +123,7 @@ async def settle(page) -> None:
     """Idle twice, 300 ms apart: the pen-up's rerun and anything it triggered have finished."""
     for _ in range(2):
         await page.wait_for_timeout(300)
-        await page.wait_for_function(IDLE, timeout=120000)
+        await page.wait_for_function(SCRIPT_STATE_IS, arg="notRunning", timeout=120000)
 
 
 async def open_session(browser, url: str, model: Path):
@@ -133,7 +131,7 @@ async def open_session(browser, url: str, model: Path):
     page = await context.new_page()
     await page.goto(url, timeout=120000)
     await page.locator(CANVAS).first.wait_for(timeout=120000)
-    await page.wait_for_function(IDLE, timeout=120000)
+    await page.wait_for_function(SCRIPT_STATE_IS, arg="notRunning", timeout=120000)
     await page.locator('[data-testid="stSidebar"] [data-testid="stFileUploader"] input[type="file"]').set_input_files(
         str(model), timeout=120000)
     await page.locator('[data-testid="stSidebar"]').get_by_text(f"{model.name} is now in use").wait_for(timeout=120000)

@@ -10,6 +10,8 @@ import time
 
 import streamlit as st
 
+from .style import key_selector
+
 JS = """
 export default function ({ data }) {
   const go = (tries) => {
@@ -26,6 +28,6 @@ _mount = st.components.v2.component("mnist.scroll_into_view", js=JS, isolate_sty
 
 def scroll_into_view(container_key: str) -> None:
     """Scroll to the container `container_key` (call it in the run that follows the click)."""
-    selector = ".st-key-" + container_key.replace(".", "-")
+    selector = key_selector(container_key)
     # a token per call makes a new element, so two clicks in a row scroll twice
     _mount(data={"selector": selector, "token": time.monotonic_ns()}, width="stretch", height="content")

@@ -32,3 +32,9 @@ def layout(height: int, *, title: str | None = None, top: int | None = None, mar
     if title:
         frame["title"] = dict(text=title, font=dict(size=14))
     return frame | extra
+
+
+def key_selector(key: str) -> str:
+    """The CSS selector of the element or container made with `key`: Streamlit gives it the class st-key-<key>,
+    a dot in the key turned into a dash."""
+    return ".st-key-" + key.replace(".", "-")

@@ -22,7 +22,7 @@ from PIL import Image
 from mnistcore.params import SIDE
 
 from .images import diverging_rgb
-from .style import ANSWER, DIGITS, DIVERGING, GAP_COLOUR, GAP_RGB, MUTED, NEGATIVE, POSITIVE, layout
+from .style import ANSWER, DIGITS, DIVERGING, GAP_COLOUR, GAP_RGB, MUTED, NEGATIVE, POSITIVE, key_selector, layout
 
 PALETTE_LEVELS = 64     # colours in the tile grid's PNG: enough for the eye, and it compresses 4x
 HEATMAP_MARGIN = dict(l=92, r=82, b=70, autoexpand=False)  # px; see weight_heatmap
@@ -183,7 +183,7 @@ def tiles_fit_css(key: str, n_tiles: int, cols: int) -> str:
     hover label on the last row, and never cuts the grid where the height binds. The full-screen view is
     a fixed layer, which the cut does not clip."""
     rows = -(-n_tiles // cols)
-    return (f"<style>@media (max-width: 640px) {{ .st-key-{key.replace('.', '-')} {{ "
+    return (f"<style>@media (max-width: 640px) {{ {key_selector(key)} {{ "
             f"max-height: calc((100vw - 32px) * {rows / cols:.4f} + 64px); overflow: hidden; }} }}</style>")
 
 
