@@ -36,6 +36,11 @@ def loops(img: np.ndarray, threshold: int = pen_strokes.THRESHOLD) -> int:
     return int(label(ink, connectivity=2).max()) - int(euler_number(ink, connectivity=2))
 
 
+def lost_loops(images: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    """Which images have fewer loops than their digit (only 0, 6, 8 and 9 are counted)."""
+    return np.array([int(y) in LOOPS and loops(img) < LOOPS[int(y)] for img, y in zip(images, labels)])
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--model", type=Path, default=SHIPPED_MODEL)
@@ -50,8 +55,7 @@ def main() -> int:
     drawn = np.stack([pen_strokes.draw_digit(pen_strokes.skeleton_polylines(img), a.width, rng) for img in images])
     said = forward(load_params(a.model), scale_input(drawn.astype(np.float32) / 255)).probs.argmax(1)
     right = said == labels
-    lost = np.array([loops(d) < LOOPS.get(int(y), 0) for d, y in zip(drawn, labels)])
-    filled = np.array([loops(s) < LOOPS.get(int(y), 0) for s, y in zip(images, labels)])  # already in the scan
+    lost, filled = lost_loops(drawn, labels), lost_loops(images, labels)  # filled: already in the scan
 
     print(f"{a.model.name}: {len(labels)} training digits from {a.start} drawn with a {a.width:g} px pen: "
           f"{right.mean():.4f} read right")
