@@ -43,6 +43,7 @@ from playwright.async_api import async_playwright
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT))
+from crowd import Recorder, WireSession  # noqa: E402
 from test_draw_browser import WATCH  # noqa: E402
 
 from conftest import CHROMIUM, CHROMIUM_ARGS, SCRIPT_STATE_IS, free_port, processes, start_streamlit, stop  # noqa: E402
@@ -129,6 +130,7 @@ async def settle(page) -> None:
 async def open_session(browser, url: str, model: Path):
     context = await browser.new_context(viewport={"width": 1280, "height": 900})
     page = await context.new_page()
+    page.recorder = Recorder(page)  # what the page sends, for the sessions without a browser (--crowd wire)
     await page.goto(url, timeout=120000)
     await page.locator(CANVAS).first.wait_for(timeout=120000)
     await page.wait_for_function(SCRIPT_STATE_IS, arg="notRunning", timeout=120000)
@@ -145,8 +147,9 @@ async def run_session(page, digits: list[np.ndarray], move_ms: float, look_s: fl
     canvas = page.locator(CANVAS).first
     await canvas.scroll_into_view_if_needed()
     box = await canvas.bounding_box()
-    waits, runs, counts, lost = [], [], [], 0
+    waits, runs, counts, lost, sent = [], [], [], 0, []
     for n, img in enumerate(digits):
+        start = page.recorder.mark()
         await page.evaluate("window.__log = []; window.__ups = []; window.__idle = []")
         await draw(page, box, digit_strokes(img, 280), move_ms)
         try:
@@ -168,18 +171,50 @@ async def run_session(page, digits: list[np.ndarray], move_ms: float, look_s: fl
             await settle(page)
         except Exception:  # a Clear that never reached the page: counted, and the run goes on
             lost += 1
+        sent.append(page.recorder.between(start, page.recorder.mark()))  # this drawing and its Clear
     errors = await page.locator('[data-testid="stException"]').count()
-    return {"waits": waits, "runs": runs, "counts": counts, "lost": lost, "errors": errors}
+    return {"waits": waits, "runs": runs, "counts": counts, "lost": lost, "errors": errors, "sent": sent}
+
+
+async def open_wire(url: str, model: Path, first: bytes) -> WireSession:
+    wire = WireSession(url)
+    await wire.open(first)
+    await wire.upload(model)
+    return wire
+
+
+async def run_wire(wire: WireSession, drawings: list, stop: asyncio.Event) -> dict:
+    """A session without a browser replays recorded drawings until `stop`; a run that never ends is lost."""
+    try:
+        replayed, lost = await wire.replay(drawings, stop), 0
+    except TimeoutError:
+        replayed, lost = 0, 1
+    return {"waits": [], "runs": [], "counts": [], "lost": lost, "errors": wire.errors, "replayed": replayed}
 
 
 async def phase(browser, url: str, server_pid: int, n: int, models: list[Path], digits: list[np.ndarray],
-                move_ms: float, look_s: float):
-    sessions = [await open_session(browser, url, models[i]) for i in range(n)]  # one after another: not timed
+                move_ms: float, look_s: float, recorded: dict | None = None):
+    """`recorded` (--crowd wire): the single session's first message and drawings, replayed by n - 1
+    sessions without a browser while one browser session draws what the single session drew."""
+    wires = recorded is not None and n > 1
+    # one after another: not timed
+    sessions = [await open_session(browser, url, models[i]) for i in range(1 if wires else n)]
+    crowd = [await open_wire(url, models[i], recorded["first"]) for i in range(1, n)] if wires else []
     print(f"{n} sessions open, each with its model; drawing", flush=True)
     start, cpu = time.perf_counter(), (cpu_seconds(server_pid), cpu_seconds(os.getpid()))
-    if n == 1:  # alone, the one session draws what 8 draw at once (without their warm-ups): the same digits
-        mine = digits[0] + [d for own in digits[1:8] for d in own[1:]]
+    # alone, the one session draws what 8 draw at once (without their warm-ups): the same digits
+    mine = digits[0] + [d for own in digits[1:8] for d in own[1:]]
+    if n == 1:
         results = [await run_session(sessions[0][1], mine, move_ms, look_s)]
+    elif wires:  # each of the crowd starts at another drawing of the recording, so they do not all pen-up at once
+        drawings, stop = recorded["drawings"], asyncio.Event()
+        tasks = [asyncio.create_task(run_wire(w, drawings[7 * i % len(drawings):] + drawings[:7 * i % len(drawings)], stop))
+                 for i, w in enumerate(crowd, start=1)]
+        results = [await run_session(sessions[0][1], mine, move_ms, look_s)]
+        stop.set()
+        results += await asyncio.gather(*tasks)
+        for w in crowd:
+            await w.close()
     else:
         results = await asyncio.gather(*(run_session(page, digits[i], move_ms, look_s)
                                          for i, (_, page) in enumerate(sessions)))
@@ -200,15 +235,17 @@ async def main_async(args) -> int:
     url = f"http://127.0.0.1:{port}"
     folder = Path(tempfile.mkdtemp(prefix="load-"))
     models = [session_model(folder, seed) for seed in range(sum(args.phases))]
-    rows, medians, failures, used = [], {}, [], 0
+    rows, medians, failures, used, recorded = [], {}, [], 0, None
     try:
         async with async_playwright() as p:
             browser = await p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             base = rss_mb(server.pid)
             for n in args.phases:
                 sessions, results, seconds, cores = await phase(browser, url, server.pid, n, models[used:used + n],
-                                                                digits, args.move_ms, args.look_s)
+                                                                digits, args.move_ms, args.look_s, recorded)
                 used += n
+                if args.crowd == "wire" and n == 1:
+                    recorded = {"first": sessions[0][1].recorder.sent[0][1], "drawings": results[0]["sent"]}
                 waits = [w for r in results for w in r["waits"]]
                 runs = [w for r in results for w in r["runs"]]
                 per_drawing = float(np.mean([c for r in results for c in r["counts"]] or [np.nan]))
@@ -218,8 +255,9 @@ async def main_async(args) -> int:
                 rows.append((n, len(waits), lost, errors, statistics.median(waits) if waits else float("nan"),
                              medians[n], float(np.percentile(runs, 90)) if runs else float("nan"), per_drawing, seconds,
                              rss, *cores))
-                print(f"{n} sessions: {len(runs)} drawings timed, final median {medians[n]:.0f} ms, RSS {rss:.0f} MB",
-                      flush=True)
+                replayed = sum(r.get("replayed", 0) for r in results)
+                print(f"{n} sessions: {len(runs)} drawings timed" + (f" ({replayed} replayed beside them)" if replayed else "")
+                      + f", final median {medians[n]:.0f} ms, RSS {rss:.0f} MB", flush=True)
                 if lost or errors:
                     failures.append(f"{n} sessions: {lost} lost drawings, {errors} errors")
                 for context, _ in sessions:  # the next phase starts from fresh sessions
@@ -230,6 +268,9 @@ async def main_async(args) -> int:
     finally:
         stop(server)
     print(f"one server, sessions drawing {args.digits} digits each at once, each holding its own 784-512-10 model")
+    if args.crowd == "wire":
+        print("beyond 1 session: one Chromium page draws the single session's digits again while the others, "
+              "without a browser, replay its recorded drawings (benchmarks/crowd.py); the medians are that page's")
     print(f"pace: a mouse move at most every {args.move_ms:g} ms, {args.look_s:g} s looking at each answer")
     print(f"server RSS before any session: {base:.0f} MB")
     print("pen-up to: 'shown' the last change of the Prediction; 'final' the end of the last script run (ms)")
@@ -263,8 +304,14 @@ def main() -> int:
     ap.add_argument("--digits", type=int, default=5, help="digits each session draws in a phase")
     ap.add_argument("--phases", type=int, nargs="+", default=[1, 8, 20], help="sessions drawing at once, per phase")
     ap.add_argument("--move-ms", type=float, default=40, help="least time between two mouse moves (0: at once)")
+    ap.add_argument("--crowd", choices=["browsers", "wire"], default="browsers",
+                    help="the other sessions of a phase: Chromium pages, or sessions without a browser that replay "
+                         "the single session's drawings (benchmarks/crowd.py); then one page draws among them")
     ap.add_argument("--look-s", type=float, default=2, help="pause after each answer before Clear")
-    return asyncio.run(main_async(ap.parse_args()))
+    args = ap.parse_args()
+    if args.crowd == "wire" and args.phases[0] != 1:
+        ap.error("--crowd wire replays the single session's drawings: the phases must start with 1")
+    return asyncio.run(main_async(args))
 
 
 if __name__ == "__main__":

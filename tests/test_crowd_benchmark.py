@@ -1,0 +1,80 @@
+"""benchmarks/crowd.py: a session without a browser replays what a real Chromium page sent while drawing,
+and the app answers it as it answered the page (the crowd of `load.py --crowd wire`)."""
+import asyncio
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+from test_draw_browser import draw, open_draw_page, reset, settle
+
+from mnistcore import load_mnist
+from strokes import digit_strokes
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
+from crowd import Recorder, WireSession, is_rerun  # noqa: E402
+from load import session_model  # noqa: E402
+
+pytestmark = pytest.mark.browser
+
+
+def in_own_loop(coroutine):
+    """Run a coroutine on its own event loop in a thread: the sync Playwright of the fixtures keeps its own."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
+
+
+def test_a_session_without_a_browser_replays_a_pages_drawings_and_gets_its_answers(app_url, page, tmp_path):
+    recorder = Recorder(page)
+    _, box = open_draw_page(page, app_url)
+    first = recorder.sent[0][1]  # the page load
+    images, labels = load_mnist("test")
+    drawings, clears, shown = [], [], []
+    for i in (0, 1, 2):  # a 7, a 2 and a 1: a replay out of step would show another digit
+        start = recorder.mark()
+        draw(page, box, digit_strokes(images[i], 280))
+        settle(page)
+        shown.append(page.locator('[data-testid="stMetric"]').filter(has_text="Prediction")
+                     .locator('[data-testid="stMetricValue"]').inner_text().strip())
+        end = recorder.mark()
+        reset(page)
+        drawings.append(recorder.between(start, end))
+        clears.append(recorder.between(end, recorder.mark()))
+    assert shown == [str(d) for d in labels[:3]]
+    assert all(any(is_rerun(m) for _, m in d) for d in drawings + clears)
+    model = session_model(tmp_path, 5)
+
+    async def wire():
+        session = WireSession(app_url)
+        await session.open(first)
+        assert session.uploader_id and "model.upload" in session.uploader_id
+        await session.upload(model)  # raises unless the sidebar says the model is in use
+        answers = []
+        for drawing, clear in zip(drawings, clears):
+            runs = session.runs
+            for _, message in drawing:
+                await session.send(message)
+            assert session.runs >= runs + sum(is_rerun(m) for _, m in drawing)  # each send waited for its run
+            answers.append(session.metrics.get("Prediction"))
+            for _, message in clear:
+                await session.send(message)
+            answers.append(session.metrics.get("Prediction"))
+        # replay: the recorded drawings again and again, on their recorded clock, until told to stop
+        stop = asyncio.Event()
+        task = asyncio.create_task(session.replay([drawings[0] + clears[0]], stop))
+        runs = session.runs
+        while session.runs < runs + 2 * len(drawings[0] + clears[0]) and not task.done():
+            await asyncio.sleep(0.1)
+        stop.set()
+        done = await asyncio.wait_for(task, 60)
+        await session.close()
+        return answers, done, session.errors
+
+    answers, done, errors = in_own_loop(wire())
+    assert answers == [shown[0], "–", shown[1], "–", shown[2], "–"]
+    assert done >= 2 and errors == 0
+    # the upload stayed in its own session: this page, drawing again, still reads with the shipped model
+    draw(page, box, digit_strokes(images[3], 280))
+    settle(page)
+    sidebar = page.locator('[data-testid="stSidebar"]').inner_text()
+    assert "Shipped model" in sidebar and model.name not in sidebar
