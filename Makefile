@@ -35,6 +35,7 @@ benchmark: $(VENV)/.dev /usr/bin/chromium
 	$(PY) benchmarks/forward.py
 	$(PY) benchmarks/weights_page.py
 	$(PY) benchmarks/learn.py
+	$(PY) benchmarks/load.py --crowd wire
 	$(PY) benchmarks/load.py
 
 # Mutation testing of the engine's maths and loader ([tool.mutmut] in pyproject.toml says which modules and

@@ -81,9 +81,12 @@ class WireSession:
             if kind == "new_session":
                 self.session_id = msg.new_session.initialize.session_id or self.session_id
                 self.texts = []
-            elif kind == "session_status_changed" and not msg.session_status_changed.script_is_running:
-                self.runs += 1
-                self._idle.set()
+            elif kind == "session_status_changed":
+                if msg.session_status_changed.script_is_running:
+                    self._idle.clear()
+                else:
+                    self.runs += 1
+                    self._idle.set()
             elif kind == "file_urls_response":
                 self._files.put_nowait(msg.file_urls_response)
             elif kind == "delta" and msg.delta.WhichOneof("type") == "new_element":
@@ -105,9 +108,8 @@ class WireSession:
         await self._ws.send(message)
         if rerun:
             await asyncio.wait_for(self._idle.wait(), timeout)
-            await asyncio.sleep(0.05)  # a run the script itself asks for (st.rerun) starts at once
-            while not self._idle.is_set():
-                await asyncio.wait_for(self._idle.wait(), timeout)
+            await asyncio.sleep(0.05)  # a run that follows at once (a rerun the app asks for) is waited for too
+            await asyncio.wait_for(self._idle.wait(), timeout)
 
     async def upload(self, path: Path, timeout: float = 120) -> None:
         """Upload a model as the sidebar's uploader does, and wait until the app says it is in use."""
