@@ -18,8 +18,8 @@ a single session draws, one after the other, the digits of the first 8 sessions.
 With `--crowd wire` only one Chromium page draws in the phases beyond the first: the digits the single
 session drew, again, while the other sessions, without a browser (benchmarks/crowd.py), each upload their own
 model and replay the single session's recorded drawings over Streamlit's websocket. On one 2-core machine,
-8 Chromium pages drawing at a person's pace need more CPU than the machine has (each takes about 1.2 s of
-CPU per digit, the server 0.2 s), so the default run measures the browsers as much as the server; a
+8 Chromium pages drawing at a person's pace need more CPU than the machine has (each takes 1.2-1.4 s of
+CPU per digit, the server 0.2-0.3 s), so the default run measures the browsers as much as the server; a
 visitor's browser runs on the visitor's own machine, and so, in effect, do these.
 Per drawing, on the browser's clock, from the last pen-up: to the last change of the Prediction metric
 ("shown"; zero when the final answer was on screen before the pen lifted), and to the end of the last
@@ -214,8 +214,8 @@ async def phase(browser, url: str, server_pid: int, n: int, models: list[Path], 
         results = [await run_session(sessions[0][1], mine, move_ms, look_s)]
     elif wires:  # each of the crowd starts at another drawing of the recording, so they do not all pen-up at once
         drawings, stop = recorded["drawings"], asyncio.Event()
-        tasks = [asyncio.create_task(run_wire(w, drawings[7 * i % len(drawings):] + drawings[:7 * i % len(drawings)], stop))
-                 for i, w in enumerate(crowd, start=1)]
+        starts = [7 * i % len(drawings) for i in range(1, n)]  # the i-th begins at its own digits' place
+        tasks = [asyncio.create_task(run_wire(w, drawings[s:] + drawings[:s], stop)) for w, s in zip(crowd, starts)]
         results = [await run_session(sessions[0][1], mine, move_ms, look_s)]
         stop.set()
         results += await asyncio.gather(*tasks)
