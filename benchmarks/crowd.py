@@ -1,7 +1,7 @@
 """Sessions without a browser: Streamlit's own websocket protocol, replaying what a real browser sent.
 
 On one 2-core machine, 8 Chromium pages drawing at a person's pace need more CPU than the machine has
-(about 1.2 s of Chromium CPU per digit against 0.2 s of the server's), so `load.py` with 8 browsers
+(1.2-1.4 s of Chromium CPU per digit against 0.2-0.3 s of the server's), so `load.py` with 8 browsers
 measures the browsers as much as the server. A visitor's browser runs on the visitor's own machine.
 These sessions stand in for the rest of the class at almost no CPU of their own: each opens the app
 over `/_stcore/stream` as a browser does, uploads its own model as the page's uploader does, and then
@@ -19,9 +19,8 @@ from pathlib import Path
 
 from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+from streamlit.web.server.starlette.starlette_server_config import XSRF_COOKIE_NAME
 from websockets.asyncio.client import connect
-
-XSRF_COOKIE = "_streamlit_xsrf"
 
 
 class Recorder:
@@ -66,11 +65,10 @@ class WireSession:
         """Connect as a page load does and send the page's first message (`first`, a recorded page load)."""
         jar = http.cookiejar.CookieJar()  # the XSRF cookie the health check sets, as for a page, for the upload
         urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar)).open(self.url + "/_stcore/health", timeout=60).read()
-        self._xsrf = next((c.value for c in jar if c.name == XSRF_COOKIE), "")
-        cookie = f"{XSRF_COOKIE}={self._xsrf}" if self._xsrf else None
+        self._xsrf = next((c.value for c in jar if c.name == XSRF_COOKIE_NAME), "")
+        self._cookie = {"Cookie": f"{XSRF_COOKIE_NAME}={self._xsrf}"} if self._xsrf else {}
         self._ws = await connect(self.url.replace("http", "ws", 1) + "/_stcore/stream", subprotocols=["streamlit"],
-                                 max_size=None, additional_headers={"Cookie": cookie} if cookie else None,
-                                 open_timeout=timeout)
+                                 max_size=None, additional_headers=self._cookie, open_timeout=timeout)
         self._reader = asyncio.create_task(self._read())
         await self.send(first, timeout)
 
@@ -137,8 +135,7 @@ class WireSession:
             f"\r\n--{boundary}--\r\n".encode()
         url = upload_url if upload_url.startswith("http") else self.url + "/" + upload_url.lstrip("/")
         req = urllib.request.Request(url, data=body, method="PUT", headers={
-            "Content-Type": f"multipart/form-data; boundary={boundary}", "X-Xsrftoken": self._xsrf,
-            "Cookie": f"{XSRF_COOKIE}={self._xsrf}"})
+            "Content-Type": f"multipart/form-data; boundary={boundary}", "X-Xsrftoken": self._xsrf, **self._cookie})
         urllib.request.urlopen(req, timeout=60).read()
 
     async def replay(self, drawings: list[list[tuple[float, bytes]]], stop: asyncio.Event) -> int:

@@ -17,10 +17,8 @@ digits (session i of every phase the same ones), so that their pen-ups are not a
 a single session draws, one after the other, the digits of the first 8 sessions.
 With `--crowd wire` only one Chromium page draws in the phases beyond the first: the digits the single
 session drew, again, while the other sessions, without a browser (benchmarks/crowd.py), each upload their own
-model and replay the single session's recorded drawings over Streamlit's websocket. On one 2-core machine,
-8 Chromium pages drawing at a person's pace need more CPU than the machine has (each takes 1.2-1.4 s of
-CPU per digit, the server 0.2-0.3 s), so the default run measures the browsers as much as the server; a
-visitor's browser runs on the visitor's own machine, and so, in effect, do these.
+model and replay the single session's recorded drawings over Streamlit's websocket (crowd.py says why: on
+one 2-core machine 8 Chromium pages at a person's pace need more CPU than the machine has).
 Per drawing, on the browser's clock, from the last pen-up: to the last change of the Prediction metric
 ("shown"; zero when the final answer was on screen before the pen lifted), and to the end of the last
 script run ("final": the pen-up's drawing has been read and drawn; the ratio bar uses this one). A drawing is lost when no

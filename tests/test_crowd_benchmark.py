@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from test_draw_browser import draw, open_draw_page, reset, settle
 
+from conftest import metric_value
 from mnistcore import load_mnist
 from strokes import digit_strokes
 
@@ -34,8 +35,7 @@ def test_a_session_without_a_browser_replays_a_pages_drawings_and_gets_its_answe
         start = recorder.mark()
         draw(page, box, digit_strokes(images[i], 280))
         settle(page)
-        shown.append(page.locator('[data-testid="stMetric"]').filter(has_text="Prediction")
-                     .locator('[data-testid="stMetricValue"]').inner_text().strip())
+        shown.append(metric_value(page, "Prediction"))
         end = recorder.mark()
         reset(page)
         drawings.append(recorder.between(start, end))
