@@ -89,6 +89,21 @@ def augment(x: torch.Tensor, g: torch.Generator, a) -> torch.Tensor:
     return x
 
 
+def taught_loss(logits, y, teachers, xb, taught, alpha: float, T: float) -> torch.Tensor:
+    """Cross-entropy, and on the `taught` items (the scans) the teachers' answers as well (Hinton et al. 2015).
+
+    On a taught item the loss is (1 - alpha) cross-entropy + alpha T^2 KL(teachers || student), both
+    softened at temperature T (T^2 keeps the gradient's size as T changes); elsewhere cross-entropy alone.
+    Several teachers answer as one: the mean of their softened probabilities.
+    """
+    with torch.no_grad():
+        each = torch.stack([F.log_softmax(t(xb) / T, 1) for t in teachers])
+        t = each[0] if len(teachers) == 1 else torch.logsumexp(each, 0) - math.log(len(teachers))
+    kl = F.kl_div(F.log_softmax(logits / T, 1), t, log_target=True, reduction="none").sum(1) * T * T
+    w = alpha * taught.float()
+    return ((1 - w) * F.cross_entropy(logits, y, reduction="none") + w * kl).mean()
+
+
 def to_params(model: MLP) -> Params:
     sd = model.state_dict()  # torch stores Linear weights as (out, in); the engine keeps (in, out)
     return Params(Ws=(sd["fc1.weight"].T.numpy(), sd["fc2.weight"].T.numpy()),
@@ -142,6 +157,10 @@ def parse_args(argv=None):
     p.add_argument("--init", type=Path, default=None,
                    help="start from this state dict instead of random weights (fine-tuning: the stroke recipe "
                         "starts from the shipped scan model)")
+    p.add_argument("--teacher", type=Path, nargs="+", default=None,
+                   help="models (784-H-10 state dicts) that teach the scans of each batch, as one: the mean of their answers")
+    p.add_argument("--kd-alpha", type=float, default=0.5, help="the teacher's share of the loss on a scan")
+    p.add_argument("--kd-T", type=float, default=2.0, help="temperature that softens the teacher's and the student's answers")
     p.add_argument("--val-every", type=int, default=10, help="measure the drawn validation digits every N epochs")
     p.add_argument("--no-drawn-val", action="store_true", help="skip the drawn validation digits (for tests)")
     p.add_argument("--limit", type=int, default=0, help="train on only this many images (for tests)")
@@ -173,6 +192,12 @@ def main(argv=None) -> dict:
     model = MLP(a.hidden)
     if a.init:
         model.load_state_dict(torch.load(a.init, weights_only=True))
+    teachers = []
+    for path in a.teacher or ():
+        state = torch.load(path, weights_only=True)
+        teachers.append(MLP(state["fc1.weight"].shape[0]))  # a teacher may be wider than its student
+        teachers[-1].load_state_dict(state)
+        teachers[-1].eval()
     opt = torch.optim.Adam(model.parameters(), lr=a.lr)
     steps_per_epoch = math.ceil(len(X) / a.batch)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=a.lr, epochs=a.epochs, pct_start=0.02,
@@ -193,7 +218,11 @@ def main(argv=None) -> dict:
                 xb = torch.where(use.view(-1, 1, 1, 1), S[idx, version].unsqueeze(1).float() / 255, xb)
             xb = augment(xb, g, a)
             xb = (xb.view(len(idx), -1) - MNIST_MEAN) / MNIST_STD  # the engine's scale_input, in torch
-            loss = F.cross_entropy(model(xb), Y[idx])
+            if not teachers:
+                loss = F.cross_entropy(model(xb), Y[idx])
+            else:
+                scan = ~use if a.stroke_p > 0 else torch.ones(len(idx), dtype=torch.bool)
+                loss = taught_loss(model(xb), Y[idx], teachers, xb, scan, a.kd_alpha, a.kd_T)
             opt.zero_grad()
             loss.backward()
             opt.step()
@@ -218,9 +247,12 @@ def main(argv=None) -> dict:
         "layers": {"fc1": [784, a.hidden], "fc2": [a.hidden, 10]},
         "input_scaling": {"formula": "x = (pixel / 255 - mean) / std, ink = 255", "mean": MNIST_MEAN, "std": MNIST_STD},
         "recipe": {k: (list(v) if isinstance(v, tuple) else v) for k, v in vars(a).items()
-                   if k not in ("out", "no_test", "no_drawn_val", "stroke_cache", "init", "val_every")},
+                   if k not in ("out", "no_test", "no_drawn_val", "stroke_cache", "init", "teacher", "val_every")},
         "init": None if a.init is None else {"file": a.init.name, "sha256": hashlib.sha256(a.init.read_bytes()).hexdigest()},
-        "optimizer": "Adam, one-cycle cosine schedule (2 % warm-up), cross-entropy",
+        "teachers": [{"file": t.name, "sha256": hashlib.sha256(t.read_bytes()).hexdigest()} for t in a.teacher or ()],
+        "optimizer": "Adam, one-cycle cosine schedule (2 % warm-up), cross-entropy"
+                     + ("" if not a.teacher else f"; on scans {1 - a.kd_alpha:g} of it and {a.kd_alpha:g} the teachers' "
+                                                     f"answers at T = {a.kd_T:g}"),
         "train_images": len(X), "validation": "last 5,000 training images",
         "epochs": a.epochs, "seconds": round(seconds, 1), "drawing_seconds": round(draw_seconds, 1),
         "val_accuracy": history[-1]["val_acc"], "val_loss": history[-1]["val_loss"],

@@ -148,3 +148,80 @@ def test_a_short_run_with_pen_strokes_is_bit_identical_and_reuses_its_drawings(t
         assert torch.equal(sa[k], sb[k]), k
     card = json.loads((tmp_path / "a.json").read_text())
     assert card["recipe"]["stroke_p"] == 0.5
+
+
+# --- the scan teacher (knowledge distillation) ---------------------------------------------------------
+
+
+def test_taught_loss_is_cross_entropy_where_untaught_and_hintons_softened_kl_where_taught():
+    """Against NumPy: (1 - a) CE + a T^2 sum p_t (log p_t - log p_s), both softmaxes at temperature T."""
+    g = torch.Generator().manual_seed(0)
+    teacher = torch.nn.Linear(6, 10)
+    xb, logits = torch.randn(8, 6, generator=g), torch.randn(8, 10, generator=g) * 3
+    y = torch.randint(10, (8,), generator=g)
+    taught = torch.tensor([True, False] * 4)
+    alpha, T = 0.3, 2.5
+
+    def log_softmax(z):
+        z = z - z.max(1, keepdims=True)
+        return z - np.log(np.exp(z).sum(1, keepdims=True))
+
+    s, t = logits.numpy().astype(np.float64), teacher(xb).detach().numpy().astype(np.float64)
+    ce = -log_softmax(s)[np.arange(8), y.numpy()]
+    lt, ls = log_softmax(t / T), log_softmax(s / T)
+    kl = (np.exp(lt) * (lt - ls)).sum(1) * T * T
+    want = np.where(taught.numpy(), (1 - alpha) * ce + alpha * kl, ce).mean()
+    got = train.taught_loss(logits, y, [teacher], xb, taught, alpha, T)
+    assert float(got) == pytest.approx(want, rel=1e-5)
+    none = train.taught_loss(logits, y, [teacher], xb, torch.zeros(8, dtype=torch.bool), alpha, T)
+    assert float(none) == pytest.approx(ce.mean(), rel=1e-5)
+    # two teachers answer as one: the mean of their softened probabilities
+    other = torch.nn.Linear(6, 10)
+    pt = (np.exp(lt) + np.exp(log_softmax(other(xb).detach().numpy().astype(np.float64) / T))) / 2
+    kl2 = (pt * (np.log(pt) - ls)).sum(1) * T * T
+    want2 = np.where(taught.numpy(), (1 - alpha) * ce + alpha * kl2, ce).mean()
+    assert float(train.taught_loss(logits, y, [teacher, other], xb, taught, alpha, T)) == pytest.approx(want2, rel=1e-5)
+
+
+def test_the_teachers_term_pulls_the_logits_towards_the_teachers_answers_at_the_temperature():
+    """d/dz of T^2 KL(softmax(t/T) || softmax(z/T)) is T (softmax(z/T) - softmax(t/T)): no gradient from the
+    teacher's side (it is not trained), and zero when the student already answers as the teacher does."""
+    teacher = torch.nn.Linear(4, 10)
+    xb = torch.randn(5, 4, generator=torch.Generator().manual_seed(1))
+    z = torch.randn(5, 10, generator=torch.Generator().manual_seed(2), requires_grad=True)
+    T, everything = 3.0, torch.ones(5, dtype=torch.bool)
+    train.taught_loss(z, torch.zeros(5, dtype=torch.long), [teacher], xb, everything, 1.0, T).backward()
+    want = T * (torch.softmax(z.detach() / T, 1) - torch.softmax(teacher(xb).detach() / T, 1)) / 5
+    assert torch.allclose(z.grad, want, atol=1e-6) and teacher.weight.grad is None
+    same = teacher(xb).detach().requires_grad_(True)
+    train.taught_loss(same, torch.zeros(5, dtype=torch.long), [teacher], xb, everything, 1.0, T).backward()
+    assert same.grad.abs().max() < 1e-6
+
+
+def test_a_taught_run_is_bit_identical_names_its_teacher_and_learns_from_it(tmp_path, monkeypatch):
+    """--teacher: two runs give the same weights and the card names the teacher by sha256. With the teacher's
+    answers alone (alpha 1, no drawings) the training labels go unread: scrambling them changes no weight,
+    and the student still reads the validation digits, so it learned them from the teacher."""
+    base = ROOT / "mnist_model.pth"  # the shipped model was trained on scans alone
+    run = ["--epochs", "2", "--limit", "2000", "--no-test", "--no-drawn-val", "--teacher", str(base),
+           "--stroke-cache", str(tmp_path / "cache")]
+    weights = lambda name: torch.load(tmp_path / name, weights_only=True)  # noqa: E731
+    train.main(run + ["--stroke-p", "0.2", "--out", str(tmp_path / "a.pth")])
+    train.main(run + ["--stroke-p", "0.2", "--out", str(tmp_path / "b.pth")])
+    assert all(torch.equal(weights("a.pth")[k], weights("b.pth")[k]) for k in weights("a.pth"))
+    card = json.loads((tmp_path / "a.json").read_text())
+    assert card["teachers"] == [{"file": base.name, "sha256": hashlib.sha256(base.read_bytes()).hexdigest()}]
+    assert "teacher" in card["optimizer"]
+
+    alone = run + ["--kd-alpha", "1"]
+    learned = train.main(alone + ["--out", str(tmp_path / "t.pth")])
+    train.main(run + ["--out", str(tmp_path / "c.pth")])
+    images, labels = load_mnist("train")
+    scrambled = labels.copy()
+    scrambled[:-train.N_VAL] = np.random.default_rng(0).permutation(scrambled[:-train.N_VAL])
+    monkeypatch.setattr(train, "load_mnist", lambda split: (images, scrambled))
+    train.main(alone + ["--out", str(tmp_path / "t2.pth")])
+    assert all(torch.equal(weights("t.pth")[k], weights("t2.pth")[k]) for k in weights("t.pth"))
+    assert learned["history"][-1]["val_acc"] > 0.75  # chance is 0.1; these 2 epochs on the labels give ~0.85
+    train.main(run + ["--out", str(tmp_path / "c2.pth")])  # alpha 0.5: there the scrambled labels do count
+    assert not torch.equal(weights("c.pth")["fc1.weight"], weights("c2.pth")["fc1.weight"])
