@@ -2,6 +2,8 @@
 
     python train.py                                            # the recipe of the shipped mnist_model.pth
     python train.py --stroke-p 0.5 --epochs 130 --out m.pth   # half of each batch as pen strokes (issue 12)
+    python train.py --stroke-p 0.5 --stroke-versions 10 --teacher mnist_model.pth --epochs 150 --out m.pth
+                                                               # and the scan model teaching the scans
     python train.py --epochs 3 --out /tmp/m.pth
 
 The last 5,000 training images are held out for validation (every choice of the recipe was made on
@@ -13,6 +15,8 @@ the app's own preprocessing). Those drawings are made once, `--stroke-versions` 
 in `--stroke-cache`, keyed by everything that shapes them. Augmentation then runs batched in torch
 on scans and drawings alike: a random affine map and a Simard et al. (2003) elastic distortion in
 one `grid_sample`, then stroke-thickness changes (grey-level dilation or erosion).
+With `--teacher`, a model trained on scans alone teaches the scans of each batch (its answers softened
+at `--kd-T`, a share `--kd-alpha` of their loss); the drawings learn from their labels alone.
 """
 from __future__ import annotations
 
@@ -195,7 +199,7 @@ def main(argv=None) -> dict:
     teachers = []
     for path in a.teacher or ():
         state = torch.load(path, weights_only=True)
-        teachers.append(MLP(state["fc1.weight"].shape[0]))  # a teacher may be wider than its student
+        teachers.append(MLP(state["fc1.weight"].shape[0]))  # a teacher's width need not be its student's
         teachers[-1].load_state_dict(state)
         teachers[-1].eval()
     opt = torch.optim.Adam(model.parameters(), lr=a.lr)

@@ -212,6 +212,8 @@ def test_a_taught_run_is_bit_identical_names_its_teacher_and_learns_from_it(tmp_
     card = json.loads((tmp_path / "a.json").read_text())
     assert card["teachers"] == [{"file": base.name, "sha256": hashlib.sha256(base.read_bytes()).hexdigest()}]
     assert "teacher" in card["optimizer"]
+    narrow = train.main(run + ["--epochs", "1", "--hidden", "64", "--out", str(tmp_path / "n.pth")])  # a 512-unit teacher
+    assert narrow["card"]["layers"]["fc1"] == [784, 64] and narrow["history"][0]["val_acc"] > 0.5
 
     alone = run + ["--kd-alpha", "1"]
     learned = train.main(alone + ["--out", str(tmp_path / "t.pth")])
