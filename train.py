@@ -108,6 +108,11 @@ def taught_loss(logits, y, teachers, xb, taught, alpha: float, T: float) -> torc
     return ((1 - w) * F.cross_entropy(logits, y, reduction="none") + w * kl).mean()
 
 
+def file_ref(path: Path) -> dict:
+    """A model file as the card names it: its name and the sha256 of its bytes."""
+    return {"file": path.name, "sha256": hashlib.sha256(path.read_bytes()).hexdigest()}
+
+
 def to_params(model: MLP) -> Params:
     sd = model.state_dict()  # torch stores Linear weights as (out, in); the engine keeps (in, out)
     return Params(Ws=(sd["fc1.weight"].T.numpy(), sd["fc2.weight"].T.numpy()),
@@ -252,8 +257,8 @@ def main(argv=None) -> dict:
         "input_scaling": {"formula": "x = (pixel / 255 - mean) / std, ink = 255", "mean": MNIST_MEAN, "std": MNIST_STD},
         "recipe": {k: (list(v) if isinstance(v, tuple) else v) for k, v in vars(a).items()
                    if k not in ("out", "no_test", "no_drawn_val", "stroke_cache", "init", "teacher", "val_every")},
-        "init": None if a.init is None else {"file": a.init.name, "sha256": hashlib.sha256(a.init.read_bytes()).hexdigest()},
-        "teachers": [{"file": t.name, "sha256": hashlib.sha256(t.read_bytes()).hexdigest()} for t in a.teacher or ()],
+        "init": None if a.init is None else file_ref(a.init),
+        "teachers": [file_ref(t) for t in a.teacher or ()],
         "optimizer": "Adam, one-cycle cosine schedule (2 % warm-up), cross-entropy"
                      + ("" if not a.teacher else f"; on scans {1 - a.kd_alpha:g} of it and {a.kd_alpha:g} the teachers' "
                                                      f"answers at T = {a.kd_T:g}"),
@@ -262,7 +267,7 @@ def main(argv=None) -> dict:
         "val_accuracy": history[-1]["val_acc"], "val_loss": history[-1]["val_loss"],
         "val_drawn_accuracy": {f"width {w}": history[-1][f"val_drawn_{w}"] for w in va_drawn},
         "torch": torch.__version__,
-        "sha256": hashlib.sha256(a.out.read_bytes()).hexdigest(),
+        "sha256": file_ref(a.out)["sha256"],
     }
     if not a.no_test:
         te_x, te_y = load_mnist("test")
