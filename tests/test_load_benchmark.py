@@ -8,7 +8,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
 from load import cpu_seconds  # noqa: E402
 
 SPIN = "import time\nt = time.process_time()\nwhile time.process_time() - t < {s}: pass\n"
-CHILD = SPIN.format(s=0.6) + "input()\n"
+# The child spins 0.65 s: /proc counts whole clock ticks, and a child that spun exactly 0.6 s with a quick
+# start-up can stay at 0.59 s there for good (seen once in CI), so the wait below would never end.
+CHILD = SPIN.format(s=0.65) + "input()\n"
 PARENT = (SPIN.format(s=0.3) + "import subprocess, sys\n"
           f"c = subprocess.Popen([sys.executable, '-c', {CHILD!r}], stdin=subprocess.PIPE)\n"
           "print(c.pid, flush=True)\nsys.stdin.readline()\nc.communicate(b'\\n')\n")
