@@ -16,7 +16,9 @@ in `--stroke-cache`, keyed by everything that shapes them. Augmentation then run
 on scans and drawings alike: a random affine map and a Simard et al. (2003) elastic distortion in
 one `grid_sample`, then stroke-thickness changes (grey-level dilation or erosion).
 With `--teacher`, a model trained on scans alone teaches the scans of each batch (its answers softened
-at `--kd-T`, a share `--kd-alpha` of their loss); the drawings learn from their labels alone.
+at `--kd-T`, a share `--kd-alpha` of their loss); the drawings learn from their labels alone. With
+`--kd-drawings` the teachers teach the drawings too: for teachers that read drawings, such as earlier
+taught runs, whose mean answer a single student can then learn.
 """
 from __future__ import annotations
 
@@ -170,6 +172,8 @@ def parse_args(argv=None):
                    help="models (784-H-10 state dicts) that teach the scans of each batch, as one: the mean of their answers")
     p.add_argument("--kd-alpha", type=float, default=0.5, help="the teacher's share of the loss on a scan")
     p.add_argument("--kd-T", type=float, default=2.0, help="temperature that softens the teacher's and the student's answers")
+    p.add_argument("--kd-drawings", action="store_true",
+                   help="the teachers teach the drawings too (teachers that were themselves trained on drawings)")
     p.add_argument("--val-every", type=int, default=10, help="measure the drawn validation digits every N epochs")
     p.add_argument("--no-drawn-val", action="store_true", help="skip the drawn validation digits (for tests)")
     p.add_argument("--limit", type=int, default=0, help="train on only this many images (for tests)")
@@ -230,8 +234,8 @@ def main(argv=None) -> dict:
             if not teachers:
                 loss = F.cross_entropy(model(xb), Y[idx])
             else:
-                scan = ~use if a.stroke_p > 0 else torch.ones(len(idx), dtype=torch.bool)
-                loss = taught_loss(model(xb), Y[idx], teachers, xb, scan, a.kd_alpha, a.kd_T)
+                taught = ~use if a.stroke_p > 0 and not a.kd_drawings else torch.ones(len(idx), dtype=torch.bool)
+                loss = taught_loss(model(xb), Y[idx], teachers, xb, taught, a.kd_alpha, a.kd_T)
             opt.zero_grad()
             loss.backward()
             opt.step()
@@ -260,7 +264,8 @@ def main(argv=None) -> dict:
         "init": None if a.init is None else file_ref(a.init),
         "teachers": [file_ref(t) for t in a.teacher or ()],
         "optimizer": "Adam, one-cycle cosine schedule (2 % warm-up), cross-entropy"
-                     + ("" if not a.teacher else f"; on scans {1 - a.kd_alpha:g} of it and {a.kd_alpha:g} the teachers' "
+                     + ("" if not a.teacher else f"; on {'scans and drawings' if a.kd_drawings else 'scans'} "
+                                                     f"{1 - a.kd_alpha:g} of it and {a.kd_alpha:g} the teachers' "
                                                      f"answers at T = {a.kd_T:g}"),
         "train_images": len(X), "validation": "last 5,000 training images",
         "epochs": a.epochs, "seconds": round(seconds, 1), "drawing_seconds": round(draw_seconds, 1),

@@ -231,3 +231,23 @@ def test_a_taught_run_is_bit_identical_names_its_teacher_and_learns_from_it(tmp_
     assert learned["history"][-1]["val_acc"] > 0.75  # chance is 0.1; these 2 epochs on the labels give ~0.85
     train.main(run + ["--out", str(tmp_path / "c2.pth")])  # alpha 0.5: there the scrambled labels do count
     assert not torch.equal(weights("c.pth")["fc1.weight"], weights("c2.pth")["fc1.weight"])
+
+
+def test_with_kd_drawings_the_teachers_teach_the_drawings_too(tmp_path, monkeypatch):
+    """--kd-drawings at alpha 1: the teachers' answers are the whole loss on scans and drawings alike, so
+    scrambled training labels change no weight. Without it the drawings still learn from their labels."""
+    run = ["--epochs", "1", "--limit", "1000", "--no-test", "--no-drawn-val", "--stroke-p", "0.5",
+           "--teacher", str(ROOT / "mnist_model.pth"), "--kd-alpha", "1", "--stroke-cache", str(tmp_path / "cache")]
+    images, labels = load_mnist("train")
+    scrambled = labels.copy()
+    scrambled[:-train.N_VAL] = np.random.default_rng(0).permutation(scrambled[:-train.N_VAL])
+    fc1 = {}
+    for name, y in (("true", labels), ("scrambled", scrambled)):
+        monkeypatch.setattr(train, "load_mnist", lambda split, y=y: (images, y))
+        for flag in ((), ("--kd-drawings",)):
+            out = tmp_path / f"{name}{len(flag)}.pth"
+            card = train.main(run + list(flag) + ["--out", str(out)])["card"]
+            fc1[name, bool(flag)] = torch.load(out, weights_only=True)["fc1.weight"]
+    assert "on scans and drawings" in card["optimizer"] and card["recipe"]["kd_drawings"]
+    assert torch.equal(fc1["true", True], fc1["scrambled", True])
+    assert not torch.equal(fc1["true", False], fc1["scrambled", False])
