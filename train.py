@@ -170,7 +170,8 @@ def parse_args(argv=None):
                         "starts from the shipped scan model)")
     p.add_argument("--teacher", type=Path, nargs="+", default=None,
                    help="models (784-H-10 state dicts) that teach the scans of each batch, as one: the mean of their answers")
-    p.add_argument("--kd-alpha", type=float, default=0.5, help="the teacher's share of the loss on a scan")
+    p.add_argument("--kd-alpha", type=float, default=0.5,
+                   help="the teachers' share of the loss on a scan (with --kd-drawings on a drawing too)")
     p.add_argument("--kd-T", type=float, default=2.0, help="temperature that softens the teacher's and the student's answers")
     p.add_argument("--kd-drawings", action="store_true",
                    help="the teachers teach the drawings too (teachers that were themselves trained on drawings)")
