@@ -96,7 +96,8 @@ def augment(x: torch.Tensor, g: torch.Generator, a) -> torch.Tensor:
 
 
 def taught_loss(logits, y, teachers, xb, taught, alpha: float, T: float) -> torch.Tensor:
-    """Cross-entropy, and on the `taught` items (the scans) the teachers' answers as well (Hinton et al. 2015).
+    """Cross-entropy, and on the `taught` items (the scans; with --kd-drawings every item) the teachers' answers
+    as well (Hinton et al. 2015).
 
     On a taught item the loss is (1 - alpha) cross-entropy + alpha T^2 KL(teachers || student), both
     softened at temperature T (T^2 keeps the gradient's size as T changes); elsewhere cross-entropy alone.
@@ -169,7 +170,8 @@ def parse_args(argv=None):
                    help="start from this state dict instead of random weights (fine-tuning: the stroke recipe "
                         "starts from the shipped scan model)")
     p.add_argument("--teacher", type=Path, nargs="+", default=None,
-                   help="models (784-H-10 state dicts) that teach the scans of each batch, as one: the mean of their answers")
+                   help="models (784-H-10 state dicts) that teach the scans of each batch (with --kd-drawings the "
+                        "drawings too), as one: the mean of their answers")
     p.add_argument("--kd-alpha", type=float, default=0.5,
                    help="the teachers' share of the loss on a scan (with --kd-drawings on a drawing too)")
     p.add_argument("--kd-T", type=float, default=2.0, help="temperature that softens the teacher's and the student's answers")

@@ -153,6 +153,13 @@ def test_a_short_run_with_pen_strokes_is_bit_identical_and_reuses_its_drawings(t
 # --- the scan teacher (knowledge distillation) ---------------------------------------------------------
 
 
+def scrambled_training_labels(labels: np.ndarray) -> np.ndarray:
+    """The labels with the training part shuffled (the validation labels kept, so validation still measures)."""
+    scrambled = labels.copy()
+    scrambled[:-train.N_VAL] = np.random.default_rng(0).permutation(scrambled[:-train.N_VAL])
+    return scrambled
+
+
 def test_taught_loss_is_cross_entropy_where_untaught_and_hintons_softened_kl_where_taught():
     """Against NumPy: (1 - a) CE + a T^2 sum p_t (log p_t - log p_s), both softmaxes at temperature T."""
     g = torch.Generator().manual_seed(0)
@@ -223,8 +230,7 @@ def test_a_taught_run_is_bit_identical_names_its_teacher_and_learns_from_it(tmp_
     learned = train.main(alone + ["--out", str(tmp_path / "t.pth")])
     train.main(run + ["--out", str(tmp_path / "c.pth")])
     images, labels = load_mnist("train")
-    scrambled = labels.copy()
-    scrambled[:-train.N_VAL] = np.random.default_rng(0).permutation(scrambled[:-train.N_VAL])
+    scrambled = scrambled_training_labels(labels)
     monkeypatch.setattr(train, "load_mnist", lambda split: (images, scrambled))
     train.main(alone + ["--out", str(tmp_path / "t2.pth")])
     assert same("t.pth", "t2.pth")
@@ -239,10 +245,8 @@ def test_with_kd_drawings_the_teachers_teach_the_drawings_too(tmp_path, monkeypa
     run = ["--epochs", "1", "--limit", "1000", "--no-test", "--no-drawn-val", "--stroke-p", "0.5",
            "--teacher", str(ROOT / "mnist_model.pth"), "--kd-alpha", "1", "--stroke-cache", str(tmp_path / "cache")]
     images, labels = load_mnist("train")
-    scrambled = labels.copy()
-    scrambled[:-train.N_VAL] = np.random.default_rng(0).permutation(scrambled[:-train.N_VAL])
     fc1 = {}
-    for name, y in (("true", labels), ("scrambled", scrambled)):
+    for name, y in (("true", labels), ("scrambled", scrambled_training_labels(labels))):
         monkeypatch.setattr(train, "load_mnist", lambda split, y=y: (images, y))
         for flag in ((), ("--kd-drawings",)):
             out = tmp_path / f"{name}{len(flag)}.pth"
