@@ -18,7 +18,7 @@ one `grid_sample`, then stroke-thickness changes (grey-level dilation or erosion
 With `--teacher`, a model trained on scans alone teaches the scans of each batch (its answers softened
 at `--kd-T`, a share `--kd-alpha` of their loss); the drawings learn from their labels alone. With
 `--kd-drawings` the teachers teach the drawings too: for teachers that read drawings, such as earlier
-taught runs, whose mean answer a single student can then learn.
+taught runs, whose mean answer a single student can then learn, or `train_teacher.py`'s convolutional one.
 """
 from __future__ import annotations
 
@@ -57,6 +57,34 @@ class MLP(nn.Module):
 
     def forward(self, x):
         return self.fc2(F.relu(self.fc1(x)))
+
+
+class ConvTeacher(nn.Module):
+    """A small convolutional network (two 5x5 convolutions, 32 and 64 maps, each pooled, then 512 units), trained
+    by `train_teacher.py` only to teach: it reads held-out drawings better than any 784-H-10 run (0.985 against at
+    most 0.981 with an 18 px pen). The app never runs it; it runs 784-H-10 networks."""
+
+    def __init__(self):
+        super().__init__()
+        self.c1 = nn.Conv2d(1, 32, 5, padding=2)
+        self.c2 = nn.Conv2d(32, 64, 5, padding=2)
+        self.f1 = nn.Linear(64 * 7 * 7, 512)
+        self.f2 = nn.Linear(512, 10)
+        self.drop = nn.Dropout(0.3)
+
+    def forward(self, x):  # (B, 784), scaled as the engine scales its input
+        x = x.view(-1, 1, 28, 28)
+        x = F.max_pool2d(F.relu(self.c1(x)), 2)
+        x = F.max_pool2d(F.relu(self.c2(x)), 2)
+        return self.f2(self.drop(F.relu(self.f1(x.flatten(1)))))
+
+
+def load_teacher(path: Path) -> nn.Module:
+    """A teacher from its state dict: a ConvTeacher or a 784-H-10 network of any width H."""
+    state = torch.load(path, weights_only=True)
+    model = ConvTeacher() if "c1.weight" in state else MLP(state["fc1.weight"].shape[0])
+    model.load_state_dict(state)
+    return model.eval()
 
 
 def gaussian_blur(field: torch.Tensor, sigma: float) -> torch.Tensor:
@@ -170,8 +198,8 @@ def parse_args(argv=None):
                    help="start from this state dict instead of random weights (fine-tuning: the stroke recipe "
                         "starts from the shipped scan model)")
     p.add_argument("--teacher", type=Path, nargs="+", default=None,
-                   help="models (784-H-10 state dicts) that teach the scans of each batch (with --kd-drawings the "
-                        "drawings too), as one: the mean of their answers")
+                   help="models (784-H-10 or train_teacher.py's state dicts) that teach the scans of each batch "
+                        "(with --kd-drawings the drawings too), as one: the mean of their answers")
     p.add_argument("--kd-alpha", type=float, default=0.5,
                    help="the teachers' share of the loss on a scan (with --kd-drawings on a drawing too)")
     p.add_argument("--kd-T", type=float, default=2.0, help="temperature that softens the teacher's and the student's answers")
@@ -208,12 +236,7 @@ def main(argv=None) -> dict:
     model = MLP(a.hidden)
     if a.init:
         model.load_state_dict(torch.load(a.init, weights_only=True))
-    teachers = []
-    for path in a.teacher or ():
-        state = torch.load(path, weights_only=True)
-        teachers.append(MLP(state["fc1.weight"].shape[0]))  # a teacher's width need not be its student's
-        teachers[-1].load_state_dict(state)
-        teachers[-1].eval()
+    teachers = [load_teacher(path) for path in a.teacher or ()]
     opt = torch.optim.Adam(model.parameters(), lr=a.lr)
     steps_per_epoch = math.ceil(len(X) / a.batch)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=a.lr, epochs=a.epochs, pct_start=0.02,

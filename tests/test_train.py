@@ -255,3 +255,31 @@ def test_with_kd_drawings_the_teachers_teach_the_drawings_too(tmp_path, monkeypa
     assert "on scans and drawings" in card["optimizer"] and card["recipe"]["kd_drawings"]
     assert torch.equal(fc1["true", True], fc1["scrambled", True])
     assert not torch.equal(fc1["true", False], fc1["scrambled", False])
+
+
+def test_train_teacher_reruns_bit_for_bit_and_train_py_learns_from_its_conv_teacher(tmp_path, monkeypatch):
+    """train_teacher.py: the same seed gives the same ConvTeacher, which learns to read digits, and its card
+    names its weights. train.py takes it as a teacher: at alpha 1 with --kd-drawings the student learns from its
+    answers alone (scrambled training labels change no weight) and names it in its card."""
+    import train_teacher
+    cache = ["--stroke-cache", str(tmp_path / "cache")]
+    run = ["--epochs", "2", "--limit", "2000", "--no-drawn-val"] + cache
+    card = train_teacher.main(run + ["--out", str(tmp_path / "t.pth")])
+    train_teacher.main(run + ["--out", str(tmp_path / "t2.pth")])
+    ta, tb = (torch.load(tmp_path / n, weights_only=True) for n in ("t.pth", "t2.pth"))
+    assert all(torch.equal(ta[k], tb[k]) for k in ta)
+    assert card["sha256"] == hashlib.sha256((tmp_path / "t.pth").read_bytes()).hexdigest()
+    assert card["val_accuracy"] > 0.85  # chance is 0.1
+    teacher = train.load_teacher(tmp_path / "t.pth")
+    assert isinstance(teacher, train.ConvTeacher) and not teacher.training  # eval: no dropout while it teaches
+
+    student = ["--epochs", "1", "--limit", "1000", "--no-test", "--no-drawn-val", "--stroke-p", "0.5",
+               "--teacher", str(tmp_path / "t.pth"), "--kd-drawings", "--kd-alpha", "1"] + cache
+    images, labels = load_mnist("train")
+    fc1 = {}
+    for name, y in (("true", labels), ("scrambled", scrambled_training_labels(labels))):
+        monkeypatch.setattr(train, "load_mnist", lambda split, y=y: (images, y))
+        card = train.main(student + ["--out", str(tmp_path / f"{name}.pth")])["card"]
+        fc1[name] = torch.load(tmp_path / f"{name}.pth", weights_only=True)["fc1.weight"]
+    assert torch.equal(fc1["true"], fc1["scrambled"])
+    assert card["teachers"] == [{"file": "t.pth", "sha256": hashlib.sha256((tmp_path / "t.pth").read_bytes()).hexdigest()}]
