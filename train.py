@@ -169,6 +169,40 @@ def drawn(images: np.ndarray, n_versions: int, widths: tuple[float, float], seed
     return out
 
 
+def training_data(a):
+    """The training scans X (n, 1, 28, 28) in [0, 1] and labels Y as tensors, their pen-stroke drawings S
+    (n, versions, 28, 28) uint8 (None without --stroke-p), the validation scans and labels, the validation digits
+    drawn at each of VAL_WIDTHS (another seed than the training drawings), and the seconds the drawings took."""
+    images, labels = load_mnist("train")
+    tr_x, tr_y = images[:-N_VAL], labels[:-N_VAL]
+    va_x, va_y = images[-N_VAL:], labels[-N_VAL:]
+    if a.limit:
+        tr_x, tr_y = tr_x[:a.limit], tr_y[:a.limit]
+    X = torch.from_numpy(tr_x.copy()).float().div_(255).unsqueeze(1)
+    Y = torch.from_numpy(tr_y.astype(np.int64))
+    t_draw = time.time()
+    S = None if a.stroke_p == 0 else torch.from_numpy(
+        drawn(tr_x, a.stroke_versions, a.stroke_widths, a.seed, a, a.stroke_cache))
+    va_drawn = {} if a.no_drawn_val else {
+        w: drawn(va_x, 1, (w, w), a.seed + 1, a, a.stroke_cache)[:, 0] for w in VAL_WIDTHS}
+    return X, Y, S, va_x, va_y, va_drawn, time.time() - t_draw
+
+
+def batches(X: torch.Tensor, S: torch.Tensor | None, g: torch.Generator, a):
+    """One epoch in random order: (indices, scaled (B, 784) inputs, which items are drawings or None). A share
+    --stroke-p of the scans is swapped for one of their drawings, then all are augmented."""
+    order = torch.randperm(len(X), generator=g)
+    for i in range(0, len(X), a.batch):
+        idx = order[i:i + a.batch]
+        xb, use = X[idx], None
+        if S is not None:
+            use = torch.rand(len(idx), generator=g) < a.stroke_p
+            version = torch.randint(a.stroke_versions, (len(idx),), generator=g)
+            xb = torch.where(use.view(-1, 1, 1, 1), S[idx, version].unsqueeze(1).float() / 255, xb)
+        xb = augment(xb, g, a)
+        yield idx, (xb.view(len(idx), -1) - MNIST_MEAN) / MNIST_STD, use  # the engine's scale_input, in torch
+
+
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--epochs", type=int, default=350)
@@ -218,20 +252,7 @@ def main(argv=None) -> dict:
     torch.set_num_threads(a.threads)
     torch.manual_seed(a.seed)
     g = torch.Generator().manual_seed(a.seed)
-    images, labels = load_mnist("train")
-    tr_x, tr_y = images[:-N_VAL], labels[:-N_VAL]
-    va_x, va_y = images[-N_VAL:], labels[-N_VAL:]
-    if a.limit:
-        tr_x, tr_y = tr_x[:a.limit], tr_y[:a.limit]
-    X = torch.from_numpy(tr_x.copy()).float().div_(255).unsqueeze(1)  # (n, 1, 28, 28) in [0, 1]
-    Y = torch.from_numpy(tr_y.astype(np.int64))
-    t_draw = time.time()
-    if a.stroke_p > 0:
-        S = torch.from_numpy(drawn(tr_x, a.stroke_versions, a.stroke_widths, a.seed, a, a.stroke_cache))
-    # The validation digits drawn at each of VAL_WIDTHS, with another seed than the training drawings.
-    va_drawn = {} if a.no_drawn_val else {
-        w: drawn(va_x, 1, (w, w), a.seed + 1, a, a.stroke_cache)[:, 0] for w in VAL_WIDTHS}
-    draw_seconds = time.time() - t_draw
+    X, Y, S, va_x, va_y, va_drawn, draw_seconds = training_data(a)
 
     model = MLP(a.hidden)
     if a.init:
@@ -246,21 +267,12 @@ def main(argv=None) -> dict:
     bar = tqdm(range(a.epochs), desc="epochs", unit="ep")
     for epoch in bar:
         model.train()
-        order = torch.randperm(len(X), generator=g)
         total = 0.0
-        for i in range(0, len(X), a.batch):
-            idx = order[i:i + a.batch]
-            xb = X[idx]
-            if a.stroke_p > 0:  # swap a share of the scans for one of their pen-stroke drawings
-                use = torch.rand(len(idx), generator=g) < a.stroke_p
-                version = torch.randint(a.stroke_versions, (len(idx),), generator=g)
-                xb = torch.where(use.view(-1, 1, 1, 1), S[idx, version].unsqueeze(1).float() / 255, xb)
-            xb = augment(xb, g, a)
-            xb = (xb.view(len(idx), -1) - MNIST_MEAN) / MNIST_STD  # the engine's scale_input, in torch
+        for idx, xb, use in batches(X, S, g, a):
             if not teachers:
                 loss = F.cross_entropy(model(xb), Y[idx])
             else:
-                taught = ~use if a.stroke_p > 0 and not a.kd_drawings else torch.ones(len(idx), dtype=torch.bool)
+                taught = ~use if use is not None and not a.kd_drawings else torch.ones(len(idx), dtype=torch.bool)
                 loss = taught_loss(model(xb), Y[idx], teachers, xb, taught, a.kd_alpha, a.kd_T)
             opt.zero_grad()
             loss.backward()

@@ -18,7 +18,6 @@ import os
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 import argparse
-import hashlib
 import json
 import math
 import time
@@ -29,7 +28,6 @@ import torch
 import torch.nn.functional as F
 
 import train
-from mnistcore import load_mnist
 from mnistcore.preprocess import MNIST_MEAN, MNIST_STD
 
 
@@ -52,21 +50,13 @@ def main(argv=None) -> dict:
     p.add_argument("--stroke-cache", type=Path, default=train.ROOT / "artifacts" / "strokes")
     p.add_argument("--out", type=Path, default=Path("teacher_cnn.pth"))
     t = p.parse_args(argv)
-    # the stroke recipe of train.py: its drawings (ten of each digit) and its augmentation
-    a = train.parse_args(["--stroke-p", "0.5", "--stroke-versions", "10", "--stroke-cache", str(t.stroke_cache)])
+    # the stroke recipe of train.py: its data, its drawings (ten of each digit) and its augmentation
+    a = train.parse_args(["--stroke-p", "0.5", "--stroke-versions", "10", "--stroke-cache", str(t.stroke_cache),
+                          "--seed", str(t.seed), "--limit", str(t.limit)] + ["--no-drawn-val"] * t.no_drawn_val)
     torch.set_num_threads(t.threads)
     torch.manual_seed(t.seed)
     g = torch.Generator().manual_seed(t.seed)
-    images, labels = load_mnist("train")
-    tr_x, tr_y = images[:-train.N_VAL], labels[:-train.N_VAL]
-    va_x, va_y = images[-train.N_VAL:], labels[-train.N_VAL:]
-    if t.limit:
-        tr_x, tr_y = tr_x[:t.limit], tr_y[:t.limit]
-    X = torch.from_numpy(tr_x.copy()).float().div_(255).unsqueeze(1)
-    Y = torch.from_numpy(tr_y.astype(np.int64))
-    S = torch.from_numpy(train.drawn(tr_x, a.stroke_versions, a.stroke_widths, t.seed, a, a.stroke_cache))
-    va_drawn = {} if t.no_drawn_val else {
-        w: train.drawn(va_x, 1, (w, w), t.seed + 1, a, a.stroke_cache)[:, 0] for w in train.VAL_WIDTHS}
+    X, Y, S, va_x, va_y, va_drawn, _ = train.training_data(a)
 
     model = train.ConvTeacher()
     opt = torch.optim.Adam(model.parameters(), lr=a.lr)
@@ -74,13 +64,7 @@ def main(argv=None) -> dict:
                                                 steps_per_epoch=math.ceil(len(X) / a.batch))
     t0 = time.time()
     for epoch in range(t.epochs):
-        order = torch.randperm(len(X), generator=g)
-        for i in range(0, len(X), a.batch):
-            idx = order[i:i + a.batch]
-            use = torch.rand(len(idx), generator=g) < a.stroke_p  # half of the batch: one of the digit's drawings
-            version = torch.randint(a.stroke_versions, (len(idx),), generator=g)
-            xb = torch.where(use.view(-1, 1, 1, 1), S[idx, version].unsqueeze(1).float() / 255, X[idx])
-            xb = (train.augment(xb, g, a).view(len(idx), -1) - MNIST_MEAN) / MNIST_STD
+        for idx, xb, _ in train.batches(X, S, g, a):
             loss = F.cross_entropy(model(xb), Y[idx])
             opt.zero_grad()
             loss.backward()
@@ -98,7 +82,7 @@ def main(argv=None) -> dict:
             "val_accuracy": row["val_acc"],
             "val_drawn_accuracy": {f"width {w}": row[f"val_drawn_{w}"] for w in va_drawn},
             "seconds": round(time.time() - t0, 1), "torch": torch.__version__,
-            "sha256": hashlib.sha256(t.out.read_bytes()).hexdigest()}
+            "sha256": train.file_ref(t.out)["sha256"]}
     t.out.with_suffix(".json").write_text(json.dumps(card, indent=1) + "\n")
     print(f"wrote {t.out} and {t.out.with_suffix('.json').name}")
     return card
