@@ -1,10 +1,11 @@
-# `make run` sets up and starts the app; `make test` sets up and runs every test, browser tests included.
+# `make run` sets up and starts the app; `make test` sets up and runs every test, browser tests included;
+# `make check` is the fast tier (ruff and every test that needs no browser, root, fresh venv or training run).
 PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
 PORT   ?= 8501
 
-.PHONY: run test benchmark mutation
+.PHONY: run check test benchmark mutation
 
 $(VENV)/.app: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -27,16 +28,20 @@ $(VENV)/.dev: $(VENV)/.app requirements-dev.txt
 run: $(VENV)/.app
 	$(PY) -m streamlit run app.py --server.port $(PORT)
 
+check: $(VENV)/.dev
+	$(PY) -m ruff check .
+	$(PY) -m pytest -m "not slow and not browser"
+
 test: $(VENV)/.dev /usr/bin/chromium /usr/sbin/nginx
 	$(PY) -m ruff check .
 	$(PY) -m pytest
 
 benchmark: $(VENV)/.dev /usr/bin/chromium
-	$(PY) benchmarks/forward.py
-	$(PY) benchmarks/weights_page.py
-	$(PY) benchmarks/learn.py
-	$(PY) benchmarks/load.py --crowd wire
-	$(PY) benchmarks/load.py
+	$(PY) -m benchmarks.forward
+	$(PY) -m benchmarks.weights_page
+	$(PY) -m benchmarks.learn
+	$(PY) -m benchmarks.class_load --crowd wire
+	$(PY) -m benchmarks.class_load
 
 # Mutation testing of the engine's maths and loader ([tool.mutmut] in pyproject.toml says which modules and
 # tests): not part of `make test`; about 40 min on 2 cores. `mutmut show NAME` shows one mutant.

@@ -5,8 +5,8 @@ import sys
 import streamlit as st
 from threadpoolctl import threadpool_limits
 
-from views.links import apply_link, write_link
-from views.session import model_sidebar
+from mnistapp.links import apply_link, write_link
+from mnistapp.session import model_sidebar
 
 
 @st.cache_resource
@@ -23,7 +23,7 @@ def few_malloc_arenas() -> None:
     """glibc's malloc, set once for the server: at most 2 arenas, and blocks of 256 KB or more always mapped
     (so freed at once) rather than kept in an arena. Every session's script runs in a thread of its own,
     and by default glibc gives threads up to 8 arenas per core that keep what they freed, and lets a
-    freed large block raise the mapping threshold to 32 MB. benchmarks/load.py, 20 sessions each with an
+    freed large block raise the mapping threshold to 32 MB. benchmarks/class_load.py, 20 sessions each with an
     uploaded model, same hour: peak RSS 735 MB without this, 527 MB with it (508 MB with the same two
     settings made by MALLOC_ARENA_MAX / MALLOC_MMAP_THRESHOLD_ instead). Streamlit Community Cloud sets
     no environment for the app, hence mallopt. Elsewhere than glibc, nothing is changed."""

@@ -7,14 +7,9 @@
 MODEL=path/to/model.pth selects another model file.
 """
 import os
-import sys
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from mnistcore import forward, load_params, preprocess_canvas, scale_input  # noqa: E402
-from mnistcore.data import SHIPPED_MODEL  # noqa: E402
+from mnistapp.paths import SHIPPED_MODEL
+from mnistcore import forward, load_params, preprocess_canvas, scale_input
 
 PARAMS = load_params(os.environ.get("MODEL", SHIPPED_MODEL))
 

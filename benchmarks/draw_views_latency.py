@@ -5,7 +5,7 @@ sent then; `--open why`: the four "why this digit" views, or one of them with `-
 `fool`, `units` or `steps`; `--open all`: the map and the four); they stay open for the
 drawings after it, which are the ones timed. `--open none` times the page as a first visitor sees it.
 
-    .venv/bin/python benchmarks/draw_views_latency.py [--open why] [--digits 30] [--app-dir DIR]
+    .venv/bin/python -m benchmarks.draw_views_latency [--open why] [--digits 30] [--app-dir DIR]
 
 Starts `streamlit run app.py` from --app-dir (this checkout by default; point it at another checkout to
 compare), draws MNIST test digits with real mouse strokes in Chromium, and prints, from the last pen-up
@@ -26,16 +26,11 @@ from pathlib import Path
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
-
-from load import RUN_ENDS  # noqa: E402
-from test_draw_browser import PREDICTION_IS, WATCH, draw, grabbed_prediction, open_draw_page, reset, settle  # noqa: E402
-
-from conftest import CHROMIUM, CHROMIUM_ARGS, free_port  # noqa: E402
-from mnistcore import load_mnist, load_params  # noqa: E402
-from mnistcore.data import SHIPPED_MODEL  # noqa: E402
-from strokes import digit_strokes  # noqa: E402
+from harness.canvas import PREDICTION_IS, RUN_ENDS, WATCH, draw, grabbed_prediction, open_draw_page, reset, settle
+from harness.server import CHROMIUM, CHROMIUM_ARGS, free_port
+from harness.strokes import digit_strokes
+from mnistapp.paths import DATA_DIR, ROOT, SHIPPED_MODEL
+from mnistcore import load_mnist, load_params
 
 BAR_MS = 150
 # Every time a rerun redraws the page's Prediction: Streamlit marks an element stale (data-stale="true") when a
@@ -79,13 +74,13 @@ def serve(app_dir: Path, port: int) -> subprocess.Popen:
 
 def server_side(params) -> None:
     """The map's share of a rerun on the server, without Streamlit: star, neighbours, figure, thumbnails."""
+    from mnistapp.figures.images import thumbnail
+    from mnistapp.hiddenmap import hidden_map_figure, map_ranges, map_text, star_figure
     from mnistcore import forward, scale_input
-    from mnistcore.hiddenmap import fit_hidden_map, nearest, project
+    from mnistcore.explain.hiddenmap import fit_hidden_map, nearest, project
     from mnistcore.preprocess import scale_uint8
-    from views.hiddenmap import hidden_map_figure, map_ranges, map_text, star_figure
-    from views.images import thumbnail
 
-    images, labels = load_mnist("test")
+    images, labels = load_mnist("test", DATA_DIR)
     t = time.perf_counter()
     hmap = fit_hidden_map(params, scale_uint8(images))
     fit_s = time.perf_counter() - t
@@ -117,7 +112,7 @@ def main() -> int:
         return 0
     from playwright.sync_api import sync_playwright
 
-    images, _ = load_mnist("test")
+    images, _ = load_mnist("test", DATA_DIR)
     params = load_params(SHIPPED_MODEL)
     port = free_port()
     proc = serve(args.app_dir, port)

@@ -1,6 +1,6 @@
 """Which drawn digits a model misreads, and how many of those drawings lost a loop of their digit (issue 12).
 
-    .venv/bin/python benchmarks/drawn_errors.py [--model mnist_model.pth] [--width 18] [--start 55000] [--n 5000]
+    .venv/bin/python -m benchmarks.drawn_errors [--model mnist_model.pth] [--width 18] [--start 55000] [--n 5000]
 
 Each MNIST training digit from `--start` (by default the 5,000 held out for validation; never the test set)
 is drawn once with `pen_strokes.py`, as `train.py` draws its pen strokes (threshold at 128, skeleton, round
@@ -17,28 +17,11 @@ import sys
 from pathlib import Path
 
 import numpy as np
-from skimage.measure import euler_number, label
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-import pen_strokes  # noqa: E402
-from mnistcore import forward, load_mnist, load_params, scale_input  # noqa: E402
-from mnistcore.data import SHIPPED_MODEL  # noqa: E402
-
-LOOPS = {0: 1, 6: 1, 8: 2, 9: 1}  # a 4 may be open or closed: not counted
-
-
-def loops(img: np.ndarray, threshold: int = pen_strokes.THRESHOLD) -> int:
-    """Holes in the ink (pixels >= threshold): its pieces less its Euler number, the ink 8-connected (the holes
-    4-connected)."""
-    ink = img >= threshold
-    return int(label(ink, connectivity=2).max()) - int(euler_number(ink, connectivity=2))
-
-
-def lost_loops(images: np.ndarray, labels: np.ndarray) -> np.ndarray:
-    """Which images have fewer loops than their digit (only 0, 6, 8 and 9 are counted)."""
-    return np.array([int(y) in LOOPS and loops(img) < LOOPS[int(y)] for img, y in zip(images, labels)])
+from mnistapp.paths import DATA_DIR, SHIPPED_MODEL
+from mnistcore import forward, load_mnist, load_params, scale_input
+from training import pen_strokes
+from training.pen_strokes import LOOPS, lost_loops
 
 
 def main() -> int:
@@ -49,7 +32,7 @@ def main() -> int:
     ap.add_argument("--n", type=int, default=5000)
     ap.add_argument("--seed", type=int, default=0)
     a = ap.parse_args()
-    images, labels = load_mnist("train")
+    images, labels = load_mnist("train", DATA_DIR)
     images, labels = images[a.start:a.start + a.n], labels[a.start:a.start + a.n]
     rng = np.random.default_rng(a.seed)
     drawn = np.stack([pen_strokes.draw_digit(pen_strokes.skeleton_polylines(img), a.width, rng) for img in images])

@@ -2,7 +2,7 @@
 
 Run from the repository root:
 
-    .venv/bin/python benchmarks/fool.py [--model mnist_model.pth] [--n 100] [--max-steps 200] [--step 0.02]
+    .venv/bin/python -m benchmarks.fool [--model mnist_model.pth] [--n 100] [--max-steps 200] [--step 0.02]
 
 For each of the first n MNIST test digits and a target drawn at random among the nine other digits
 (seeded), it takes signed steps of `step` against the gradient of -log y[target] with respect to the
@@ -14,16 +14,12 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from pathlib import Path
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from mnistcore import load_mnist, load_params  # noqa: E402
-from mnistcore.data import SHIPPED_MODEL  # noqa: E402
-from mnistcore.explain import fool  # noqa: E402
+from mnistapp.paths import DATA_DIR, SHIPPED_MODEL
+from mnistcore import load_mnist, load_params
+from mnistcore.explain.attribution import fool
 
 
 def main() -> int:
@@ -34,7 +30,7 @@ def main() -> int:
     ap.add_argument("--step", type=float, default=0.02)
     args = ap.parse_args()
     params = load_params(args.model)
-    images, labels = load_mnist("test")
+    images, labels = load_mnist("test", DATA_DIR)
     rng = np.random.default_rng(0)
     results, t = [], time.perf_counter()
     for img, label in zip(images[:args.n] / np.float32(255), labels[:args.n]):

@@ -2,7 +2,7 @@
 
 Run from the repository root:
 
-    .venv/bin/python benchmarks/forward.py
+    .venv/bin/python -m benchmarks.forward
 
 It times `mnistcore.forward(params, x)` (which returns every z, every activation, the logits and the
 probabilities) against torch's nn.Sequential(Linear(784, 512), ReLU, Linear(512, 10)) + softmax, with
@@ -31,17 +31,14 @@ import gc
 import os
 import sys
 import time
-from pathlib import Path
 
 import numpy as np
 import torch
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-import mnistcore  # noqa: E402  (after the path, so the script runs from anywhere)
-from mnistcore import Params, forward, load_mnist  # noqa: E402
-from mnistcore.data import SHIPPED_MODEL  # noqa: E402
-from mnistcore.preprocess import scale_uint8  # noqa: E402
+import mnistcore
+from mnistapp.paths import DATA_DIR, SHIPPED_MODEL
+from mnistcore import Params, forward, load_mnist
+from mnistcore.preprocess import scale_uint8
 
 MODEL = SHIPPED_MODEL
 ONE_IMAGE_BAR = 1.5     # engine at least this many times faster than torch
@@ -158,7 +155,7 @@ def main() -> int:
         if name in os.environ:
             print(f"  {name}={os.environ[name]}")
 
-    images, labels = load_mnist("test")
+    images, labels = load_mnist("test", DATA_DIR)
     x_all = scale_uint8(images)        # (10000, 784) float32
     x_one = x_all[:1].copy()           # (1, 784)
     a1_all = np.maximum(x_all @ W1 + b1, 0)

@@ -2,7 +2,7 @@
 
 Run from the repository root:
 
-    .venv/bin/python benchmarks/learn.py
+    .venv/bin/python -m benchmarks.learn
 
 One epoch is 469 steps over MNIST's 60,000 training images, batch 128, on a 784-512-10 network with
 plain SGD (lr 0.1), both sides starting from the same weights and taking the same batches in the
@@ -25,18 +25,14 @@ import gc
 import os
 import sys
 import time
-from pathlib import Path
 
 import numpy as np
 import torch
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "benchmarks"))
-from forward import numpy_blas  # noqa: E402  (after the path, so the script runs from anywhere)
-
-from mnistcore import Params, backward, cross_entropy, forward, init_params, load_mnist, sgd_step  # noqa: E402
-from mnistcore.preprocess import scale_uint8  # noqa: E402
+from benchmarks.forward import numpy_blas
+from mnistapp.paths import DATA_DIR
+from mnistcore import Params, backward, cross_entropy, forward, init_params, load_mnist, sgd_step
+from mnistcore.preprocess import scale_uint8
 
 BATCH, LR, SIZES = 128, 0.1, (784, 512, 10)
 STEPS_PER_ROUND = 10
@@ -50,7 +46,7 @@ def main() -> int:
     print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs at the start")
     print(f"numpy {np.__version__}, BLAS: {blas}; torch {torch.__version__}; {threads} threads for both")
 
-    images, labels = load_mnist("train")
+    images, labels = load_mnist("train", DATA_DIR)
     x_all, y_all = scale_uint8(images), labels.astype(np.int64)
     order = np.random.default_rng(0).permutation(len(x_all))
     batches = [order[i:i + BATCH] for i in range(0, len(order), BATCH)]

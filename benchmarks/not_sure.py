@@ -1,8 +1,8 @@
-"""How well "not sure" (mnistcore/doubt.py) separates non-digits from real digits drawn on the canvas.
+"""How well "not sure" (mnistcore/explain/doubt.py) separates non-digits from real digits drawn on the canvas.
 
 Run from the repository root (about a minute on an idle machine; most of it drawing):
 
-    .venv/bin/python benchmarks/not_sure.py [--model mnist_model.pth] [--n 1000] [--seed 1]
+    .venv/bin/python -m benchmarks.not_sure [--model mnist_model.pth] [--n 1000] [--seed 1]
 
 Each digit's limit is set for the model as the app sets it (held-out training scans and drawings, at
 most 2 % of each flagged). The score was chosen on seeds 11 and 31; the README reports seeds 1, 21, 41.
@@ -19,17 +19,13 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from pathlib import Path
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from mnistcore import forward, load_mnist, load_params, scale_input  # noqa: E402
-from mnistcore.data import SHIPPED_MODEL  # noqa: E402
-from mnistcore.doubt import calibrate, doubt_scores, not_sure, reference_images  # noqa: E402
-from nondigits import KINDS, digit_drawings, nondigit_drawings  # noqa: E402
+from mnistapp.paths import DATA_DIR, DRAWN_DIGITS, SHIPPED_MODEL
+from mnistcore import forward, load_mnist, load_params, scale_input
+from mnistcore.explain.doubt import calibrate, doubt_scores, not_sure, reference_images
+from training.nondigits import KINDS, digit_drawings, nondigit_drawings
 
 NONDIGITS_FLAGGED, DIGITS_FLAGGED = 0.80, 0.03
 
@@ -42,11 +38,11 @@ def main() -> int:
     args = ap.parse_args()
     params = load_params(args.model)
     t = time.perf_counter()
-    doubt = calibrate(params, *reference_images())
+    doubt = calibrate(params, *reference_images(DATA_DIR, DRAWN_DIGITS))
     print(f"limits per digit {' '.join(f'{v:.3f}' for v in doubt.limits)}, set in {time.perf_counter() - t:.1f} s; "
           f"held-out training digits flagged: {doubt.held_flagged:.2%}")
     nd, kinds = nondigit_drawings(args.n, seed=args.seed)
-    images, labels = load_mnist("test")
+    images, labels = load_mnist("test", DATA_DIR)
     rng = np.random.default_rng(args.seed + 1)
     pick = rng.choice(len(images), args.n, replace=False)
     dd, kept = digit_drawings(images[pick], seed=args.seed + 2)

@@ -1,8 +1,8 @@
 """How often the photo pipeline reads a photo right, per kind of clutter, against a plain threshold and crop.
 
-    .venv/bin/python benchmarks/photo_accuracy.py [--per-kind 100] [--seed 0]
+    .venv/bin/python -m benchmarks.photo_accuracy [--per-kind 100] [--seed 0]
 
-Photos are made by tests/photos.py from MNIST *training* digits (the model never saw them as photos):
+Photos are made by harness/photos.py from MNIST *training* digits (the model never saw them as photos):
 the digit enlarged to 30-60 % of the short side, turned by up to 12 degrees, off-centre, ink on paper under
 uneven light (or chalk on a board), noise, JPEG, plus one kind of clutter. The bar: at least 95 % right
 over all kinds, and the plain reading (Otsu threshold, crop to all the ink) under half.
@@ -10,17 +10,12 @@ over all kinds, and the plain reading (Otsu threshold, crop to all the ink) unde
 import argparse
 import sys
 import time
-from pathlib import Path
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
-
-from photos import CLUTTER, make_photo, plain_threshold_digit  # noqa: E402
-
-from mnistcore import forward, load_mnist, load_params, preprocess_photo, scale_input  # noqa: E402
-from mnistcore.data import SHIPPED_MODEL  # noqa: E402
+from harness.photos import CLUTTER, make_photo, plain_threshold_digit
+from mnistapp.paths import DATA_DIR, SHIPPED_MODEL
+from mnistcore import forward, load_mnist, load_params, preprocess_photo, scale_input
 
 BAR, PLAIN_BAR = 0.95, 0.5
 
@@ -31,7 +26,7 @@ def main() -> int:
     ap.add_argument("--seed", type=int, default=0)
     args = ap.parse_args()
     params = load_params(SHIPPED_MODEL)
-    images, labels = load_mnist("train")
+    images, labels = load_mnist("train", DATA_DIR)
     rng = np.random.default_rng(args.seed)
     read = lambda d: -1 if d is None else int(forward(params, scale_input(d[None])).probs.argmax())  # noqa: E731
     ours_all, plain_all, seconds = [], [], []

@@ -2,13 +2,13 @@
 
 Run from the repository root (needs the dev venv and Debian's chromium, as `make test` sets up):
 
-    .venv/bin/python benchmarks/weights_page.py [--rounds 5]
+    .venv/bin/python -m benchmarks.weights_page [--rounds 5]
 
 It starts `streamlit run app.py` on 127.0.0.1 and, in each round, opens a fresh browser context (empty
 HTTP cache, new session) and measures, on the browser's clock as seen from Playwright:
   draw:    GET / until the Draw page shows its canvas and its (empty) probability chart and is idle:
            what any visit costs before the first page is usable (the canvas then has the browser load
-           Plotly's JavaScript while idle, views/live_canvas.py);
+           Plotly's JavaScript while idle, mnistapp/live_canvas.py);
   sidebar: then a click on "Weights" in the sidebar until the W1 heatmap (784x512) is drawn and the
            script is idle: the navigation the bar is about;
   slider:  one step of the colour-range slider until the new heatmap is drawn;
@@ -28,13 +28,10 @@ import statistics
 import sys
 import time
 import zlib
-from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tests"))
-from conftest import CHROMIUM, CHROMIUM_ARGS, free_port, start_streamlit, stop, wait_for_app_idle  # noqa: E402
+from harness.server import CHROMIUM, CHROMIUM_ARGS, free_port, start_streamlit, stop, wait_for_app_idle
 
 HEATMAP = '[data-testid="stPlotlyChart"] .js-plotly-plot .hm image'
 MAX_SECONDS, MAX_BYTES = 1.5, 3_000_000

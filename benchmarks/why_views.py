@@ -2,7 +2,7 @@
 
 Run from the repository root:
 
-    .venv/bin/python benchmarks/why_views.py [--n 200]
+    .venv/bin/python -m benchmarks.why_views [--n 200]
 
 For n MNIST test digits drawn as pen strokes (nondigits.digit_drawings, on a 280 px canvas), it times
 what one stroke's rerun computes: the page's own work (read_canvas, forward, the softmax bars and the
@@ -18,26 +18,22 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from pathlib import Path
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from mnistcore import forward, load_mnist, load_params, scale_input  # noqa: E402
-from mnistcore.data import SHIPPED_MODEL  # noqa: E402
-from mnistcore.doubt import calibrate, not_sure, reference_images  # noqa: E402
-from mnistcore.explain import contributions, fool, linear_attribution, switch_off  # noqa: E402
-from mnistcore.preprocess import canvas_ink, digit_steps, plain_resize, read_canvas  # noqa: E402
-from pen_strokes import draw_canvas, simplify, skeleton_polylines, smooth  # noqa: E402
-from views.bars import softmax_bars_html  # noqa: E402
-from views.images import activation_rgb, png_data_url  # noqa: E402
-from views.why import attribution_png  # noqa: E402
+from mnistapp.figures.bars import softmax_bars_html
+from mnistapp.figures.images import activation_rgb, png_data_url
+from mnistapp.paths import DATA_DIR, DRAWN_DIGITS, SHIPPED_MODEL
+from mnistapp.why import attribution_png
+from mnistcore import forward, load_mnist, load_params, scale_input
+from mnistcore.explain.attribution import contributions, fool, linear_attribution, switch_off
+from mnistcore.explain.doubt import calibrate, not_sure, reference_images
+from mnistcore.preprocess import canvas_ink, digit_steps, plain_resize, read_canvas
+from training.pen_strokes import draw_canvas, simplify, skeleton_polylines, smooth
 
 
 def canvases(n: int, seed: int = 0) -> list[np.ndarray]:
-    images, _ = load_mnist("test")
+    images, _ = load_mnist("test", DATA_DIR)
     rng = np.random.default_rng(seed)
     out = []
     for img in images[:n]:
@@ -56,7 +52,7 @@ def main() -> int:
     ap.add_argument("--n", type=int, default=200)
     args = ap.parse_args()
     params = load_params(SHIPPED_MODEL)
-    doubt = calibrate(params, *reference_images())
+    doubt = calibrate(params, *reference_images(DATA_DIR, DRAWN_DIGITS))
     rgbas = canvases(args.n)
 
     def page(rgba):

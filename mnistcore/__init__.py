@@ -7,10 +7,10 @@ from .params import N_CLASSES, N_PIXELS, Forward, Grads, ModelFileError, Params
 from .photo import ImageFileError, preprocess_photo
 from .preprocess import preprocess_canvas, scale_input
 from .save import npz_bytes, pth_bytes, safetensors_bytes
-from .train_loop import Settings, Training, init_params, train_step
+from .train_loop import Settings, init_params, train_step
 
 __all__ = ["DataFileError", "Forward", "Grads", "ImageFileError", "ModelFileError", "N_CLASSES", "N_PIXELS",
-           "Params", "Settings", "Training", "adam_init", "adam_step", "backward", "cross_entropy", "forward",
+           "Params", "Settings", "adam_init", "adam_step", "backward", "cross_entropy", "forward",
            "init_params", "load_mnist", "load_params", "losses", "momentum_init", "momentum_step", "npz_bytes",
            "optimizer", "preprocess_canvas", "preprocess_photo", "pth_bytes", "read_idx", "safetensors_bytes",
            "scale_input", "sgd_step", "softmax", "train_step"]

@@ -1,4 +1,4 @@
-"""Command line: `python -m mnistcore inspect FILE` and `python -m mnistcore evaluate [MODEL]`.
+"""Command line: `python -m mnistcore inspect FILE` and `python -m mnistcore evaluate MODEL --data DIR`.
 
 Exit status 0 on success, 2 with a one-line explanation (no traceback) for a file we refuse.
 """
@@ -9,7 +9,7 @@ import os
 import sys
 from pathlib import Path
 
-from .data import SHIPPED_MODEL, DataFileError
+from .data import DataFileError
 from .params import ModelFileError
 
 
@@ -24,7 +24,7 @@ def cmd_inspect(args) -> None:
 
 def cmd_evaluate(args) -> None:
     from .evaluate import evaluate_model, format_report
-    print(format_report(evaluate_model(args.model)))
+    print(format_report(evaluate_model(args.model, args.data)))
 
 
 def main(argv=None) -> int:
@@ -34,7 +34,8 @@ def main(argv=None) -> int:
     ins.add_argument("file", type=Path)
     ins.set_defaults(run=cmd_inspect)
     ev = sub.add_parser("evaluate", help="accuracy, per-class accuracy and loss on the 10,000 MNIST test images")
-    ev.add_argument("model", type=Path, nargs="?", default=SHIPPED_MODEL)
+    ev.add_argument("model", type=Path, help="a model file (.pth, .safetensors, .npz)")
+    ev.add_argument("--data", type=Path, required=True, metavar="DIR", help="the folder with MNIST's four IDX files (.gz)")
     ev.set_defaults(run=cmd_evaluate)
     args = p.parse_args(argv)
     try:

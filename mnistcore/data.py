@@ -1,8 +1,7 @@
 """MNIST's IDX files read into NumPy, with their format and checksums verified.
 
 Images come back as uint8 arrays of shape (n, 28, 28) and labels as uint8 arrays of shape (n,).
-The four standard files ship in the repository's `data/` folder; paths resolve from this package,
-never from the current directory.
+The caller says which folder holds the four standard files; the engine names no path of its own.
 """
 from __future__ import annotations
 
@@ -11,10 +10,6 @@ import hashlib
 from pathlib import Path
 
 import numpy as np
-
-ROOT = Path(__file__).resolve().parent.parent  # the repository: data/ and the shipped model live here
-DATA_DIR = ROOT / "data"
-SHIPPED_MODEL = ROOT / "mnist_model.pth"       # the trained network train.py writes and the app loads
 
 # md5 of the *decompressed* IDX files, from MNIST's own distribution.
 FILES = {
@@ -33,7 +28,7 @@ def _read_bytes(path: Path) -> bytes:
     try:
         raw = path.read_bytes()
     except OSError as e:
-        raise DataFileError(f"Cannot read {path}: {e.strerror}. Copy the four MNIST .gz files into {DATA_DIR}.") from None
+        raise DataFileError(f"Cannot read {path}: {e.strerror}. Copy the four MNIST .gz files into {path.parent}.") from None
     if raw[:2] == b"\x1f\x8b":
         try:
             return gzip.decompress(raw)
@@ -68,11 +63,11 @@ def read_idx(path: str | Path, md5: str | None = None) -> np.ndarray:
     return parse_idx(raw, path.name)
 
 
-def load_mnist(split: str = "test", data_dir: str | Path | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """(images (n, 28, 28) uint8, labels (n,) uint8) of the 'train' or 'test' split, verified."""
+def load_mnist(split: str, data_dir: str | Path) -> tuple[np.ndarray, np.ndarray]:
+    """(images (n, 28, 28) uint8, labels (n,) uint8) of the 'train' or 'test' split in `data_dir`, verified."""
     if split not in ("train", "test"):
         raise ValueError(f"split must be 'train' or 'test', not {split!r}")
-    folder = Path(data_dir) if data_dir is not None else DATA_DIR
+    folder = Path(data_dir)
     out = []
     for kind, magic_ndim in (("images", 3), ("labels", 1)):
         fname, md5, count = FILES[(split, kind)]

@@ -94,8 +94,8 @@ def evaluate(params: Params, images_uint8: np.ndarray, labels: np.ndarray, sourc
                       losses=losses(logits, labels), seconds=seconds, source=source)
 
 
-def evaluate_model(path_or_params: str | Path | Params) -> Evaluation:
-    """A model file (or Params) on the MNIST test set. Raises ModelFileError / DataFileError for bad files."""
+def evaluate_model(path_or_params: str | Path | Params, data_dir: str | Path) -> Evaluation:
+    """A model file (or Params) on the MNIST test set in `data_dir`. Raises ModelFileError / DataFileError for bad files."""
     from .load import load_params  # the loader is only needed when we are given a path
     if isinstance(path_or_params, Params):
         params, source = path_or_params, "model"
@@ -108,7 +108,7 @@ def evaluate_model(path_or_params: str | Path | Params) -> Evaluation:
     if params.sizes[0] != N_PIXELS or params.sizes[-1] != N_CLASSES:
         raise ModelFileError(f"This network maps {params.sizes[0]} inputs to {params.sizes[-1]} outputs; "
                              "MNIST needs 784 inputs (28x28 pixels) and 10 outputs (the digits).")
-    images, labels = load_mnist("test")
+    images, labels = load_mnist("test", data_dir)
     return evaluate(params, images, labels, source=source)
 
 

@@ -49,7 +49,7 @@ def cross_entropy(logits: np.ndarray, y: np.ndarray) -> float:
 
 
 def backward(params: Params, fwd: Forward, y: np.ndarray) -> Grads:
-    """Gradients of cross_entropy(fwd.logits, y) with respect to every W, b and the input x.
+    """Gradients of cross_entropy(fwd.logits, y) with respect to every z, W, b and the input x.
 
     dx is computed only when `grads.dx` is first read (training never reads it).
     """
@@ -57,7 +57,7 @@ def backward(params: Params, fwd: Forward, y: np.ndarray) -> Grads:
     dz = fwd.probs.copy()
     dz[np.arange(n), y] -= 1  # y - onehot: dL/dzL of -log softmax(zL)[y]
     dz /= n                   # the 1/n is the batch mean of the loss
-    dWs, dbs = [], []
+    dzs, dWs, dbs = [dz], [], []
     for l in range(len(params.Ws) - 1, -1, -1):
         a = fwd.activations[l]
         dWs.append(a.T @ dz)       # z = a @ W + b  ->  dW = a.T @ dz
@@ -66,7 +66,8 @@ def backward(params: Params, fwd: Forward, y: np.ndarray) -> Grads:
             da = dz @ params.Ws[l].T   # ->  da = dz @ W.T
             da *= fwd.zs[l - 1] > 0    # a = ReLU(z)  ->  dz = da where z > 0 (in place: da is ours)
             dz = da
-    return Grads(dWs=tuple(reversed(dWs)), dbs=tuple(reversed(dbs)), dz1=dz, W1=params.Ws[0])
+            dzs.append(dz)
+    return Grads(dWs=tuple(reversed(dWs)), dbs=tuple(reversed(dbs)), dzs=tuple(reversed(dzs)), W1=params.Ws[0])
 
 
 def sgd_step(params: Params, grads: Grads, lr: float) -> Params:

@@ -96,5 +96,3 @@ def optimizer(name: str, lr: float) -> Optimizer:
         return Optimizer(name, adam_init, lambda p, g, s: adam_step(p, g, s, lr))
     raise ValueError(f"optimizer must be 'sgd', 'momentum' or 'adam', not {name!r}")
 
-
-OPTIMIZERS = {"sgd": "SGD", "momentum": "SGD with momentum", "adam": "Adam"}

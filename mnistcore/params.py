@@ -90,11 +90,11 @@ class Forward(NamedTuple):  # a NamedTuple: built on every stroke, and a frozen 
 class Grads:
     dWs: tuple[np.ndarray, ...]  # dL/dWs[l], shaped like Ws[l]
     dbs: tuple[np.ndarray, ...]  # dL/dbs[l]
-    dz1: np.ndarray              # dL/dz1 (n, n_out of layer 1), from which dx follows
+    dzs: tuple[np.ndarray, ...]  # dL/dzs[l], shaped like zs[l]: (n, n_out of layer l); dzs[-1] = (probs - onehot) / n
     W1: np.ndarray               # the first layer's weights, for dx
 
     @cached_property
     def dx(self) -> np.ndarray:
         """dL/dx, shaped like the input: z1 = x @ W1 + b1 -> dx = dz1 @ W1.T. Computed when first asked:
         training never needs it, and it is a third of the backward pass's multiplications."""
-        return self.dz1 @ self.W1.T  # (n, n1) @ (n1, 784) -> (n, 784)
+        return self.dzs[0] @ self.W1.T  # (n, n1) @ (n1, 784) -> (n, 784)

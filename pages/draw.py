@@ -3,16 +3,14 @@ import numpy as np
 import streamlit as st
 from streamlit_drawable_canvas import st_canvas
 
-from mnistcore import cross_entropy, forward, scale_input
-from mnistcore.preprocess import STRAY_DOT, canvas_ink, read_ink
-from views.bars import softmax_bars_html
-from views.compare import compare_on_drawing
-from views.hiddenmap import where_it_lands
-from views.images import gray_image, png_data_url
-from views.inputs import DRAW, input_source, read_input
-from views.layers import prediction_views
-from views.live_canvas import drawing_rgba, live_canvas, live_canvas_answered
-from views.session import (
+from mnistapp.compare import compare_on_drawing
+from mnistapp.figures.bars import softmax_bars_html
+from mnistapp.figures.images import gray_image, png_data_url
+from mnistapp.hiddenmap import where_it_lands
+from mnistapp.inputs import DRAW, input_source, read_input
+from mnistapp.layers import prediction_views
+from mnistapp.live_canvas import drawing_rgba, live_canvas, live_canvas_answered
+from mnistapp.session import (
     DRAW_CANVAS,
     DRAW_CLASSIC,
     DRAW_LABEL,
@@ -23,8 +21,10 @@ from views.session import (
     current_scaling,
     route_through_app,
 )
-from views.teach import teach_views
-from views.why import not_sure_flag, warm_up, why_views
+from mnistapp.teach import teach_views
+from mnistapp.why import not_sure_flag, warm_up, why_views
+from mnistcore import cross_entropy, forward, scale_input
+from mnistcore.preprocess import STRAY_DOT, canvas_ink, read_ink
 
 route_through_app()
 
@@ -62,7 +62,7 @@ def show_drawing() -> None:
     warm_up(current_params())  # the "not sure" threshold is set in the background while the visitor draws
     left, right = st.columns([2, 3], gap="large")  # the 280 px canvas needs 2/5 of a wide page
     with left:
-        source = input_source()  # views/inputs.py: draw, a photo or a test image
+        source = input_source()  # mnistapp/inputs.py: draw, a photo or a test image
         rgba = read_drawing() if source == DRAW else None
         ink = canvas_ink(rgba) if rgba is not None else None
         digit, why_none = read_ink(ink) if ink is not None else (None, None)

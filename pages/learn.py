@@ -3,11 +3,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from mnistcore import Settings, npz_bytes, pth_bytes, safetensors_bytes
-from mnistcore.evaluate import format_percent
-from mnistcore.optim import OPTIMIZERS
-from views.learn import accuracy_curves, loss_curves, tile_strip
-from views.session import (
+from mnistapp.figures.learn import accuracy_curves, loss_curves, tile_strip
+from mnistapp.session import (
     LEARN_BATCH,
     LEARN_DOWNLOAD,
     LEARN_EPOCHS,
@@ -17,10 +14,11 @@ from views.session import (
     LEARN_SEED,
     route_through_app,
 )
-from views.training import (
+from mnistapp.trainer import (
     DEFAULT_LR,
     LR_CHOICES,
     MAX_TRAININGS,
+    OPTIMIZERS,
     model_name,
     parse_hidden,
     running_elsewhere,
@@ -29,7 +27,9 @@ from views.training import (
     stop_training,
     use_as_model,
 )
-from views.worked import worked_step_views
+from mnistapp.worked import worked_step_views
+from mnistcore import Settings, npz_bytes, pth_bytes, safetensors_bytes
+from mnistcore.evaluate import format_percent
 
 route_through_app()
 

@@ -1,15 +1,24 @@
 """The network on the 10,000 MNIST test images: how often it is right, where it fails, how sure it is."""
 import streamlit as st
 
-from mnistcore import forward
-from mnistcore.evaluate import Evaluation, format_percent, reliability
-from mnistcore.preprocess import scale_uint8
-from views import alt_text as alt
-from views.compare import compare_on_test_set
-from views.images import thumbnail
-from views.layers import prediction_views
-from views.scroll import scroll_into_view
-from views.session import (
+from mnistapp.compare import compare_on_test_set
+from mnistapp.figures import alt_text as alt
+from mnistapp.figures.images import thumbnail
+from mnistapp.figures.testset import (
+    ORDERS,
+    OUTCOMES,
+    confidence_histograms,
+    confusion_heatmap,
+    describe,
+    mistake_bars,
+    n_pages,
+    page_of,
+    reliability_diagram,
+    select,
+)
+from mnistapp.layers import prediction_views
+from mnistapp.scroll import scroll_into_view
+from mnistapp.session import (
     TESTSET_CONFUSION,
     TESTSET_NORMALISE,
     TESTSET_OPEN,
@@ -25,19 +34,10 @@ from views.session import (
     test_evaluation,
     test_set,
 )
-from views.testset import (
-    ORDERS,
-    OUTCOMES,
-    confidence_histograms,
-    confusion_heatmap,
-    describe,
-    mistake_bars,
-    n_pages,
-    page_of,
-    reliability_diagram,
-    select,
-)
-from views.why import not_sure_flag, why_views
+from mnistapp.why import not_sure_flag, why_views
+from mnistcore import forward
+from mnistcore.evaluate import Evaluation, format_percent, reliability
+from mnistcore.preprocess import scale_uint8
 
 route_through_app()
 

@@ -9,17 +9,14 @@ import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
 
-from mnistcore import DataFileError, Params
-from mnistcore.params import N_PIXELS, SIDE
-from mnistcore.preprocess import Scaling
-from mnistcore.weights import ORDERS, UnitStats, has_one_hidden_layer, influence, templates, unit_norms, unit_order, unit_stats, votes
-from views import alt_text as alt
-from views import weights as wf
-from views.deeper import deeper_units
-from views.draw import GRID_COLS
-from views.images import diverging_rgb, gray_image
-from views.scroll import scroll_into_view
-from views.session import (
+from mnistapp.deeper import deeper_units
+from mnistapp.figures import alt_text as alt
+from mnistapp.figures import weights as wf
+from mnistapp.figures.draw import GRID_COLS
+from mnistapp.figures.images import diverging_rgb, gray_image
+from mnistapp.figures.weights import column_window, histogram, npy_bytes, symmetric_range, tile_centres, tile_grid
+from mnistapp.scroll import scroll_into_view
+from mnistapp.session import (
     WEIGHTS_CLIP,
     WEIGHTS_DIGIT,
     WEIGHTS_FIRST_COL,
@@ -35,7 +32,20 @@ from views.session import (
     route_through_app,
     test_set,
 )
-from views.weights import column_window, histogram, npy_bytes, symmetric_range, tile_centres, tile_grid
+from mnistcore import DataFileError, Params
+from mnistcore.explain.units import (
+    ORDERS,
+    UnitStats,
+    has_one_hidden_layer,
+    influence,
+    templates,
+    unit_norms,
+    unit_order,
+    unit_stats,
+    votes,
+)
+from mnistcore.params import N_PIXELS, SIDE
+from mnistcore.preprocess import Scaling
 
 route_through_app()
 

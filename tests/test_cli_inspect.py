@@ -6,7 +6,7 @@ import sys
 
 import torch
 
-from conftest import ROOT
+from mnistapp.paths import ROOT
 
 
 class CallOnLoad:

@@ -1,18 +1,13 @@
 """Issue 17's views without a browser: a deeper model's units tab, the comparison on Draw and Test set,
 the sidebar's scaling choice, and the paired bars."""
-from pathlib import Path
 
 import numpy as np
 import plotly.graph_objects as go
 from streamlit.testing.v1 import AppTest
 
-from mnistcore import load_mnist, load_params
-from mnistcore.data import SHIPPED_MODEL
-from mnistcore.evaluate import disagreements, evaluate, format_percent
-from mnistcore.preprocess import MNIST_SCALING, UNIT_SCALING
-from reference import random_params
-from views.compare import paired_bars
-from views.session import (
+from mnistapp.compare import paired_bars
+from mnistapp.paths import DATA_DIR, ROOT, SHIPPED_MODEL
+from mnistapp.session import (
     USER_MODEL,
     USER_MODEL_NAME,
     USER_SCALING,
@@ -20,8 +15,11 @@ from views.session import (
     WEIGHTS_TAB,
     WEIGHTS_UNITS_LAYER,
 )
+from mnistcore import load_mnist, load_params
+from mnistcore.evaluate import disagreements, evaluate, format_percent
+from mnistcore.preprocess import MNIST_SCALING, UNIT_SCALING
+from reference import random_params
 
-ROOT = Path(__file__).resolve().parent.parent
 DEEP = (784, 256, 128, 64, 10)
 
 
@@ -63,7 +61,7 @@ def test_the_test_set_page_compares_with_the_shipped_model_and_uses_the_scaling(
     at = app_with((784, 32, 10), "pages/testset.py", scaling=UNIT_SCALING)
     at.run()
     assert not at.exception, at.exception
-    images, labels = load_mnist("test")
+    images, labels = load_mnist("test", DATA_DIR)
     mine = evaluate(at.session_state[USER_MODEL], images, labels, scaling=UNIT_SCALING)
     shipped = evaluate(load_params(SHIPPED_MODEL), images, labels)
     metrics = {m.label: m.value for m in at.metric}

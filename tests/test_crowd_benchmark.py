@@ -1,20 +1,16 @@
-"""benchmarks/crowd.py: a session without a browser replays what a real Chromium page sent while drawing,
+"""harness/wire.py: a session without a browser replays what a real Chromium page sent while drawing,
 and the app answers it as it answered the page (the crowd of `load.py --crowd wire`)."""
 import asyncio
-import sys
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import pytest
-from test_draw_browser import draw, open_draw_page, reset, settle
 
-from conftest import metric_value
+from harness.canvas import draw, open_draw_page, reset, settle
+from harness.server import metric_value
+from harness.strokes import digit_strokes
+from harness.wire import Recorder, WireSession, is_rerun, session_model
+from mnistapp.paths import DATA_DIR
 from mnistcore import load_mnist
-from strokes import digit_strokes
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
-from crowd import Recorder, WireSession, is_rerun  # noqa: E402
-from load import session_model  # noqa: E402
 
 pytestmark = pytest.mark.browser
 
@@ -29,7 +25,7 @@ def test_a_session_without_a_browser_replays_a_pages_drawings_and_gets_its_answe
     recorder = Recorder(page)
     _, box = open_draw_page(page, app_url)
     first = recorder.sent[0][1]  # the page load
-    images, labels = load_mnist("test")
+    images, labels = load_mnist("test", DATA_DIR)
     drawings, clears, shown = [], [], []
     for i in (0, 1, 2):  # a 7, a 2 and a 1: a replay out of step would show another digit
         start = recorder.mark()

@@ -7,7 +7,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from mnistcore.data import DATA_DIR, FILES, DataFileError, load_mnist, parse_idx, read_idx
+from mnistapp.paths import DATA_DIR
+from mnistcore.data import FILES, DataFileError, load_mnist, parse_idx, read_idx
 
 TRAIN_COUNTS = [5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949]
 TEST_COUNTS = [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]
@@ -20,7 +21,7 @@ def test_shipped_files_match_mnists_published_md5():
 
 @pytest.mark.parametrize("split, counts", [("train", TRAIN_COUNTS), ("test", TEST_COUNTS)])
 def test_load_mnist_gives_the_known_shapes_and_label_counts(split, counts):
-    images, labels = load_mnist(split)
+    images, labels = load_mnist(split, DATA_DIR)
     assert images.shape == (len(labels), 28, 28) and images.dtype == np.uint8
     np.testing.assert_array_equal(np.bincount(labels, minlength=10), counts)
     if split == "train":  # MNIST's well-known pixel statistics on a 0..1 scale
@@ -29,14 +30,14 @@ def test_load_mnist_gives_the_known_shapes_and_label_counts(split, counts):
 
 def test_paths_resolve_from_the_package_not_the_working_directory(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    assert len(load_mnist("test")[1]) == 10000
+    assert len(load_mnist("test", DATA_DIR)[1]) == 10000
 
 
 def test_raw_uncompressed_files_are_read_too(tmp_path):
     fname, md5, _ = FILES[("test", "labels")]
     raw = tmp_path / "labels.idx"
     raw.write_bytes(gzip.decompress((DATA_DIR / fname).read_bytes()))
-    np.testing.assert_array_equal(read_idx(raw, md5), load_mnist("test")[1])
+    np.testing.assert_array_equal(read_idx(raw, md5), load_mnist("test", DATA_DIR)[1])
 
 
 def _copy_test_files(tmp_path: Path) -> Path:

@@ -6,10 +6,11 @@ import numpy as np
 import pytest
 import torch
 
+from mnistapp.paths import DATA_DIR
+from mnistapp.sandbox import MAX_HIDDEN_LAYERS, MAX_SERVED_PARAMS, load_params_isolated
 from mnistcore import ModelFileError, Params, forward, load_mnist
 from mnistcore.evaluate import disagreements, evaluate
-from mnistcore.explain import effective_weights
-from mnistcore.isolate import MAX_HIDDEN_LAYERS, MAX_SERVED_PARAMS, load_params_isolated
+from mnistcore.explain.attribution import effective_weights
 from mnistcore.preprocess import MNIST_SCALING, UNIT_SCALING, Scaling, card_scaling, scale_input, scale_uint8
 from reference import random_params, torch_logits
 
@@ -71,7 +72,7 @@ def test_a_card_without_a_usable_scaling_is_refused_with_advice(card):
 
 def test_the_wrong_scaling_shows_in_the_accuracy_and_the_right_one_matches_torch():
     """A model trained on 0..1 pixels: evaluated with 0..1 it equals torch; with MNIST's scaling it is worse."""
-    images, labels = load_mnist("test")
+    images, labels = load_mnist("test", DATA_DIR)
     images, labels = images[:500], labels[:500]
     # a linear read-out fitted on 0..1 pixels (least squares on one-hot targets) stands in for a trained model
     x = images.reshape(len(images), -1) / np.float32(255)
@@ -85,7 +86,7 @@ def test_the_wrong_scaling_shows_in_the_accuracy_and_the_right_one_matches_torch
 
 
 def test_disagreements_are_exactly_where_the_predictions_differ():
-    images, labels = load_mnist("test")
+    images, labels = load_mnist("test", DATA_DIR)
     images, labels = images[:300], labels[:300]
     a = evaluate(random_params((784, 16, 10), 0), images, labels)
     b = evaluate(random_params((784, 16, 10), 1), images, labels)

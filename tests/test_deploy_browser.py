@@ -9,11 +9,13 @@ import time
 
 import pytest
 import torch
-from test_draw_browser import draw, open_draw_page, settle
 
-from conftest import ROOT, free_port, metric_value, screenshot, wait_for_app_idle
+from conftest import screenshot
+from harness.canvas import draw, open_draw_page, settle
+from harness.server import free_port, metric_value, wait_for_app_idle
+from harness.strokes import digit_strokes
+from mnistapp.paths import DATA_DIR, ROOT
 from mnistcore import load_mnist
-from strokes import digit_strokes
 
 pytestmark = pytest.mark.browser
 
@@ -45,7 +47,7 @@ def test_a_session_keeps_its_replica_and_its_model_through_the_proxy(cluster, br
     seen = []
     page.on("response", lambda r: seen.append(r.headers.get("x-replica")) if r.url.startswith(url) else None)
 
-    images, labels = load_mnist("test")
+    images, labels = load_mnist("test", DATA_DIR)
     canvas, box = open_draw_page(page, url)
     draw(page, box, digit_strokes(images[0], 280))
     settle(page)

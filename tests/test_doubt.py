@@ -8,10 +8,9 @@ import numpy as np
 import pytest
 import torch
 
+from mnistapp.paths import DATA_DIR, DRAWN_DIGITS, SHIPPED_MODEL
 from mnistcore import forward, load_mnist, load_params, scale_input
-from mnistcore.data import SHIPPED_MODEL
-from mnistcore.doubt import (
-    DRAWN,
+from mnistcore.explain.doubt import (
     FLAG_RATE,
     N_HELD,
     SHIFTS,
@@ -25,13 +24,13 @@ from mnistcore.doubt import (
     two_most_likely,
 )
 from mnistcore.preprocess import scale_uint8
-from nondigits import KINDS, digit_drawings, nondigit_drawings
 from reference import random_params
+from training.nondigits import KINDS, digit_drawings, nondigit_drawings
 
 
 @pytest.fixture(scope="module")
 def refs():
-    return reference_images()
+    return reference_images(DATA_DIR, DRAWN_DIGITS)
 
 
 @pytest.fixture(scope="module")
@@ -41,7 +40,7 @@ def shipped(refs):
 
 
 def test_the_references_are_training_digits_and_the_held_out_ones_are_the_last_5000(refs):
-    images, labels = load_mnist("train")
+    images, labels = load_mnist("train", DATA_DIR)
     ref_images, ref_labels, held, held_drawn = refs
     assert len(held) == 2 * N_HELD
     np.testing.assert_array_equal(held[:N_HELD], images[-N_HELD:])  # the scans; their drawings follow
@@ -56,10 +55,10 @@ def test_the_shipped_drawings_are_what_the_pen_and_the_pages_preprocessing_make_
     """data/drawn-digits.npz is made once by make_drawn_digits.py; a change to pen_strokes.py or to the
     preprocessing (mnistcore/preprocess.py) that is not followed by a rerun of it leaves "not sure" comparing
     the page's drawings with drawings made another way. The first 30 of each part are redrawn here."""
-    from make_drawn_digits import drawn_digits
-    images, _ = load_mnist("train")
+    from training.make_drawn_digits import drawn_digits
+    images, _ = load_mnist("train", DATA_DIR)
     refs, held = drawn_digits(images, 30, 30)
-    with np.load(DRAWN) as shipped:
+    with np.load(DRAWN_DIGITS) as shipped:
         np.testing.assert_array_equal(shipped["refs"][:30], refs)
         np.testing.assert_array_equal(shipped["held"][:30], held)
 
@@ -126,7 +125,7 @@ def test_the_score_is_the_formula_computed_independently(refs, shipped):
     ref_images, ref_labels, _, _ = refs
     ref_a, _ = hidden_and_said(params, ref_images)
     nd, _ = nondigit_drawings(8, seed=8)
-    images, _ = load_mnist("test")
+    images, _ = load_mnist("test", DATA_DIR)
     rows = np.concatenate([np.round(nd * 255).astype(np.uint8), images[:4]])  # uint8, so torch sees the same input
     _, said = hidden_and_said(params, rows)
     expected = scores_by_hand(params, rows, ref_a, ref_labels) / doubt.limits[said]
@@ -196,7 +195,7 @@ def test_each_model_gets_its_own_limits(refs):
 def test_non_digits_are_flagged_far_more_often_than_drawn_digits(shipped):
     params, doubt = shipped
     nd, kinds = nondigit_drawings(120, seed=5)
-    images, _ = load_mnist("test")
+    images, _ = load_mnist("test", DATA_DIR)
     dd, _ = digit_drawings(images[1000:1200], seed=6)
     nd_flag = doubt_scores(doubt, params, forward(params, scale_input(nd))) > doubt.threshold
     dd_flag = doubt_scores(doubt, params, forward(params, scale_input(dd))) > doubt.threshold
@@ -223,7 +222,7 @@ def test_two_most_likely_orders_by_probability():
 def test_the_page_sets_each_models_threshold_once_in_the_background_and_never_waits_for_it(refs):
     import time
 
-    from views import why
+    from mnistapp import why
     params = random_params((784, 16, 10), rng=3)
     assert why.model_doubt(params) is None        # not set yet: the caller gets no flag instead of waiting
     assert why.model_doubt(params) is None        # ...and a second call starts no second calibration
@@ -237,7 +236,7 @@ def test_the_page_sets_each_models_threshold_once_in_the_background_and_never_wa
 
 
 def test_the_last_hidden_layer_a_chunk_at_a_time_is_the_whole_forward_pass(refs):
-    from mnistcore.doubt import _last_hidden
+    from mnistcore.explain.doubt import _last_hidden
     params = random_params((784, 32, 16, 10), rng=5)
     images = refs[0][:50]
     a, said = _last_hidden(params, images, chunk=7)  # 7 chunks, the last one short
@@ -251,7 +250,7 @@ def test_many_models_are_calibrated_one_at_a_time(refs, monkeypatch):
     import threading
     import time
 
-    from views import why
+    from mnistapp import why
     running, most = [0], [0]
     guard = threading.Lock()
 

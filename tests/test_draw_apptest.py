@@ -1,6 +1,6 @@
 """The Draw page's wiring without a browser: inject a drawing into a canvas's state and read the page.
 
-Both canvases feed the same pipeline: the live one (views/live_canvas.py) and the classic
+Both canvases feed the same pipeline: the live one (mnistapp/live_canvas.py) and the classic
 streamlit-drawable-canvas behind the "Classic canvas" switch.
 """
 import base64
@@ -12,10 +12,9 @@ import pytest
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
-from conftest import ROOT
+from mnistapp.paths import DATA_DIR, ROOT, SHIPPED_MODEL
+from mnistapp.session import DRAW_CANVAS, DRAW_CLASSIC, DRAW_LABEL, DRAW_LIVE, DRAW_SOURCE
 from mnistcore import forward, load_mnist, load_params, preprocess_canvas, scale_input
-from mnistcore.data import SHIPPED_MODEL
-from views.session import DRAW_CANVAS, DRAW_CLASSIC, DRAW_LABEL, DRAW_LIVE, DRAW_SOURCE
 
 CANVASES = ["live", "classic"]
 
@@ -51,7 +50,7 @@ def prediction(at: AppTest) -> str:
 
 
 def softmax_bars(at: AppTest) -> tuple[list[float], list[str]]:
-    """The Draw page's softmax chart (views/bars.py): each bar's probability and its hover text."""
+    """The Draw page's softmax chart (mnistapp/bars.py): each bar's probability and its hover text."""
     body = next(e.proto.body for e in at.get("html") if "softmax-bars" in e.proto.body)
     return ([float(p) for p in re.findall(r'data-p="([0-9.]+)"', body)], re.findall(r'title="([^"]*)"', body))
 
@@ -69,7 +68,7 @@ def test_empty_canvas_shows_a_dash_a_hint_and_the_empty_probability_chart(canvas
 
 @pytest.mark.parametrize("canvas", CANVASES)
 def test_injected_digits_are_predicted_as_the_engine_predicts_them(canvas):
-    images, labels = load_mnist("test")
+    images, labels = load_mnist("test", DATA_DIR)
     params = load_params(SHIPPED_MODEL)
     correct = 0
     for i in [0, 1, 2, 3, 4, 7, 8, 11, 18, 61]:
@@ -86,7 +85,7 @@ def test_injected_digits_are_predicted_as_the_engine_predicts_them(canvas):
 
 
 def test_loss_is_shown_for_the_chosen_true_label():
-    images, labels = load_mnist("test")
+    images, labels = load_mnist("test", DATA_DIR)
     rgba = canvas_from_digit(images[0])
     at = run_with(rgba)
     at.selectbox(key=DRAW_LABEL).set_value(int(labels[0])).run()
@@ -107,7 +106,7 @@ def test_a_stray_dot_is_not_predicted(canvas):
 
 
 def test_a_live_drawing_survives_a_trip_to_another_page():
-    images, _ = load_mnist("test")
+    images, _ = load_mnist("test", DATA_DIR)
     at = run_with(canvas_from_digit(images[0]))
     before = prediction(at)
     at.switch_page("pages/weights.py").run()

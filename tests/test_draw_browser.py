@@ -6,92 +6,14 @@ import time
 import numpy as np
 import pytest
 
-from conftest import data_url_image, metric_value, screenshot, wait_for_app_idle
-from mnistcore import forward, load_mnist, load_params, preprocess_canvas, scale_input
-from mnistcore.data import SHIPPED_MODEL
-from strokes import digit_strokes
+from conftest import screenshot
+from harness.canvas import CANVAS, CLASSIC, GRAB, LIVE, PREDICTION_IS, WATCH, draw, grabbed_prediction, open_draw_page, reset, settle
+from harness.server import metric_value, wait_for_app_idle
+from harness.strokes import digit_strokes
+from mnistapp.paths import DATA_DIR, SHIPPED_MODEL
+from mnistcore import load_mnist, load_params
 
 pytestmark = pytest.mark.browser
-
-LIVE, CLASSIC = "live", "classic"
-CANVAS = {LIVE: 'canvas[data-testid="live-canvas"]', CLASSIC: "canvas.upper-canvas"}
-GRAB = {  # the pixels the browser shows, as a PNG data URL
-    LIVE: "(c) => c.toDataURL('image/png')",
-    CLASSIC: """(upper) => {  // composite the component's visible canvases (background + drawing)
-  const out = document.createElement('canvas'); out.width = upper.width; out.height = upper.height;
-  const ctx = out.getContext('2d');
-  for (const c of upper.getRootNode().querySelectorAll('canvas'))
-    if (c !== upper && !c.classList.contains('upper-canvas')) ctx.drawImage(c, 0, 0, out.width, out.height);
-  return out.toDataURL('image/png');
-}"""}
-PREDICTION_IS = """(want) => [...document.querySelectorAll('[data-testid="stMetric"]')].some(m =>
-    m.innerText.includes('Prediction') && m.querySelector('[data-testid="stMetricValue"]').innerText.trim() === want)"""
-# Every change of the Prediction metric's text (digit and "x% sure"), and every pen-up, on the browser's clock.
-WATCH = """() => {
-  window.__log = []; window.__ups = [];
-  window.addEventListener('pointerup', () => window.__ups.push(performance.now()), true);
-  let last = null;
-  new MutationObserver(() => {
-    for (const m of document.querySelectorAll('[data-testid="stMetric"]')) {  // the page's own, not a view's
-      const l = m.querySelector('[data-testid="stMetricLabel"]');          // "Prediction with those units off"
-      if (!l || l.innerText.trim() !== 'Prediction') continue;
-      if (m.innerText !== last) { last = m.innerText; window.__log.push([performance.now(), last]); }
-    }
-  }).observe(document.body, {subtree: true, childList: true, characterData: true});
-}"""
-
-
-def open_draw_page(page, url, kind=LIVE):
-    page.goto(url)
-    page.locator('[data-testid="stMetric"]').filter(has_text="Prediction").first.wait_for(timeout=30000)
-    wait_for_app_idle(page)
-    if kind == CLASSIC:
-        page.get_by_text("Classic canvas").click()
-    canvas = page.locator(CANVAS[kind]).first
-    canvas.wait_for(timeout=30000)
-    wait_for_app_idle(page)
-    canvas.scroll_into_view_if_needed()  # clicking the switch may have scrolled the page
-    box = canvas.bounding_box()
-    # park the pointer on the canvas: the classic component's invisible toolbar covers its top edge until hovered
-    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
-    page.wait_for_timeout(300)
-    return canvas, box
-
-
-def settle(page, kind=LIVE):
-    """Wait for the rerun the last pen-up causes (the classic canvas first waits out its 200 ms debounce)."""
-    page.wait_for_timeout(450 if kind == CLASSIC else 150)
-    wait_for_app_idle(page)
-    page.wait_for_timeout(100)
-    wait_for_app_idle(page)
-
-
-def draw(page, box, strokes, size=280, pause_ms=0):
-    k = box["width"] / size
-    for pts in strokes:
-        page.mouse.move(box["x"] + pts[0][0] * k, box["y"] + pts[0][1] * k)
-        page.mouse.down()
-        for x, y in pts[1:]:
-            page.mouse.move(box["x"] + x * k, box["y"] + y * k)
-            if pause_ms:
-                page.wait_for_timeout(pause_ms)
-        page.mouse.up()
-
-
-def reset(page, kind=LIVE):
-    if kind == CLASSIC:
-        page.get_by_title("Reset canvas & history", exact=True).click()
-    else:
-        page.get_by_role("button", name="Clear the drawing").click()
-    page.wait_for_function(PREDICTION_IS, arg="–", timeout=10000)
-    wait_for_app_idle(page)
-
-
-def grabbed_prediction(canvas, params, kind=LIVE):
-    url = canvas.evaluate(GRAB[kind])
-    rgba = np.asarray(data_url_image(url).convert("RGBA"))
-    x = preprocess_canvas(rgba)
-    return None if x is None else str(int(forward(params, scale_input(x[None])).probs.argmax()))
 
 
 def shown_and_engine(page, canvas, params, kind=LIVE, patience_ms=3000):
@@ -109,7 +31,7 @@ def shown_and_engine(page, canvas, params, kind=LIVE, patience_ms=3000):
 
 @pytest.mark.parametrize("kind", [LIVE, CLASSIC])
 def test_drawn_mnist_digits_are_read_and_match_the_engine_on_the_browsers_pixels(page, app_url, kind):
-    images, labels = load_mnist("test")
+    images, labels = load_mnist("test", DATA_DIR)
     picks = [i for d in range(10) for i in np.flatnonzero(labels == d)[:2]]  # the first two of each digit
     params = load_params(SHIPPED_MODEL)
     canvas, box = open_draw_page(page, app_url, kind)
@@ -134,7 +56,7 @@ def test_drawn_mnist_digits_are_read_and_match_the_engine_on_the_browsers_pixels
 
 
 def test_the_prediction_follows_the_pen_before_it_lifts(page, app_url):
-    images, labels = load_mnist("test")
+    images, labels = load_mnist("test", DATA_DIR)
     canvas, box = open_draw_page(page, app_url)
     page.evaluate(WATCH)
     i = int(np.flatnonzero(labels == 4)[0])
@@ -168,7 +90,7 @@ SENDS = """() => {
 
 
 def test_while_the_pen_moves_the_next_drawing_waits_for_the_last_rerun_to_finish(page, app_url):
-    """Flow control (views/live_canvas.js): an interim drawing goes out only once the rerun that read the
+    """Flow control (mnistapp/live_canvas.js): an interim drawing goes out only once the rerun that read the
     previous one has finished, so one visitor never has reruns interrupting each other. The pen-up still
     goes at once (it is sent after the pen is up, so it is not among these). The pen keeps circling until
     three drawings went out while it was down (at most 30 s), so a slow machine, whose reruns and rests
@@ -200,7 +122,7 @@ def test_forty_digits_in_a_row_each_get_their_prediction(page, app_url):
     the browser's own pixels. The time from the last pen-up to the final Prediction (browser clock; zero
     when the answer was on screen before the pen lifted) is printed, not asserted: speed bars belong to
     the measuring tools (canvas_replay), and this machine's timings are too noisy for a test."""
-    images, _ = load_mnist("test")
+    images, _ = load_mnist("test", DATA_DIR)
     params = load_params(SHIPPED_MODEL)
     canvas, box = open_draw_page(page, app_url)  # right after the page loads
     page.evaluate(WATCH)
@@ -239,7 +161,7 @@ def test_empty_canvas_and_stray_dot_show_a_friendly_state(page, app_url, kind):
 def test_dark_theme_renders_the_page_with_a_dark_background(browser, app_url):
     context = browser.new_context(viewport={"width": 1280, "height": 900}, color_scheme="dark")
     page = context.new_page()
-    images, _ = load_mnist("test")
+    images, _ = load_mnist("test", DATA_DIR)
     canvas, box = open_draw_page(page, app_url)
     draw(page, box, digit_strokes(images[0], 280))
     settle(page)
@@ -260,7 +182,7 @@ def test_phone_width_canvas_fits_and_touch_drawing_works(browser, app_url, kind)
     context = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=2,
                                   is_mobile=True, has_touch=True)
     page = context.new_page()
-    images, labels = load_mnist("test")
+    images, labels = load_mnist("test", DATA_DIR)
     canvas, box = open_draw_page(page, app_url, kind)
     assert box["x"] >= 0 and box["x"] + box["width"] <= 390 and box["y"] + box["height"] <= 844, box
     cdp = context.new_cdp_session(page)
@@ -308,7 +230,7 @@ def test_on_a_phone_clear_empties_the_canvas_and_a_drawing_survives_another_page
     context = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=2,
                                   is_mobile=True, has_touch=True)
     page = context.new_page()
-    images, labels = load_mnist("test")
+    images, labels = load_mnist("test", DATA_DIR)
     canvas, box = open_draw_page(page, app_url)
     params = load_params(SHIPPED_MODEL)
     draw(page, box, digit_strokes(images[0], 280))  # by mouse this time

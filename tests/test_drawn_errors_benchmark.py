@@ -1,11 +1,8 @@
 """benchmarks/drawn_errors.py's loop count: the holes in a digit's ink, as the skeleton sees it."""
-import sys
-from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
-from drawn_errors import loops  # noqa: E402
+from training.pen_strokes import loops
 
 r, c = np.mgrid[:28, :28]
 

@@ -5,8 +5,20 @@ import numpy as np
 import pytest
 import torch
 
+from mnistapp.figures.images import thumbnail
+from mnistapp.figures.style import WRONG_RGB
+from mnistapp.figures.testset import (
+    ORDERS,
+    confidence_histograms,
+    confusion_heatmap,
+    describe,
+    n_pages,
+    page_of,
+    reliability_diagram,
+    select,
+)
+from mnistapp.paths import DATA_DIR, SHIPPED_MODEL
 from mnistcore import ModelFileError, Params, load_mnist, load_params
-from mnistcore.data import SHIPPED_MODEL
 from mnistcore.evaluate import (
     Evaluation,
     evaluate,
@@ -18,9 +30,6 @@ from mnistcore.evaluate import (
 )
 from mnistcore.preprocess import MNIST_MEAN, MNIST_STD
 from reference import random_params, torch_logits
-from views.images import thumbnail
-from views.style import WRONG_RGB
-from views.testset import ORDERS, confidence_histograms, confusion_heatmap, describe, n_pages, page_of, reliability_diagram, select
 
 CAPTION = re.compile(r"#(\d+) · label (\d) · predicted (\d) · (\d+)%")
 
@@ -44,7 +53,7 @@ def synthetic(probs, labels) -> Evaluation:
 def shipped():
     """The shipped model on the real test set: (params, images, labels, Evaluation)."""
     params = load_params(SHIPPED_MODEL)
-    images, labels = load_mnist("test")
+    images, labels = load_mnist("test", DATA_DIR)
     return params, images, labels, evaluate(params, images, labels)
 
 
@@ -96,27 +105,27 @@ def test_loss_is_finite_when_the_network_is_sure_and_wrong():
 
 def test_evaluate_model_refuses_missing_files_and_networks_that_do_not_fit_mnist(tmp_path):
     with pytest.raises(ModelFileError, match="does not exist"):
-        evaluate_model(tmp_path / "nowhere.pth")
+        evaluate_model(tmp_path / "nowhere.pth", DATA_DIR)
     with pytest.raises(ModelFileError, match="10 outputs"):
-        evaluate_model(random_params((784, 8, 5), np.random.default_rng(0)))
+        evaluate_model(random_params((784, 8, 5), np.random.default_rng(0)), DATA_DIR)
     with pytest.raises(ModelFileError, match="maps 784 inputs to 7 outputs"):  # a hidden layer of 10 is fine
-        evaluate_model(random_params((784, 10, 7), np.random.default_rng(0)))
+        evaluate_model(random_params((784, 10, 7), np.random.default_rng(0)), DATA_DIR)
     with pytest.raises(ModelFileError, match="maps 100 inputs"):
-        evaluate_model(random_params((100, 10), np.random.default_rng(0)))
+        evaluate_model(random_params((100, 10), np.random.default_rng(0)), DATA_DIR)
     with pytest.raises(ModelFileError, match=r"is a folder\. Pass the path of a model file"):
-        evaluate_model(tmp_path)
+        evaluate_model(tmp_path, DATA_DIR)
     with pytest.raises(ModelFileError, match=r"nowhere.pth does not exist\. Pass the path"):
-        evaluate_model(tmp_path / "nowhere.pth")
+        evaluate_model(tmp_path / "nowhere.pth", DATA_DIR)
 
 
 def test_evaluate_model_names_its_source(tmp_path):
     params = random_params((784, 8, 10), np.random.default_rng(1))
-    assert evaluate_model(params).source == "model"
+    assert evaluate_model(params, DATA_DIR).source == "model"
     path = tmp_path / "mine.npz"
     np.savez(path, W1=params.Ws[0], b1=params.bs[0], W2=params.Ws[1], b2=params.bs[1])
-    ev = evaluate_model(path)
+    ev = evaluate_model(path, DATA_DIR)
     assert ev.source == "mine.npz" and ev.n == 10_000
-    np.testing.assert_array_equal(ev.predictions, evaluate_model(params).predictions)
+    np.testing.assert_array_equal(ev.predictions, evaluate_model(params, DATA_DIR).predictions)
 
 
 # --- calibration ---------------------------------------------------------------------------------

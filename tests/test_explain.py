@@ -4,10 +4,10 @@ import numpy as np
 import pytest
 import torch
 
-from conftest import data_url_image
+from harness.server import data_url_image
+from mnistapp.paths import DATA_DIR, SHIPPED_MODEL
 from mnistcore import Params, forward, load_mnist, load_params, scale_input
-from mnistcore.data import SHIPPED_MODEL
-from mnistcore.explain import fool, linear_attribution, switch_off
+from mnistcore.explain.attribution import fool, linear_attribution, switch_off
 from mnistcore.preprocess import STEPS, center_digit, digit_steps, plain_resize
 from reference import random_arrays, random_params, torch_logits
 
@@ -19,7 +19,7 @@ def shipped():
 
 @pytest.fixture(scope="module")
 def test_images():
-    images, labels = load_mnist("test")
+    images, labels = load_mnist("test", DATA_DIR)
     return images[:20] / np.float32(255), labels[:20]
 
 
@@ -141,8 +141,8 @@ def test_plain_resize_keeps_the_mean_ink():
 
 
 def test_attribution_picture_is_28x28_shares_on_a_diverging_scale_centred_on_zero(shipped, test_images):
-    from views.style import NEGATIVE, POSITIVE, ZERO
-    from views.why import attribution_png
+    from mnistapp.figures.style import NEGATIVE, POSITIVE, ZERO
+    from mnistapp.why import attribution_png
     images, _ = test_images
     C, _ = linear_attribution(shipped, scale_input(images[:1])[0])
     url, vmax = attribution_png(C[:, 7], scale=8)

@@ -4,9 +4,9 @@ import plotly.graph_objects as go
 import pytest
 from plotly.colors import hex_to_rgb, sequential
 
-from views.draw import GRID_COLS, hidden_grid, softmax_bars
-from views.images import VIRIDIS, activation_rgb, diverging_rgb, gray_image
-from views.style import ANSWER, GAP_RGB
+from mnistapp.figures.draw import GRID_COLS, hidden_grid, softmax_bars
+from mnistapp.figures.images import VIRIDIS, activation_rgb, diverging_rgb, gray_image
+from mnistapp.figures.style import ANSWER, GAP_RGB
 
 
 def validated(fig: go.Figure) -> go.Figure:
@@ -71,7 +71,7 @@ def test_png_bytes_decode_to_the_same_pixels_in_pillow(shape, level):
 
     from PIL import Image
 
-    from views.images import png_bytes
+    from mnistapp.figures.images import png_bytes
     img = np.random.default_rng(sum(shape)).integers(0, 256, shape, dtype=np.uint8)
     decoded = Image.open(io.BytesIO(png_bytes(img, compress_level=level)))
     assert decoded.mode == ("L" if img.ndim == 2 else "RGB")
@@ -83,7 +83,7 @@ def test_png_bytes_keep_an_enlarged_picture_exact_and_small():
 
     from PIL import Image
 
-    from views.images import png_bytes
+    from mnistapp.figures.images import png_bytes
     rgb = diverging_rgb(np.linspace(-1, 1, 28 * 28).reshape(28, 28), scale=3)
     data = png_bytes(rgb)
     np.testing.assert_array_equal(np.asarray(Image.open(io.BytesIO(data))), rgb)
@@ -92,7 +92,7 @@ def test_png_bytes_keep_an_enlarged_picture_exact_and_small():
 
 @pytest.mark.parametrize("bad", [np.zeros((4, 4), np.float32), np.zeros((4, 4, 4), np.uint8), np.zeros(4, np.uint8)])
 def test_png_bytes_refuse_what_they_cannot_write(bad):
-    from views.images import png_bytes
+    from mnistapp.figures.images import png_bytes
     with pytest.raises(ValueError, match="uint8 image"):
         png_bytes(bad)
 
@@ -100,7 +100,7 @@ def test_png_bytes_refuse_what_they_cannot_write(bad):
 def test_png_data_url_holds_the_same_png():
     import base64
 
-    from views.images import png_bytes, png_data_url
+    from mnistapp.figures.images import png_bytes, png_data_url
     rgb = diverging_rgb(np.linspace(-1, 1, 28 * 28).reshape(28, 28), scale=3)
     head, _, payload = png_data_url(rgb, compress_level=6).partition(",")
     assert head == "data:image/png;base64" and base64.b64decode(payload) == png_bytes(rgb, compress_level=6)
@@ -109,8 +109,8 @@ def test_png_data_url_holds_the_same_png():
 def test_html_softmax_bars_draw_each_probability_the_winner_in_the_answer_colour_and_mark_the_true_digit():
     import re
 
-    from views.bars import HEIGHT, softmax_bars_html
-    from views.style import ANSWER, MUTED
+    from mnistapp.figures.bars import HEIGHT, softmax_bars_html
+    from mnistapp.figures.style import ANSWER, MUTED
     probs = np.array([0.01, 0.02, 0.6, 0.3, 0.0, 0.0, 0.07, 0.0, 0.0, 0.0], np.float32)
     logits = np.arange(10, dtype=np.float32) - 4.5
     page = softmax_bars_html(probs, logits, winner=2, true_label=3)

@@ -3,16 +3,16 @@ hidden activations, and the neighbours are the nearest test images in the full h
 import numpy as np
 import pytest
 
+from mnistapp.paths import DATA_DIR, SHIPPED_MODEL
 from mnistcore import forward, load_mnist, load_params, scale_input
-from mnistcore.data import SHIPPED_MODEL
-from mnistcore.hiddenmap import fit_hidden_map, nearest, project
+from mnistcore.explain.hiddenmap import fit_hidden_map, nearest, project
 from mnistcore.preprocess import scale_uint8
 
 
 @pytest.fixture(scope="module")
 def setup():
     params = load_params(SHIPPED_MODEL)
-    images, labels = load_mnist("test")
+    images, labels = load_mnist("test", DATA_DIR)
     x = scale_uint8(images[:2000])  # a part of the test set keeps the float64 references quick
     return params, x, labels[:2000], fit_hidden_map(params, x)
 

@@ -11,8 +11,8 @@ import safetensors.torch
 import torch
 
 from conftest import loader_children
+from mnistapp.sandbox import TEST_HOOK_ENV, TEST_HOOK_MARKER, LoadStopped, load_params_isolated
 from mnistcore import ModelFileError, load_params
-from mnistcore.isolate import TEST_HOOK_ENV, TEST_HOOK_MARKER, LoadStopped, load_params_isolated
 from mnistcore.load import MAX_PARAMS
 
 

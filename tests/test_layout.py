@@ -1,19 +1,20 @@
-"""The architecture holds: the engine imports NumPy and the standard library only, and imports point
-one way, pages -> views -> mnistcore."""
+"""The architecture holds: the engine imports NumPy and the standard library only, knows nothing of the
+web server or the repository, and imports point one way, pages -> mnistapp -> mnistcore."""
 import ast
 import json
+import re
 import subprocess
 import sys
 
 import pytest
 
-from conftest import ROOT
+from mnistapp.paths import ROOT
 
 ENGINE_CHECK = """
 import json, pkgutil, importlib, sys
 import mnistcore
-for m in pkgutil.iter_modules(mnistcore.__path__):
-    importlib.import_module(f"mnistcore.{m.name}")
+for m in pkgutil.walk_packages(mnistcore.__path__, "mnistcore."):
+    importlib.import_module(m.name)
 print(json.dumps(sorted({name.split('.')[0] for name in sys.modules})))
 """
 
@@ -27,33 +28,82 @@ def test_every_engine_module_imports_only_numpy_and_the_standard_library():
     assert not loaded & {"torch", "streamlit", "plotly", "PIL"}  # the ones that matter, named
 
 
-def imported_packages(path, *, module_level_only: bool = False) -> set[str]:
-    """Top-level names a Python file imports (absolute imports; relative ones stay in its package).
+def imported_modules(path, *, module_level_only: bool = False) -> set[str]:
+    """Dotted names a Python file imports (absolute imports; relative ones stay in its package).
     With module_level_only, imports inside functions are left out."""
     tree = ast.parse(path.read_text())
     names = set()
     for node in (tree.body if module_level_only else ast.walk(tree)):
         if isinstance(node, ast.Import):
-            names |= {a.name.split(".")[0] for a in node.names}
+            names |= {a.name for a in node.names}
         elif isinstance(node, ast.ImportFrom) and node.level == 0:
-            names.add(node.module.split(".")[0])
+            names.add(node.module)
     return names
 
 
-# The one exception: mnistcore/photo.py decodes PNG and JPEG with Pillow, imported inside decode_photo only
-# (a file format is not maths worth rewriting), so `import mnistcore` still loads NumPy alone (the test
-# above) and only a caller who reads a photo needs Pillow.
+def top_level(names: set[str]) -> set[str]:
+    return {n.split(".")[0] for n in names}
+
+
+def python_files(folder: str):
+    return sorted((ROOT / folder).rglob("*.py"))
+
+
+SERVER_SIDE = {"threading", "subprocess", "multiprocessing", "concurrent", "asyncio", "signal", "socket"}
+OUR_OTHERS = {"mnistapp", "pages", "harness", "training", "benchmarks", "conftest"}
+# mnistcore/photo.py decodes PNG and JPEG with Pillow, imported inside one function only (a file format is
+# not maths worth rewriting), so `import mnistcore` still loads NumPy alone and only a photo needs Pillow.
 LAZY_PIL = {"photo.py"}
 
 
-@pytest.mark.parametrize("folder, forbidden", [("mnistcore", {"views", "pages", "streamlit", "plotly", "PIL", "torch"}),
-                                               ("views", {"pages", "torch"})])
+@pytest.mark.parametrize("folder, forbidden", [
+    ("mnistcore", OUR_OTHERS | SERVER_SIDE | {"streamlit", "plotly", "PIL", "torch"}),
+    ("mnistapp", {"pages", "harness", "training", "benchmarks", "conftest", "torch"}),
+    ("mnistapp/figures", {"streamlit", "pages", "torch", "threading"}),
+    ("training", {"streamlit", "plotly", "pages", "harness", "benchmarks", "conftest"}),
+    ("harness", {"pages", "benchmarks", "conftest", "torch"}),
+    ("benchmarks", {"pages", "conftest"}),
+])
 def test_imports_point_one_way(folder, forbidden):
-    for path in sorted((ROOT / folder).glob("*.py")):
+    for path in python_files(folder):
         allowed = {"PIL"} if folder == "mnistcore" and path.name in LAZY_PIL else set()
-        assert not imported_packages(path) & (forbidden - allowed), \
-            f"{path.name} imports {imported_packages(path) & (forbidden - allowed)}"
-        assert not imported_packages(path, module_level_only=True) & forbidden, f"{path.name} at module level"
+        found = top_level(imported_modules(path)) & (forbidden - allowed)
+        assert not found, f"{path.relative_to(ROOT)} imports {found}"
+        assert not top_level(imported_modules(path, module_level_only=True)) & forbidden, f"{path.name} at module level"
+
+
+def test_no_module_imports_a_test_module():
+    for folder in ("mnistcore", "mnistapp", "harness", "training", "benchmarks"):
+        for path in python_files(folder):
+            tests = {n for n in top_level(imported_modules(path)) if n.startswith("test_") or n in ("tests", "reference")}
+            assert not tests, f"{path.relative_to(ROOT)} imports {tests}"
+
+
+def test_figure_builders_import_nothing_of_the_app_but_each_other():
+    for path in python_files("mnistapp/figures"):
+        tree = ast.parse(path.read_text())
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.level > 1:
+                raise AssertionError(f"{path.name} imports from the app side (level {node.level})")
+            if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module.startswith("mnistapp."):
+                assert node.module.startswith("mnistapp.figures"), f"{path.name} imports {node.module}"
+
+
+def test_the_training_scripts_take_only_the_repositorys_paths_from_the_app_package():
+    for path in python_files("training"):
+        for name in imported_modules(path):
+            assert not name.startswith("mnistapp") or name == "mnistapp.paths", f"{path.name} imports {name}"
+
+
+REPOSITORY_PATH = re.compile(r"__file__|mnist_model\.|drawn-digits|Path\([\"']data")
+
+
+def test_the_engine_names_no_path_of_the_repository():
+    """The caller says where MNIST and the models are; the engine works the same installed anywhere."""
+    for path in python_files("mnistcore"):
+        for number, line in enumerate(path.read_text().splitlines(), start=1):
+            code = line.split("#", 1)[0]
+            assert not REPOSITORY_PATH.search(code), f"{path.relative_to(ROOT)}:{number}: {line.strip()}"
 
 
 def test_pillow_is_imported_only_inside_the_photo_decoder():
@@ -61,6 +111,14 @@ def test_pillow_is_imported_only_inside_the_photo_decoder():
     functions = [n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef)
                  and any(isinstance(i, ast.ImportFrom) and i.module == "PIL" for i in ast.walk(n))]
     assert [f.name for f in functions] == ["_open"]
+
+
+def test_no_two_modules_share_a_name_across_the_engine_the_app_and_the_benchmarks():
+    """A reader who meets `load.py` should not have to ask which one: the engine's file loader, or something else."""
+    engine = {p.stem for p in python_files("mnistcore")} - {"__init__", "__main__"}
+    for folder in ("benchmarks", "harness", "training"):
+        clash = engine & {p.stem for p in python_files(folder)}
+        assert not clash, f"{folder}/ and mnistcore/ both have {clash}"
 
 
 def test_pages_start_with_the_routing_guard():

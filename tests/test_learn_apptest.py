@@ -2,12 +2,8 @@
 writes every quantity of the forward and backward pass."""
 from streamlit.testing.v1 import AppTest
 
-from conftest import ROOT
-from mnistcore import Settings, load_mnist, load_params
-from mnistcore.backprop import default_picks, worked_step
-from mnistcore.data import SHIPPED_MODEL
-from mnistcore.preprocess import scale_uint8
-from views.session import (
+from mnistapp.paths import DATA_DIR, ROOT, SHIPPED_MODEL
+from mnistapp.session import (
     LEARN_BATCH,
     LEARN_CHECK,
     LEARN_EPOCHS,
@@ -17,7 +13,10 @@ from views.session import (
     LEARN_OPTIMIZER,
     LEARN_SEED,
 )
-from views.worked import LR
+from mnistapp.worked import LR
+from mnistcore import Settings, load_mnist, load_params
+from mnistcore.explain.backprop import default_picks, worked_step
+from mnistcore.preprocess import scale_uint8
 
 
 def test_the_learn_page_opens_on_the_engines_defaults_and_works_a_step():
@@ -49,7 +48,7 @@ def test_the_gradient_check_starts_from_each_new_images_own_weights():
     at.switch_page("pages/learn.py").run()
     at.number_input(key=LEARN_IMAGE).set_value(2).run()
     assert not at.exception, at.exception
-    images, labels = load_mnist("test")
+    images, labels = load_mnist("test", DATA_DIR)
     step = worked_step(load_params(SHIPPED_MODEL), scale_uint8(images[2:3]), int(labels[2]), LR)
     assert at.session_state[LEARN_CHECK] == ("test image 2", default_picks(step, int(labels[2])))
     backprop = [float(row) for row in at.table[0].value["backprop ∂L/∂w"]]

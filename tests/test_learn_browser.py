@@ -13,13 +13,14 @@ import torch
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect
 
-from conftest import free_port, metric_value, screenshot, start_streamlit, stop, wait_for_app_idle
+from conftest import screenshot
+from harness.server import free_port, metric_value, start_streamlit, stop, wait_for_app_idle
+from mnistapp.paths import DATA_DIR, SHIPPED_MODEL
+from mnistapp.worked import FIRST_IMAGE, tex_number
 from mnistcore import forward, load_mnist, load_params
-from mnistcore.backprop import worked_step
-from mnistcore.data import SHIPPED_MODEL
 from mnistcore.evaluate import format_percent
+from mnistcore.explain.backprop import worked_step
 from mnistcore.preprocess import scale_uint8
-from views.worked import FIRST_IMAGE, tex_number
 
 # The Test set page, with or without a query: once there, it writes its filters into the URL (share links),
 # which a glob on the bare path would miss if that happens before the wait begins.
@@ -95,7 +96,7 @@ def worked_loss(page) -> str:
 
 
 def shipped_accuracy() -> str:
-    images, labels = load_mnist("test")
+    images, labels = load_mnist("test", DATA_DIR)
     return format_percent((forward(load_params(SHIPPED_MODEL), scale_uint8(images)).logits.argmax(1) == labels).mean())
 
 
@@ -129,7 +130,7 @@ def test_one_session_trains_while_the_other_keeps_the_shipped_model(browser, app
         # Meanwhile the other session uses the shipped model: the server's cached copy gives what the file gives.
         open_learn(b, app_url)
         shipped = load_params(SHIPPED_MODEL)
-        images, labels = load_mnist("test")
+        images, labels = load_mnist("test", DATA_DIR)
         i = FIRST_IMAGE
         expected = tex_number(worked_step(shipped, scale_uint8(images[i:i + 1]), int(labels[i]), 0.01).L, 4)
         assert worked_loss(b) == expected
@@ -192,7 +193,7 @@ def test_a_finished_run_shows_its_test_accuracy_downloads_three_ways_and_becomes
         loaded = {ext: load_params(f) for ext, f in files.items()}
         for ext in ("safetensors", "npz"):
             assert loaded[ext].digest == loaded["pth"].digest, ext  # the same arrays, bit for bit
-        images, labels = load_mnist("test")
+        images, labels = load_mnist("test", DATA_DIR)
         right = forward(loaded["pth"], scale_uint8(images)).logits.argmax(1) == labels
         assert metric_value(page, "Test accuracy") == format_percent(right.mean())  # what the engine measured
 
@@ -265,11 +266,10 @@ def test_the_worked_step_shows_every_quantity_and_a_gradient_check_that_agrees(p
 
 
 def test_teaching_a_drawing_on_the_draw_page_makes_a_session_model_that_reads_it(page, app_url):
-    from test_draw_browser import draw, open_draw_page, settle
+    from harness.canvas import draw, open_draw_page, settle
+    from harness.strokes import digit_strokes
 
-    from strokes import digit_strokes
-
-    images, labels = load_mnist("test")
+    images, labels = load_mnist("test", DATA_DIR)
     canvas, box = open_draw_page(page, app_url)
     draw(page, box, digit_strokes(images[FIRST_IMAGE], 280))
     settle(page)  # the pen-up's rerun, and any send still queued, before the expander is touched

@@ -16,7 +16,7 @@ import safetensors.torch
 import torch
 from PIL import Image
 
-from conftest import ROOT
+from mnistapp.paths import ROOT
 from mnistcore import ModelFileError, Params, forward, load_params
 
 SHAPES = [(784, 512, 10), (784, 256, 128, 10), (784, 32, 10)]
@@ -120,7 +120,7 @@ def test_views_strides_and_shared_storage_are_honoured(tmp_path, fmt):
                          ("fc1.bias", flat[:32]),             # two biases in one storage ...
                          ("fc2.weight", torch.randn(32, 10).t()),  # a transpose: stride (1, 10)
                          ("fc2.bias", flat[32:])])            # ... the second at offset 32
-    path = save(state, tmp_path / "views.pth", fmt)
+    path = save(state, tmp_path / "mnistapp.pth", fmt)
     reference = torch.load(path, weights_only=True)
     assert not reference["fc1.weight"].is_contiguous() and not reference["fc2.weight"].is_contiguous()
     assert reference["fc2.bias"].storage_offset() == 32

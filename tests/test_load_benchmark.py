@@ -1,11 +1,9 @@
-"""benchmarks/load.py's CPU accounting: a process tree's CPU time, read from /proc."""
+"""benchmarks/class_load.py's CPU accounting: a process tree's CPU time, read from /proc."""
 import subprocess
 import sys
 import time
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
-from load import cpu_seconds  # noqa: E402
+from harness.server import cpu_seconds
 
 SPIN = "import time\nt = time.process_time()\nwhile time.process_time() - t < {s}: pass\n"
 # The child spins 0.65 s: /proc counts whole clock ticks, and a child that spun exactly 0.6 s with a quick

@@ -18,7 +18,7 @@ import hostile_files as H
 import numpy as np
 import pytest
 
-from conftest import ROOT
+from mnistapp.paths import ROOT
 from mnistcore import ModelFileError, load_params
 from mnistcore.torchfile import model_file_advice
 

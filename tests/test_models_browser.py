@@ -6,14 +6,15 @@ import json
 import numpy as np
 import pytest
 import torch
-from test_draw_browser import draw, open_draw_page, settle
 
-from conftest import metric_value, screenshot, wait_for_app_idle
+from conftest import screenshot
+from harness.canvas import draw, open_draw_page, settle
+from harness.server import metric_value, wait_for_app_idle
+from harness.strokes import digit_strokes
+from mnistapp.paths import DATA_DIR, SHIPPED_MODEL
 from mnistcore import load_mnist, load_params
-from mnistcore.data import SHIPPED_MODEL
 from mnistcore.evaluate import disagreements, evaluate, format_percent
 from mnistcore.preprocess import UNIT_SCALING
-from strokes import digit_strokes
 
 pytestmark = pytest.mark.browser
 
@@ -55,7 +56,7 @@ def go_to(page, name: str, heading: str) -> None:
 @pytest.fixture(scope="module")
 def deep_model(tmp_path_factory):
     """A 784-256-128-64-10 ReLU network trained briefly by torch on 0..1 pixels, with its model card."""
-    images, labels = load_mnist("train")
+    images, labels = load_mnist("train", DATA_DIR)
     x = torch.tensor(images[:12000].reshape(-1, 784) / np.float32(255))
     y = torch.tensor(labels[:12000].astype(np.int64))
     torch.manual_seed(0)
@@ -75,7 +76,7 @@ def deep_model(tmp_path_factory):
 
 def test_a_deeper_model_and_its_card_get_every_page(page, app_url, deep_model):
     path, card = deep_model
-    images, labels = load_mnist("test")
+    images, labels = load_mnist("test", DATA_DIR)
     params = load_params(path)
     mine = evaluate(params, images, labels, scaling=UNIT_SCALING)
     shipped = evaluate(load_params(SHIPPED_MODEL), images, labels)
@@ -158,7 +159,7 @@ def test_refused_files_say_so_and_keep_the_model_in_use(page, app_url, tmp_path)
     open_draw_page(page, app_url)
     send(page, good)
     page.locator(SIDEBAR).get_by_text("tiny.pth is now in use").wait_for(timeout=30000)
-    images, labels = load_mnist("test")
+    images, labels = load_mnist("test", DATA_DIR)
     acc = evaluate(load_params(good), images, labels).accuracy
     assert f"{format_percent(acc)} on the 10,000 MNIST test images" in sidebar_text(page)  # an accepted upload's
 
@@ -219,7 +220,7 @@ def canvas_pixels(page) -> str:
 def test_two_sessions_never_see_each_others_model_or_drawing(browser, app_url, tmp_path):
     """Two browsers at once: A uploads a model and draws one digit, B draws another with the shipped model.
     After a full rerun of each (a visit to the Test set and back), each has its own model and drawing."""
-    images, labels = load_mnist("test")
+    images, labels = load_mnist("test", DATA_DIR)
     shipped = load_params(SHIPPED_MODEL)
     a = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
     b = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()

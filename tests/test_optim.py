@@ -3,6 +3,7 @@ import numpy as np
 import pytest
 import torch
 
+from mnistapp.paths import DATA_DIR
 from mnistcore import Params, backward, forward, load_mnist
 from mnistcore.optim import adam_init, adam_step, momentum_init, momentum_step, optimizer
 from mnistcore.preprocess import scale_uint8
@@ -17,7 +18,7 @@ CASES = [("sgd", 0.1, lambda ps: torch.optim.SGD(ps, lr=0.1)),
 
 def data(rng, n=STEPS * 32):
     """n MNIST training images (scaled as the engine's input) and their labels, from a random start."""
-    images, labels = load_mnist("train")
+    images, labels = load_mnist("train", DATA_DIR)
     start = int(rng.integers(0, len(images) - n))
     return scale_uint8(images[start:start + n]), labels[start:start + n].astype(np.int64)
 

@@ -9,12 +9,11 @@ import zlib
 
 import numpy as np
 import pytest
-from photos import CLUTTER, make_photo, plain_threshold_digit
 from PIL import Image
 
-from conftest import ROOT
+from harness.photos import CLUTTER, make_photo, plain_threshold_digit
+from mnistapp.paths import DATA_DIR, ROOT, SHIPPED_MODEL
 from mnistcore import ImageFileError, forward, load_mnist, load_params, preprocess_photo, scale_input
-from mnistcore.data import SHIPPED_MODEL
 from mnistcore.photo import INK_SHARE, PIXEL_BUDGET, decode_photo, is_dark_ink, read_photo
 
 
@@ -25,7 +24,7 @@ def params():
 
 @pytest.fixture(scope="module")
 def train():
-    return load_mnist("train")
+    return load_mnist("train", DATA_DIR)
 
 
 def read(params, digit):

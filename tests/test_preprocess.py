@@ -2,6 +2,7 @@
 import numpy as np
 import pytest
 
+from mnistapp.paths import DATA_DIR
 from mnistcore.preprocess import (
     BOX,
     EMPTY,
@@ -190,7 +191,7 @@ def test_a_stray_dot_is_told_apart_from_a_small_digit():
 
 def test_center_digit_matches_mnist_digits_already_centred():
     from mnistcore import load_mnist
-    images, _ = load_mnist("test")
+    images, _ = load_mnist("test", DATA_DIR)
     for img in images[:50]:
         x = img / np.float32(255)
         out = center_digit(x)

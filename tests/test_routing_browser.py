@@ -2,7 +2,7 @@
 still run inside app.py's router, with the sidebar and the navigation."""
 import pytest
 
-from conftest import free_port, start_streamlit, stop, wait_for_app_idle
+from harness.server import free_port, start_streamlit, stop, wait_for_app_idle
 
 pytestmark = pytest.mark.browser
 

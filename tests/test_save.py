@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 import torch
 
+from mnistapp.paths import SHIPPED_MODEL
+from mnistapp.sandbox import load_params_isolated
 from mnistcore import forward, load_params, npz_bytes, pth_bytes, safetensors_bytes
-from mnistcore.data import SHIPPED_MODEL
-from mnistcore.isolate import load_params_isolated
 from mnistcore.save import ALIGN, WRITERS
 from reference import random_params
 

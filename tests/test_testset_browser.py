@@ -13,12 +13,13 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 import mnistcore.evaluate
-from conftest import ROOT, metric_value, screenshot, wait_for_app_idle, wait_until_in_view
+from conftest import screenshot, wait_until_in_view
+from harness.server import metric_value, wait_for_app_idle
+from mnistapp.figures.testset import select
+from mnistapp.paths import DATA_DIR, ROOT, SHIPPED_MODEL
+from mnistapp.session import TESTSET_OPEN, TESTSET_ORDER, TESTSET_OUTCOME, TESTSET_PREDICTED, TESTSET_TRUE
 from mnistcore import load_mnist, load_params
-from mnistcore.data import SHIPPED_MODEL
 from mnistcore.evaluate import evaluate, format_percent
-from views.session import TESTSET_OPEN, TESTSET_ORDER, TESTSET_OUTCOME, TESTSET_PREDICTED, TESTSET_TRUE
-from views.testset import select
 
 CAPTION = re.compile(r"#(\d+) · label (\d) · predicted (\d) · (\d+)%")
 GALLERY = ".st-key-testset-gallery [data-testid='stButton'] button"
@@ -30,7 +31,7 @@ CELL_XY = """([t, p]) => { const gd = document.querySelector('.st-key-testset-co
 @pytest.fixture(scope="module")
 def engine():
     """What mnistcore says about the shipped model on the test set, computed here, not by the app."""
-    images, labels = load_mnist("test")
+    images, labels = load_mnist("test", DATA_DIR)
     return evaluate(load_params(SHIPPED_MODEL), images, labels)
 
 
@@ -122,7 +123,7 @@ def test_an_image_opens_a_detail_view_with_its_loss_and_the_layer_views(page, ap
     assert f"test image #{i}" in dialog.inner_text()
     dialog.get_by_text("Hidden layer 1").first.wait_for(timeout=30000)  # the Draw page's layer views, which
     assert "Hidden layer 1" in dialog.inner_text()  # once came after the app went idle (a CI run on 2026-12-04)
-    assert dialog.locator(".softmax-bars .bar").count() == 10  # the softmax bars, HTML (views/bars.py)
+    assert dialog.locator(".softmax-bars .bar").count() == 10  # the softmax bars, HTML (mnistapp/bars.py)
     assert dialog.locator(".js-plotly-plot").count() == 0      # the hidden layer is a picture
     assert dialog.get_by_role("img").count() >= 2              # the 28x28 input and the hidden layer
     # the interactive hidden grid is built only when its expander is opened

@@ -8,11 +8,10 @@ import pytest
 import torch
 from skimage.measure import label
 
-import pen_strokes
-import train
-from conftest import ROOT
+from mnistapp.paths import DATA_DIR, ROOT
 from mnistcore import forward, load_mnist, load_params, scale_input
 from mnistcore.preprocess import MNIST_MEAN, MNIST_STD
+from training import pen_strokes, train
 
 SHORT = ["--epochs", "3", "--limit", "3000", "--batch", "100", "--no-test", "--no-drawn-val"]
 
@@ -55,7 +54,7 @@ def test_init_starts_from_the_given_weights_and_the_card_names_them(tmp_path):
 
 
 def test_augmentation_keeps_shape_range_and_mostly_the_ink():
-    images, _ = load_mnist("test")
+    images, _ = load_mnist("test", DATA_DIR)
     x = torch.from_numpy(images[:64].copy()).float().div(255).unsqueeze(1)
     out = train.augment(x, torch.Generator().manual_seed(0), train.parse_args([]))
     assert out.shape == x.shape and out.min() >= 0 and out.max() <= 1
@@ -66,7 +65,7 @@ def test_augmentation_keeps_shape_range_and_mostly_the_ink():
 def test_shipped_model_card_matches_the_shipped_weights():
     card = json.loads((ROOT / "mnist_model.json").read_text())
     assert card["sha256"] == hashlib.sha256((ROOT / "mnist_model.pth").read_bytes()).hexdigest()
-    images, labels = load_mnist("test")
+    images, labels = load_mnist("test", DATA_DIR)
     probs = forward(load_params(ROOT / "mnist_model.pth"), scale_input(images / np.float32(255))).probs
     assert float((probs.argmax(1) == labels).mean()) == pytest.approx(card["test_accuracy"], abs=0)
 
@@ -75,7 +74,7 @@ def test_shipped_model_card_matches_the_shipped_weights():
 
 @pytest.fixture(scope="module")
 def digits():
-    images, labels = load_mnist("test")
+    images, labels = load_mnist("test", DATA_DIR)
     return images[:40], labels[:40]
 
 
@@ -129,7 +128,7 @@ def test_skeleton_polylines_of_a_connected_digit_draw_one_connected_shape(digits
 
 def test_pen_strokes_read_like_the_digit_to_a_model_trained_on_scans():
     # the shipped model reads these drawings of held-out training digits (not the test set) well
-    images, labels = load_mnist("train")
+    images, labels = load_mnist("train", DATA_DIR)
     images, labels = images[-200:], labels[-200:]
     drawn = pen_strokes.stroke_versions(images, 1, (18, 18), seed=0)[:, 0]
     probs = forward(load_params(ROOT / "mnist_model.pth"), scale_input(drawn / np.float32(255))).probs
@@ -229,9 +228,9 @@ def test_a_taught_run_is_bit_identical_names_its_teacher_and_learns_from_it(tmp_
     alone = run + ["--kd-alpha", "1"]
     learned = train.main(alone + ["--out", str(tmp_path / "t.pth")])
     train.main(run + ["--out", str(tmp_path / "c.pth")])
-    images, labels = load_mnist("train")
+    images, labels = load_mnist("train", DATA_DIR)
     scrambled = scrambled_training_labels(labels)
-    monkeypatch.setattr(train, "load_mnist", lambda split: (images, scrambled))
+    monkeypatch.setattr(train, "load_mnist", lambda split, data_dir: (images, scrambled))
     train.main(alone + ["--out", str(tmp_path / "t2.pth")])
     assert same("t.pth", "t2.pth")
     assert learned["history"][-1]["val_acc"] > 0.75  # chance is 0.1; these 2 epochs on the labels give ~0.85
@@ -244,10 +243,10 @@ def test_with_kd_drawings_the_teachers_teach_the_drawings_too(tmp_path, monkeypa
     scrambled training labels change no weight. Without it the drawings still learn from their labels."""
     run = ["--epochs", "1", "--limit", "1000", "--no-test", "--no-drawn-val", "--stroke-p", "0.5",
            "--teacher", str(ROOT / "mnist_model.pth"), "--kd-alpha", "1", "--stroke-cache", str(tmp_path / "cache")]
-    images, labels = load_mnist("train")
+    images, labels = load_mnist("train", DATA_DIR)
     fc1 = {}
     for name, y in (("true", labels), ("scrambled", scrambled_training_labels(labels))):
-        monkeypatch.setattr(train, "load_mnist", lambda split, y=y: (images, y))
+        monkeypatch.setattr(train, "load_mnist", lambda split, data_dir, y=y: (images, y))
         for flag in ((), ("--kd-drawings",)):
             out = tmp_path / f"{name}{len(flag)}.pth"
             card = train.main(run + list(flag) + ["--out", str(out)])["card"]
@@ -261,7 +260,7 @@ def test_train_teacher_reruns_bit_for_bit_and_train_py_learns_from_its_conv_teac
     """train_teacher.py: the same seed gives the same ConvTeacher, which learns to read digits, and its card
     names its weights. train.py takes it as a teacher: at alpha 1 with --kd-drawings the student learns from its
     answers alone (scrambled training labels change no weight) and names it in its card."""
-    import train_teacher
+    from training import train_teacher
     cache = ["--stroke-cache", str(tmp_path / "cache")]
     run = ["--epochs", "2", "--limit", "2000", "--no-drawn-val"] + cache
     card = train_teacher.main(run + ["--out", str(tmp_path / "t.pth")])
@@ -275,10 +274,10 @@ def test_train_teacher_reruns_bit_for_bit_and_train_py_learns_from_its_conv_teac
 
     student = ["--epochs", "1", "--limit", "1000", "--no-test", "--no-drawn-val", "--stroke-p", "0.5",
                "--teacher", str(tmp_path / "t.pth"), "--kd-drawings", "--kd-alpha", "1"] + cache
-    images, labels = load_mnist("train")
+    images, labels = load_mnist("train", DATA_DIR)
     fc1 = {}
     for name, y in (("true", labels), ("scrambled", scrambled_training_labels(labels))):
-        monkeypatch.setattr(train, "load_mnist", lambda split, y=y: (images, y))
+        monkeypatch.setattr(train, "load_mnist", lambda split, data_dir, y=y: (images, y))
         card = train.main(student + ["--out", str(tmp_path / f"{name}.pth")])["card"]
         fc1[name] = torch.load(tmp_path / f"{name}.pth", weights_only=True)["fc1.weight"]
     assert torch.equal(fc1["true"], fc1["scrambled"])

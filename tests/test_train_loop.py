@@ -7,17 +7,18 @@ import numpy as np
 import pytest
 from threadpoolctl import threadpool_limits
 
+from mnistapp.paths import DATA_DIR, SHIPPED_MODEL
+from mnistapp.training_thread import Training
 from mnistcore import backward, forward, load_mnist, load_params
-from mnistcore.backprop import default_picks, gradient_check, worked_step
-from mnistcore.data import SHIPPED_MODEL
+from mnistcore.explain.backprop import default_picks, gradient_check, worked_step
 from mnistcore.preprocess import scale_uint8
-from mnistcore.train_loop import Settings, Training, accuracy, fine_tune
+from mnistcore.train_loop import Settings, accuracy, fine_tune
 
 
 @pytest.fixture(scope="module")
 def mnist():
-    images, labels = load_mnist("train")
-    test = load_mnist("test")
+    images, labels = load_mnist("train", DATA_DIR)
+    test = load_mnist("test", DATA_DIR)
     return {"train": (images[:3000], labels[:3000]), "heldout": (images[-500:], labels[-500:]), "test": test}
 
 
@@ -82,9 +83,9 @@ def test_a_run_waits_for_a_slot_and_stops_when_its_session_goes(mnist):
 
 def test_the_default_settings_reach_97_percent_on_the_test_set_in_3_epochs():
     """The Learn page's promise, on the full split it trains on: 55,000 images, 5,000 held out, the test set."""
-    images, labels = load_mnist("train")
+    images, labels = load_mnist("train", DATA_DIR)
     data = {"train": (images[:-5000], labels[:-5000]), "heldout": (images[-5000:], labels[-5000:]),
-            "test": load_mnist("test")}
+            "test": load_mnist("test", DATA_DIR)}
     with threadpool_limits(1, user_api="blas"):  # as the app runs it (app.py); two threads only contend here
         run = Training(Settings(), data, threading.Semaphore(1)).start()
         run.join(1800)
@@ -95,8 +96,8 @@ def test_the_default_settings_reach_97_percent_on_the_test_set_in_3_epochs():
 
 def test_fine_tuning_teaches_a_misread_image_and_keeps_the_rest():
     params = load_params(SHIPPED_MODEL)
-    images, labels = load_mnist("test")
-    train_images, train_labels = load_mnist("train")
+    images, labels = load_mnist("test", DATA_DIR)
+    train_images, train_labels = load_mnist("train", DATA_DIR)
     wrong = np.flatnonzero(forward(params, scale_uint8(images)).logits.argmax(1) != labels)[:3]
     before = accuracy(params, images, labels)
     for i in wrong:
@@ -108,7 +109,7 @@ def test_fine_tuning_teaches_a_misread_image_and_keeps_the_rest():
 
 def test_the_worked_step_is_backward_written_out_and_the_check_agrees():
     params = load_params(SHIPPED_MODEL)
-    images, labels = load_mnist("test")
+    images, labels = load_mnist("test", DATA_DIR)
     x, t = scale_uint8(images[8:9]), 3  # test image 8 is a 5: a label it gets wrong gives large gradients
     s = worked_step(params, x, t, lr=0.01)
     grads = backward(params, forward(params, x), np.array([t]))

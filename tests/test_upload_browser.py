@@ -5,8 +5,9 @@ import urllib.request
 import pytest
 import torch
 
-from conftest import SCRIPT_STATE_IS, free_port, loader_children, metric_value, screenshot, start_streamlit, stop, wait_for_app_idle
-from mnistcore.isolate import TEST_HOOK_ENV, TEST_HOOK_MARKER
+from conftest import loader_children, screenshot
+from harness.server import SCRIPT_STATE_IS, free_port, metric_value, start_streamlit, stop, wait_for_app_idle
+from mnistapp.sandbox import TEST_HOOK_ENV, TEST_HOOK_MARKER
 
 pytestmark = pytest.mark.browser
 
@@ -88,7 +89,7 @@ def test_a_network_with_the_wrong_input_size_is_explained(page, app_url, tmp_pat
 
 
 def test_a_loader_that_crashes_leaves_the_server_and_the_sessions_model(browser, tmp_path):
-    """A server whose loader child calls os.abort() on a marked file (mnistcore.isolate's test hook)."""
+    """A server whose loader child calls os.abort() on a marked file (mnistapp.sandbox's test hook)."""
     port = free_port()
     proc = start_streamlit(port, env={TEST_HOOK_ENV: "abort"})
     url = f"http://127.0.0.1:{port}"
@@ -127,7 +128,7 @@ def test_a_loader_that_crashes_leaves_the_server_and_the_sessions_model(browser,
 
 def test_a_model_dropped_while_the_one_before_is_being_read_is_read_too(browser, tmp_path):
     """The second file lands on the uploader of the run that is still reading the first (a loader that hangs,
-    mnistcore.isolate's test hook) and stops that run. The second file is read; it used to be lost."""
+    mnistapp.sandbox's test hook) and stops that run. The second file is read; it used to be lost."""
     port = free_port()
     proc = start_streamlit(port, env={TEST_HOOK_ENV: "hang"})
     try:

@@ -6,9 +6,9 @@ import re
 import numpy as np
 import pytest
 
-from conftest import ROOT
-from views import alt_text
-from views.links import LINKED, WEIGHTS_TABS, parse_views
+from mnistapp.figures import alt_text
+from mnistapp.links import LINKED, WEIGHTS_TABS, parse_views
+from mnistapp.paths import ROOT
 
 
 def test_the_bars_text_names_the_top_three_digits_and_their_probabilities():
@@ -62,7 +62,7 @@ def test_the_links_tab_names_are_the_weights_pages_tabs():
 def test_the_map_figure_has_every_point_once_with_its_digit_and_index_and_the_star_shares_its_axes():
     import plotly.graph_objects as go
 
-    from views.hiddenmap import hidden_map_figure, map_ranges, star_figure
+    from mnistapp.hiddenmap import hidden_map_figure, map_ranges, star_figure
 
     rng = np.random.default_rng(0)
     points, labels = rng.normal(0, 5, (500, 2)).astype(np.float32), rng.integers(0, 10, 500)

@@ -4,15 +4,16 @@ and the star on the hidden map follows the drawing."""
 
 import numpy as np
 import pytest
-from photos import make_photo
-from test_draw_browser import GRAB, LIVE, PREDICTION_IS, draw, grabbed_prediction, open_draw_page, reset, settle
 
-from conftest import data_url_image, metric_value, screenshot, wait_for_app_idle
+from conftest import screenshot
+from harness.canvas import GRAB, LIVE, PREDICTION_IS, draw, grabbed_prediction, open_draw_page, reset, settle
+from harness.photos import make_photo
+from harness.server import data_url_image, metric_value, wait_for_app_idle
+from harness.strokes import digit_strokes
+from mnistapp.paths import DATA_DIR, SHIPPED_MODEL
 from mnistcore import forward, load_mnist, load_params, preprocess_canvas, preprocess_photo, scale_input
-from mnistcore.data import SHIPPED_MODEL
-from mnistcore.hiddenmap import fit_hidden_map, project
+from mnistcore.explain.hiddenmap import fit_hidden_map, project
 from mnistcore.preprocess import scale_uint8
-from strokes import digit_strokes
 
 pytestmark = pytest.mark.browser
 
@@ -36,7 +37,7 @@ def choose_source(page, name: str) -> None:
 
 
 def test_an_uploaded_photo_is_read_and_its_steps_shown(page, app_url, params, tmp_path):
-    images, labels = load_mnist("train")
+    images, labels = load_mnist("train", DATA_DIR)
     rng = np.random.default_rng(7)
     i = int(np.flatnonzero(labels == 3)[5])
     data = make_photo(images[i], "everything", rng)  # ruled lines, the table, a shadow, specks
@@ -64,7 +65,7 @@ def test_an_uploaded_photo_is_read_and_its_steps_shown(page, app_url, params, tm
 
 
 def test_a_shared_link_opens_the_same_view_in_a_fresh_browser(browser, app_url, params):
-    images, labels = load_mnist("test")
+    images, labels = load_mnist("test", DATA_DIR)
     first = browser.new_context(viewport={"width": 1280, "height": 900})
     page = first.new_page()
     page.goto(app_url)
@@ -112,7 +113,7 @@ def test_a_shared_link_opens_the_same_view_in_a_fresh_browser(browser, app_url, 
 
 
 def test_the_star_on_the_hidden_map_follows_the_drawing(page, app_url, params):
-    images, labels = load_mnist("test")
+    images, labels = load_mnist("test", DATA_DIR)
     hmap = fit_hidden_map(params, scale_uint8(images))
     page.goto(app_url)  # a cold server on a busy machine can take longer than open_draw_page waits
     page.locator('[data-testid="stMetric"]').filter(has_text="Prediction").first.wait_for(timeout=90000)

@@ -8,15 +8,16 @@ import plotly.io as pio
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from conftest import ROOT, data_url_image
+from harness.server import data_url_image
+from mnistapp.figures import weights as wf
+from mnistapp.figures.images import diverging_rgb
+from mnistapp.figures.weights import column_window, histogram, npy_bytes, symmetric_range, tile_centres, tile_grid
+from mnistapp.paths import ROOT
+from mnistapp.session import USER_MODEL, USER_MODEL_NAME, WEIGHTS_FIRST_COL, WEIGHTS_LAYER, WEIGHTS_TAB, WEIGHTS_UNIT
 from mnistcore import forward, scale_input
+from mnistcore.explain.units import influence, templates, unit_norms, unit_order, unit_stats, votes
 from mnistcore.params import SIDE
-from mnistcore.weights import influence, templates, unit_norms, unit_order, unit_stats, votes
 from reference import random_params
-from views import weights as wf
-from views.images import diverging_rgb
-from views.session import USER_MODEL, USER_MODEL_NAME, WEIGHTS_FIRST_COL, WEIGHTS_LAYER, WEIGHTS_TAB, WEIGHTS_UNIT
-from views.weights import column_window, histogram, npy_bytes, symmetric_range, tile_centres, tile_grid
 
 
 def random_images(n, seed=0) -> np.ndarray:

@@ -12,9 +12,10 @@ import numpy as np
 import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-from conftest import screenshot, wait_for_app_idle, wait_until_in_view
+from conftest import screenshot, wait_until_in_view
+from harness.server import wait_for_app_idle
+from mnistapp.paths import SHIPPED_MODEL
 from mnistcore import load_params
-from mnistcore.data import SHIPPED_MODEL
 
 pytestmark = pytest.mark.browser
 
@@ -98,7 +99,7 @@ def navigate_to_weights(page, app_url, sizes: list[int]) -> tuple[float, int]:
     """Open the app on its Draw page, click Weights in the sidebar: (seconds until the W1 heatmap is drawn
     and the script is idle, bytes received over the websocket meanwhile). The click comes once the Draw
     page shows its chart, as a visitor's would (its bars are HTML; the canvas has plotly.js preloaded when
-    the page is idle, views/live_canvas.py)."""
+    the page is idle, mnistapp/live_canvas.py)."""
     page.goto(app_url)
     wait_for_app_idle(page)
     page.wait_for_selector(".softmax-bars", timeout=30000)

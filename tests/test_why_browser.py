@@ -4,13 +4,15 @@ import time
 
 import numpy as np
 import pytest
-from test_draw_browser import draw, open_draw_page, reset, settle
 
-from conftest import data_url_image, metric_value, screenshot, wait_for_app_idle
+from conftest import screenshot
+from harness.canvas import draw, open_draw_page, reset, settle
+from harness.server import data_url_image, metric_value, wait_for_app_idle
+from harness.strokes import digit_strokes
+from mnistapp.figures.style import NEGATIVE, POSITIVE, ZERO
+from mnistapp.paths import DATA_DIR
 from mnistcore import load_mnist
-from nondigits import letter_image
-from strokes import digit_strokes
-from views.style import NEGATIVE, POSITIVE, ZERO
+from training.nondigits import letter_image
 
 pytestmark = pytest.mark.browser
 
@@ -19,7 +21,7 @@ FIRST_USE_MS = 120000  # the first drawing sets the model's "not sure" threshold
 
 
 def first_test_digit(label: int) -> np.ndarray:
-    images, labels = load_mnist("test")
+    images, labels = load_mnist("test", DATA_DIR)
     return images[int(np.flatnonzero(labels == label)[0])]
 
 

@@ -3,16 +3,13 @@
 canvas_replay against this app and against `app.py` in the same session gives the Draw page's cost
 over the bare minimum (README of ../shared/tools/canvas_replay for the command).
 """
-import sys
-from pathlib import Path
 
 import numpy as np
 import streamlit as st
 from streamlit_drawable_canvas import st_canvas
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-from mnistcore import forward, load_params, preprocess_canvas, scale_input  # noqa: E402
-from mnistcore.data import SHIPPED_MODEL  # noqa: E402
+from mnistapp.paths import SHIPPED_MODEL
+from mnistcore import forward, load_params, preprocess_canvas, scale_input
 
 params = st.cache_resource(load_params)(str(SHIPPED_MODEL))
 canvas = st_canvas(stroke_width=18, stroke_color="#FFFFFF", background_color="#000000", height=280, width=280,

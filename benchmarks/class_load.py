@@ -1,0 +1,278 @@
+"""Many visitors on one server: 1, then 8, then 20 browser sessions drawing digits at once (issue 17's bars).
+
+Run from the repository root (needs the dev venv and Debian's chromium, as `make test` sets up):
+
+    .venv/bin/python -m benchmarks.class_load [--digits 5] [--phases 1 8 20]
+
+It starts one `streamlit run app.py` on 127.0.0.1 and one Chromium. Each session is its own browser
+context (its own cookies, websocket and Streamlit session): it opens the Draw page, uploads its own
+784-512-10 model (the shipped weights plus its own noise, as .npz) and waits for the sidebar to show it,
+then draws `--digits` MNIST test digits one after another with real mouse strokes, each on a cleared
+canvas (after one untimed warm-up digit). It draws at a person's pace: one mouse move (20 px of stroke)
+every `--move-ms` 40 ms, so about 500 px a second and a digit in about a second, and it looks at each
+answer for `--look-s` 2 s before pressing Clear, as a class would. `--move-ms 0 --look-s 0` is the stress
+run: moves as fast as Chromium takes them (one per frame) and no pause, each session asking for a new
+answer as soon as it has one. All sessions of a phase draw at the same time, each its own
+digits (session i of every phase the same ones), so that their pen-ups are not all in the same instant;
+a single session draws, one after the other, the digits of the first 8 sessions.
+With `--crowd wire` only one Chromium page draws in the phases beyond the first: the digits the single
+session drew, again, while the other sessions, without a browser (harness/wire.py), each upload their own
+model and replay the single session's recorded drawings over Streamlit's websocket (crowd.py says why: on
+one 2-core machine 8 Chromium pages at a person's pace need more CPU than the machine has).
+Per drawing, on the browser's clock, from the last pen-up: to the last change of the Prediction metric
+("shown"; zero when the final answer was on screen before the pen lifted), and to the end of the last
+script run ("final": the pen-up's drawing has been read and drawn; the ratio bar uses this one). A drawing is lost when no
+Prediction appears within 60 s, or a Clear does not empty the Prediction within 120 s; an error is any
+Streamlit exception element. The server's resident memory (VmRSS) is read after each phase, its peak
+(VmHWM) at the end.
+
+Bars, printed as PASS or FAIL (exit status 1 on a FAIL): no lost drawing, no error; the median under 8
+sessions at most 3x the single session's; the server's peak RSS at most 600 MB with 20 sessions.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+from playwright.async_api import async_playwright
+
+from harness.canvas import RUN_ENDS, WATCH
+from harness.server import CHROMIUM, CHROMIUM_ARGS, SCRIPT_STATE_IS, cpu_seconds, free_port, rss_mb, start_streamlit, stop
+from harness.strokes import digit_strokes
+from harness.wire import Recorder, WireSession, session_model
+from mnistapp.paths import DATA_DIR
+from mnistcore import load_mnist
+
+MAX_RATIO, MAX_RSS_MB = 3.0, 600
+CANVAS = 'canvas[data-testid="live-canvas"]'
+PREDICTION = """() => { for (const m of document.querySelectorAll('[data-testid="stMetric"]')) {
+  const l = m.querySelector('[data-testid="stMetricLabel"]');
+  if (l && l.innerText.trim() === 'Prediction') return m.querySelector('[data-testid="stMetricValue"]').innerText.trim(); }
+  return null; }"""
+
+
+
+
+
+
+
+
+
+async def draw(page, box, strokes, move_ms: float) -> None:
+    """Drag the mouse through each stroke's points, one move at least `move_ms` after the one before."""
+    k = box["width"] / 280
+    loop = asyncio.get_running_loop()
+    due = loop.time()
+    for pts in strokes:
+        for i, (x, y) in enumerate(pts):
+            await asyncio.sleep(max(0.0, due - loop.time()))
+            due = loop.time() + move_ms / 1000
+            await page.mouse.move(box["x"] + x * k, box["y"] + y * k)
+            if i == 0:
+                await page.mouse.down()
+        await page.mouse.up()
+
+
+async def settle(page) -> None:
+    """Idle twice, 300 ms apart: the pen-up's rerun and anything it triggered have finished."""
+    for _ in range(2):
+        await page.wait_for_timeout(300)
+        await page.wait_for_function(SCRIPT_STATE_IS, arg="notRunning", timeout=120000)
+
+
+async def open_session(browser, url: str, model: Path):
+    context = await browser.new_context(viewport={"width": 1280, "height": 900})
+    page = await context.new_page()
+    page.recorder = Recorder(page)  # what the page sends, for the sessions without a browser (--crowd wire)
+    await page.goto(url, timeout=120000)
+    await page.locator(CANVAS).first.wait_for(timeout=120000)
+    await page.wait_for_function(SCRIPT_STATE_IS, arg="notRunning", timeout=120000)
+    await page.locator('[data-testid="stSidebar"] [data-testid="stFileUploader"] input[type="file"]').set_input_files(
+        str(model), timeout=120000)
+    await page.locator('[data-testid="stSidebar"]').get_by_text(f"{model.name} is now in use").wait_for(timeout=120000)
+    await settle(page)
+    await page.evaluate(WATCH)
+    await page.evaluate(RUN_ENDS)
+    return context, page
+
+
+async def run_session(page, digits: list[np.ndarray], move_ms: float, look_s: float) -> dict:
+    canvas = page.locator(CANVAS).first
+    await canvas.scroll_into_view_if_needed()
+    box = await canvas.bounding_box()
+    waits, runs, counts, lost, sent = [], [], [], 0, []
+    for n, img in enumerate(digits):
+        start = page.recorder.mark()
+        await page.evaluate("window.__log = []; window.__ups = []; window.__idle = []")
+        await draw(page, box, digit_strokes(img, 280), move_ms)
+        try:
+            await page.wait_for_function(f"() => {{ const v = ({PREDICTION})(); return v && v !== '–'; }}",
+                                         timeout=60000)
+            await settle(page)
+        except Exception:  # no prediction within 60 s: a lost drawing
+            lost += 1
+            continue
+        log, ups, idle = await page.evaluate("[window.__log, window.__ups, window.__idle]")
+        if n > 0:  # the first drawing warms the session up (its first hidden-layer charts): not timed
+            waits.append(max([t for t, _ in log] + [ups[-1]]) - ups[-1])
+            runs.append(max(idle + [ups[-1]]) - ups[-1])
+            counts.append(len(idle))
+        await asyncio.sleep(look_s)  # a person reads the answer before clearing
+        try:
+            await page.get_by_role("button", name="Clear the drawing").click()
+            await page.wait_for_function(f"() => ({PREDICTION})() === '–'", timeout=120000)
+            await settle(page)
+        except Exception:  # a Clear that never reached the page: counted, and the run goes on
+            lost += 1
+        sent.append(page.recorder.between(start, page.recorder.mark()))  # this drawing and its Clear
+    errors = await page.locator('[data-testid="stException"]').count()
+    return {"waits": waits, "runs": runs, "counts": counts, "lost": lost, "errors": errors, "sent": sent}
+
+
+async def open_wire(url: str, model: Path, first: bytes) -> WireSession:
+    wire = WireSession(url)
+    await wire.open(first)
+    await wire.upload(model)
+    return wire
+
+
+async def run_wire(wire: WireSession, drawings: list, stop: asyncio.Event) -> dict:
+    """A session without a browser replays recorded drawings until `stop`; a run that never ends is lost."""
+    try:
+        replayed, lost = await wire.replay(drawings, stop), 0
+    except TimeoutError:
+        replayed, lost = 0, 1
+    return {"waits": [], "runs": [], "counts": [], "lost": lost, "errors": wire.errors, "replayed": replayed}
+
+
+async def phase(browser, url: str, server_pid: int, n: int, models: list[Path], digits: list[np.ndarray],
+                move_ms: float, look_s: float, recorded: dict | None = None):
+    """`recorded` (--crowd wire): the single session's first message and drawings, replayed by n - 1
+    sessions without a browser while one browser session draws what the single session drew."""
+    wires = recorded is not None and n > 1
+    # one after another: not timed
+    sessions = [await open_session(browser, url, models[i]) for i in range(1 if wires else n)]
+    crowd = [await open_wire(url, models[i], recorded["first"]) for i in range(1, n)] if wires else []
+    print(f"{n} sessions open, each with its model; drawing", flush=True)
+    start, cpu = time.perf_counter(), (cpu_seconds(server_pid), cpu_seconds(os.getpid()))
+    # alone, the one session draws what 8 draw at once (without their warm-ups): the same digits
+    mine = digits[0] + [d for own in digits[1:8] for d in own[1:]]
+    if n == 1:
+        results = [await run_session(sessions[0][1], mine, move_ms, look_s)]
+    elif wires:  # each of the crowd starts at another drawing of the recording, so they do not all pen-up at once
+        drawings, stop = recorded["drawings"], asyncio.Event()
+        starts = [7 * i % len(drawings) for i in range(1, n)]  # the i-th begins at its own digits' place
+        tasks = [asyncio.create_task(run_wire(w, drawings[s:] + drawings[:s], stop)) for w, s in zip(crowd, starts)]
+        results = [await run_session(sessions[0][1], mine, move_ms, look_s)]
+        stop.set()
+        results += await asyncio.gather(*tasks)
+        for w in crowd:
+            await w.close()
+    else:
+        results = await asyncio.gather(*(run_session(page, digits[i], move_ms, look_s)
+                                         for i, (_, page) in enumerate(sessions)))
+    seconds = time.perf_counter() - start
+    server_cpu = cpu_seconds(server_pid) - cpu[0]
+    browsers_cpu = cpu_seconds(os.getpid()) - cpu[1] - server_cpu  # Chromium, Playwright and this script
+    return sessions, results, seconds, (server_cpu / seconds, browsers_cpu / seconds)
+
+
+async def main_async(args) -> int:
+    images, _ = load_mnist("test", DATA_DIR)
+    # session i draws its own digits (one more: the warm-up), as a class would: the same ones in every session
+    # would pen-up in lockstep, all at once on every digit
+    per = args.digits + 1
+    digits = [[images[200 + i * per + j] for j in range(per)] for i in range(max(args.phases))]
+    port = free_port()
+    server = start_streamlit(port)
+    url = f"http://127.0.0.1:{port}"
+    folder = Path(tempfile.mkdtemp(prefix="load-"))
+    models = [session_model(folder, seed) for seed in range(sum(args.phases))]
+    rows, medians, failures, used, recorded = [], {}, [], 0, None
+    try:
+        async with async_playwright() as p:
+            browser = await p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            base = rss_mb(server.pid)
+            for n in args.phases:
+                sessions, results, seconds, cores = await phase(browser, url, server.pid, n, models[used:used + n],
+                                                                digits, args.move_ms, args.look_s, recorded)
+                used += n
+                if args.crowd == "wire" and n == 1:
+                    recorded = {"first": sessions[0][1].recorder.sent[0][1], "drawings": results[0]["sent"]}
+                waits = [w for r in results for w in r["waits"]]
+                runs = [w for r in results for w in r["runs"]]
+                per_drawing = float(np.mean([c for r in results for c in r["counts"]] or [np.nan]))
+                lost, errors = sum(r["lost"] for r in results), sum(r["errors"] for r in results)
+                medians[n] = statistics.median(runs) if runs else float("nan")
+                rss = rss_mb(server.pid)
+                rows.append((n, len(waits), lost, errors, statistics.median(waits) if waits else float("nan"),
+                             medians[n], float(np.percentile(runs, 90)) if runs else float("nan"), per_drawing, seconds,
+                             rss, *cores))
+                replayed = sum(r.get("replayed", 0) for r in results)
+                print(f"{n} sessions: {len(runs)} drawings timed" + (f" ({replayed} replayed beside them)" if replayed else "")
+                      + f", final median {medians[n]:.0f} ms, RSS {rss:.0f} MB", flush=True)
+                if lost or errors:
+                    failures.append(f"{n} sessions: {lost} lost drawings, {errors} errors")
+                for context, _ in sessions:  # the next phase starts from fresh sessions
+                    await context.close()
+                await asyncio.sleep(2)
+            await browser.close()
+        peak = rss_mb(server.pid, "VmHWM")
+    finally:
+        stop(server)
+    print(f"one server, sessions drawing {args.digits} digits each at once, each holding its own 784-512-10 model")
+    if args.crowd == "wire":
+        print("beyond 1 session: one Chromium page draws the single session's digits again while the others, "
+              "without a browser, replay its recorded drawings (harness/wire.py); the medians are that page's")
+    print(f"pace: a mouse move at most every {args.move_ms:g} ms, {args.look_s:g} s looking at each answer")
+    print(f"server RSS before any session: {base:.0f} MB")
+    print("pen-up to: 'shown' the last change of the Prediction; 'final' the end of the last script run (ms)")
+    print("'runs': script runs that ended per drawing (the moving pen's, and one per pen-up of each stroke)")
+    print(f"'CPU': cores busy while drawing, the server's and the browsers' (Chromium, Playwright, this script), "
+          f"of the machine's {os.cpu_count()}")
+    print("sessions  drawings  lost  errors  shown median  final median  final p90  runs  phase s  RSS after MB"
+          "  CPU server  CPU browsers")
+    for n, k, lost, errors, shown, med, p90, n_runs, seconds, rss, server_cores, browser_cores in rows:
+        print(f"{n:8d}  {k:8d}  {lost:4d}  {errors:6d}  {shown:12.0f}  {med:12.0f}  {p90:9.0f}  {n_runs:4.1f}  {seconds:7.1f}"
+              f"  {rss:12.0f}  {server_cores:10.2f}  {browser_cores:12.2f}")
+    print(f"server peak RSS (VmHWM): {peak:.0f} MB")
+    ok = not failures
+    for line in failures:
+        print("FAIL", line)
+    if 1 in medians and 8 in medians:
+        ratio = medians[8] / max(medians[1], 1.0)  # a 0 ms single median (answer before pen-up) counts as 1 ms
+        verdict = "PASS" if ratio <= MAX_RATIO else "FAIL"
+        ok &= verdict == "PASS"
+        print(f"{verdict} median under 8 sessions / single session: {medians[8]:.0f} / {medians[1]:.0f} ms = "
+              f"{ratio:.2f} (bar {MAX_RATIO:g})")
+    if 20 in medians:
+        verdict = "PASS" if peak <= MAX_RSS_MB else "FAIL"
+        ok &= verdict == "PASS"
+        print(f"{verdict} peak RSS with 20 sessions {peak:.0f} MB (bar {MAX_RSS_MB} MB)")
+    return 0 if ok else 1
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--digits", type=int, default=5, help="digits each session draws in a phase")
+    ap.add_argument("--phases", type=int, nargs="+", default=[1, 8, 20], help="sessions drawing at once, per phase")
+    ap.add_argument("--move-ms", type=float, default=40, help="least time between two mouse moves (0: at once)")
+    ap.add_argument("--crowd", choices=["browsers", "wire"], default="browsers",
+                    help="the other sessions of a phase: Chromium pages, or sessions without a browser that replay "
+                         "the single session's drawings (harness/wire.py); then one page draws among them")
+    ap.add_argument("--look-s", type=float, default=2, help="pause after each answer before Clear")
+    args = ap.parse_args()
+    if args.crowd == "wire" and args.phases[0] != 1:
+        ap.error("--crowd wire replays the single session's drawings: the phases must start with 1")
+    return asyncio.run(main_async(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

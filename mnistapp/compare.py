@@ -1,0 +1,85 @@
+"""The session's own model beside the shipped one: paired softmax bars (Draw) and the test set (Test set).
+
+Shown only while the session has its own model. Each model gets its own input scaling; the numbers come
+from `mnistcore` (forward, evaluate, disagreements).
+"""
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+import streamlit as st
+
+from mnistcore import Forward, forward, scale_input
+from mnistcore.evaluate import Evaluation, disagreements, format_percent
+
+from .figures.images import thumbnail
+from .figures.style import ANSWER, DIGITS, MUTED, layout
+from .session import (
+    COMPARE,
+    USER_MODEL,
+    USER_MODEL_NAME,
+    shipped_model,
+    shipped_scaling,
+    test_evaluation,
+    test_set,
+)
+
+N_SHOWN = 48  # disagreements shown in the gallery, the costliest first
+
+
+def paired_bars(probs_a: np.ndarray, probs_b: np.ndarray, *, names: tuple[str, str],
+                true_label: int | None = None) -> go.Figure:
+    """Two models' ten probabilities side by side per digit: the first in the answer colour, the second grey."""
+    traces = [dict(type="bar", x=DIGITS, y=np.round(p, 4).tolist(), name=name, marker=dict(color=colour),
+                   text=[f"{v:.0%}" if v >= 0.005 else "" for v in p], textposition="outside",
+                   hovertemplate=f"{name}<br>digit %{{x}}<br>p = %{{y:.4f}}<extra></extra>")
+              for p, name, colour in ((probs_a, names[0], ANSWER), (probs_b, names[1], MUTED))]
+    annotations = [] if true_label is None else [
+        dict(x=str(true_label), y=1.08, text="true", showarrow=False)]
+    # unvalidated, like mnistapp/draw.py's builders (a stroke rebuilds it); tests/test_compare.py validates it
+    # uniformtext: plotly.js shrinks an outside label to its bar's width, so beside another tall bar "100%"
+    # came out half the size of "97%"; every label at one size, at least 10 px, even if wider than its bar
+    frame = layout(280, top=36, barmode="group", yaxis=dict(range=[0, 1.15], tickformat=".0%"),
+                   xaxis=dict(type="category"), annotations=annotations, legend=dict(orientation="h", y=1.12, x=0),
+                   uniformtext=dict(minsize=10, mode="show"))
+    return go.Figure(data=traces, layout=frame, _validate=False)
+
+
+def compare_on_drawing(digit: np.ndarray, fwd: Forward, *, true_label: int | None = None) -> None:
+    """Draw page: with the session's own model, a switch that shows the shipped model's bars beside it."""
+    if USER_MODEL not in st.session_state:
+        return
+    if not st.toggle("Compare with the shipped model", key=COMPARE):
+        return
+    shipped, _ = shipped_model()
+    theirs = forward(shipped, scale_input(digit[None], shipped_scaling())).probs[0]  # (1, 784) -> (10,)
+    mine = fwd.probs[0]
+    names = (f"your model ({int(mine.argmax())})", f"shipped model ({int(theirs.argmax())})")
+    st.plotly_chart(paired_bars(mine, theirs, names=names, true_label=true_label),
+                    config={"displayModeBar": False}, key="draw.compare")
+
+
+def compare_on_test_set(ev: Evaluation) -> None:
+    """Test set page: with the session's own model, both accuracies and the images on which they disagree."""
+    if USER_MODEL not in st.session_state:
+        return
+    shipped, _ = shipped_model()
+    ev_shipped = test_evaluation(shipped.digest, shipped, shipped_scaling())
+    st.header("Your model against the shipped model")
+    c1, c2, c3 = st.columns(3)
+    c1.metric(f"Accuracy of {st.session_state[USER_MODEL_NAME]}", format_percent(ev.accuracy))
+    c2.metric("Accuracy of the shipped model", format_percent(ev_shipped.accuracy),
+              f"{100 * (ev_shipped.accuracy - ev.accuracy):+.2f} points", delta_color="off")
+    differ = disagreements(ev, ev_shipped)
+    c3.metric("Images where they disagree", f"{len(differ):,}")
+    if len(differ) == 0:
+        st.info("The two models give the same answer on every test image.")
+        return
+    st.caption(f"The {min(N_SHOWN, len(differ))} disagreements where one of them is most confidently wrong, "
+               "first. A red frame: your model is wrong.")
+    images, _ = test_set()
+    with st.container(horizontal=True, key="testset.disagreements"):
+        for i in differ[:N_SHOWN]:
+            st.image(thumbnail(images[i], wrong=not ev.correct[i]), width=84,
+                     caption=f"#{i} · label {ev.labels[i]} · yours {ev.predictions[i]} · shipped "
+                             f"{ev_shipped.predictions[i]}")

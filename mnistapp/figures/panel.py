@@ -1,0 +1,57 @@
+"""The views that change with every stroke, as HTML: a hidden layer's picture and the units that push the winner,
+and the "why this digit" views' pictures (mnistapp/why.py).
+
+`mnistapp.layers.prediction_views` puts them in one `st.html` block with the softmax bars (mnistapp/bars.py):
+one message per stroke instead of about eight st.image, st.caption and st.markdown elements. The
+reason was benchmarks/class_load.py with 8 visitors drawing at once on one 2-core server: leaving the hidden
+picture, its caption and the five unit tiles out took the median pen-up-to-answer from 502 to 181 ms.
+Putting them in one block instead did not measurably help (516 against 502 ms, same hour, within the
+harness's noise). Its gain is that the server writes, and the browser parses, one element per stroke.
+Pictures are PNG data URLs (mnistapp/images.py), so the block is one string and nothing is fetched.
+"""
+from __future__ import annotations
+
+import html
+
+CSS = """<style>
+.stroke-panel figure { margin: 0.75rem 0 0; }
+.stroke-panel figure img { max-width: 100%; height: auto; }  /* a phone is narrower than the 384 px grid */
+.stroke-panel figcaption, .stroke-panel .caption { font-size: 0.875rem; opacity: 0.6; margin: 0.25rem 0; }
+.stroke-panel .tiles { display: flex; flex-wrap: wrap; gap: 0.5rem; }
+.stroke-panel .tiles figure { margin: 0; width: 96px; }
+.stroke-panel .tiles img { width: 96px; height: 96px; image-rendering: pixelated; }
+.stroke-panel .tiles figcaption { font-size: 0.75rem; }
+.stroke-panel .title { margin: 1rem 0 0.25rem; }
+.stroke-panel .row { display: flex; flex-wrap: wrap; gap: 0.75rem; align-items: flex-start; }
+.stroke-panel .row figure { margin: 0; }
+.stroke-panel .row img { image-rendering: pixelated; display: block; }
+</style>"""
+
+
+def hidden_layer_html(caption: str, png_url: str, alt: str, width: int) -> str:
+    """A hidden layer's activations: the caption above, the picture (a data URL), its text alternative under it."""
+    return (f'<p class="caption">{html.escape(caption)}</p><figure><img src="{png_url}" width="{width}" '
+            f'alt="{html.escape(alt)}"><figcaption>{html.escape(alt)}</figcaption></figure>')
+
+
+def units_html(title: str, note: str, tiles: list[tuple[str, str]]) -> str:
+    """The units that push the winner: a bold title, a note, and (picture data URL, caption) tiles in rows
+    that wrap, also on a phone."""
+    figures = "".join(f'<figure><img src="{url}" alt="{html.escape(cap)}"><figcaption>{html.escape(cap)}'
+                      f'</figcaption></figure>' for url, cap in tiles)
+    return (f'<p class="title"><strong>{html.escape(title)}</strong></p>'
+            + (f'<p class="caption">{html.escape(note)}</p>' if note else "")
+            + (f'<div class="tiles">{figures}</div>' if tiles else ""))
+
+
+def pictures_html(pictures: list[tuple[str, str, int]]) -> str:
+    """(picture data URL, caption, width in px) -> the pictures side by side, each with its caption under
+    it, wrapping on a narrow screen; the caption is also the picture's text alternative."""
+    return '<div class="row">' + "".join(
+        f'<figure style="width:{max(w, 96)}px"><img src="{url}" width="{w}" height="{w}" alt="{html.escape(cap)}">'
+        f'<figcaption>{html.escape(cap)}</figcaption></figure>' for url, cap, w in pictures) + "</div>"
+
+
+def stroke_panel(*parts: str) -> str:
+    """The blocks above as one HTML string for st.html."""
+    return f'{CSS}<div class="stroke-panel">{"".join(parts)}</div>'

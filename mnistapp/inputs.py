@@ -1,0 +1,112 @@
+"""The Draw page's ways in: draw on the canvas, upload a photo of a handwritten digit, or pick a test image.
+
+`read_input` shows the small source control and returns the (28, 28) digit the page reads, the same
+way for every source, so the prediction and layer views below it do not know where the digit came
+from. A photo is read once per file (cached by its bytes) and each step of the reading is shown.
+"""
+from __future__ import annotations
+
+import numpy as np
+import streamlit as st
+
+from mnistcore import ImageFileError, Params, forward
+from mnistcore.photo import PhotoSteps, read_photo
+from mnistcore.preprocess import scale_uint8
+
+from .figures.images import gray_image
+from .links import write_link
+from .session import DRAW_LABEL, DRAW_PHOTO, DRAW_SOURCE, DRAW_TEST_INDEX, current_params, test_set
+
+DRAW, PHOTO, TEST = "draw", "photo", "test"
+SOURCES = {DRAW: "Draw", PHOTO: "Photo", TEST: "Test image"}
+NO_PHOTO, NO_INK, BAD_FILE = "no photo", "no ink", "bad file"
+
+
+def input_source() -> str:
+    """The source control (Draw / Photo / Test image); returns the chosen source's key."""
+    if st.session_state.get(DRAW_SOURCE) not in SOURCES:
+        st.session_state[DRAW_SOURCE] = DRAW
+    st.segmented_control("Input", list(SOURCES), format_func=SOURCES.get, key=DRAW_SOURCE, required=True,
+                         label_visibility="collapsed")
+    return st.session_state[DRAW_SOURCE]
+
+
+@st.cache_data(max_entries=16, show_spinner="Reading the photo…")
+def cached_photo(data: bytes) -> PhotoSteps | str:
+    """Every step of reading the photo, or the message saying why the file cannot be read."""
+    try:
+        return read_photo(data)
+    except ImageFileError as e:
+        return str(e)
+
+
+def _picture(a: np.ndarray) -> np.ndarray:
+    return (np.clip(a, 0, 1) * 255).round().astype(np.uint8)
+
+
+def photo_input() -> tuple[np.ndarray | None, str | None]:
+    """The uploader and the reading's steps as small images; returns (digit or None, why none)."""
+    file = st.file_uploader("A photo of one handwritten digit (PNG or JPEG)", type=["png", "jpg", "jpeg"],
+                            key=DRAW_PHOTO, help="Dark ink on light paper or chalk on a board. The photo stays on "
+                                                 "the server for this session only and never goes in the link.")
+    if file is None:
+        st.caption("Take a photo of a digit on paper, as big as you like; the app finds the digit on the page.")
+        return None, NO_PHOTO
+    steps = cached_photo(file.getvalue())
+    if isinstance(steps, str):
+        st.error(steps)
+        return None, BAD_FILE
+    ink_word = "dark ink on light paper" if steps.dark_ink else "light chalk on a dark board"
+    pictures = [_picture(steps.grey), _picture(steps.level), _picture(steps.ink), _picture(steps.kept)]
+    captions = ["1 the photo, grey", "2 the paper's light", f"3 ink ({ink_word})", "4 the digit's ink"]
+    if steps.digit is not None:
+        pictures.append(gray_image(steps.digit, scale=4))
+        captions.append("5 28×28, centred")
+    st.image(pictures, caption=captions, width=96)
+    if steps.digit is None:
+        st.info("No ink found in this photo. Photograph the digit closer, in even light, with dark ink.")
+        return None, NO_INK
+    return steps.digit, None
+
+
+@st.cache_data(max_entries=4, show_spinner="Finding the model's mistakes…")
+def test_mistakes(digest: str, _params: Params) -> np.ndarray:
+    """Indices of the test images this model gets wrong (one batched pass per model)."""
+    images, labels = test_set()
+    predictions = forward(_params, scale_uint8(images)).probs.argmax(axis=1)
+    return np.flatnonzero(predictions != labels)
+
+
+def _pick(indices: np.ndarray) -> None:
+    if len(indices):
+        st.session_state[DRAW_TEST_INDEX] = int(np.random.default_rng().choice(indices))
+
+
+def test_input() -> tuple[np.ndarray, None]:
+    """A test image by index, a random one or a random mistake; sets the loss's label to its label."""
+    images, labels = test_set()
+    index = st.session_state.get(DRAW_TEST_INDEX)
+    if not isinstance(index, int) or not 0 <= index < len(images):
+        st.session_state[DRAW_TEST_INDEX] = 0
+    i = st.number_input("Test image", 0, len(images) - 1, step=1, key=DRAW_TEST_INDEX)
+    c2, c3 = st.columns(2)
+    c2.button("Random", on_click=_pick, args=(np.arange(len(images)),), help="Any test image", width="stretch")
+    params = current_params()
+    c3.button("A random mistake", width="stretch", on_click=lambda: _pick(test_mistakes(params.digest, params)),
+              help="A random test image this model gets wrong")
+    st.session_state[DRAW_LABEL] = int(labels[i])  # the loss below is for the image's own label
+    st.caption(f"Test image #{i}, labelled {labels[i]}.")
+    return images[i] / np.float32(255), None
+
+
+def read_input(digit: np.ndarray | None, why_none: str | None, source: str) -> tuple[np.ndarray | None, str | None]:
+    """The digit of the chosen source: the canvas's (passed in) when drawing, else the photo's or the test image's.
+
+    Also keeps the link current: a choice here reruns only the Draw page's fragment, not app.py.
+    """
+    if source == PHOTO:
+        digit, why_none = photo_input()
+    elif source == TEST:
+        digit, why_none = test_input()
+    write_link("")
+    return digit, why_none

@@ -1,0 +1,77 @@
+"""The layer views several pages show for one input: softmax bars, hidden activations, the top units.
+
+Streamlit calls only; the numbers come from `mnistcore` (forward, explain) and the figures from
+`mnistapp.figures.bars`, `mnistapp.figures.panel`, `mnistapp.figures.draw` and `mnistapp.figures.images`.
+"""
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+
+import streamlit as st
+
+from mnistcore import Forward, Params
+from mnistcore.explain.attribution import contributions, incoming_image, n_active
+
+from .expanders import lazy_expander
+from .figures.alt_text import hidden_text
+from .figures.bars import softmax_bars_html
+from .figures.draw import GRID_COLS, hidden_grid
+from .figures.images import activation_rgb, diverging_rgb, png_data_url
+from .figures.panel import hidden_layer_html, stroke_panel, units_html
+
+_tiles: OrderedDict[tuple[str, int], str] = OrderedDict()  # (model digest, unit) -> data URL, the newest last
+_tiles_lock = threading.Lock()
+MAX_TILES = 4096  # ~3 KB each
+
+
+def incoming_png(params: Params, unit: int) -> str:
+    """Unit `unit`'s incoming weights as a 84x84 PNG data URL, encoded once per model and unit.
+
+    A dict, not st.cache_data: that hashes, pickles and copies on every call and starts a spinner thread
+    on every miss, five times a stroke; with 8 visitors drawing, each with a model of their own (so the
+    tiles miss often), the lookups were ~7 % of the server's samples in py-spy."""
+    key = (params.digest, unit)
+    with _tiles_lock:
+        if key in _tiles:
+            _tiles.move_to_end(key)
+            return _tiles[key]
+    url = png_data_url(diverging_rgb(incoming_image(params, unit), scale=3), compress_level=6)
+    with _tiles_lock:
+        _tiles[key] = url
+        while len(_tiles) > MAX_TILES:
+            _tiles.popitem(last=False)
+    return url
+
+
+def prediction_views(params: Params, fwd: Forward, *, true_label: int | None = None, row: int = 0,
+                     key: str = "") -> None:
+    """The softmax bars with logits, every hidden layer's activations, and the units that push the winner:
+    one HTML block (mnistapp/panel.py), then an expander per layer with the interactive grid."""
+    probs, logits = fwd.probs[row], fwd.logits[row]
+    winner = int(probs.argmax())
+    parts = [softmax_bars_html(probs, logits, winner=winner, true_label=true_label)]
+    for layer in range(1, len(fwd.activations)):
+        a = fwd.activations[layer][row]
+        # A picture, not a chart: a 2-3 KB PNG data URL costs the server and the browser a few ms where the
+        # interactive heatmap costs tens. The heatmap waits in an expander below.
+        parts.append(hidden_layer_html(
+            f"Hidden layer {layer}: {n_active(fwd, layer, row)} of {len(a)} units active "
+            f"(a{layer} = ReLU(z{layer}) > 0), {GRID_COLS} to a row, brighter = more active.",
+            png_data_url(activation_rgb(a, GRID_COLS)), hidden_text(a, f"a{layer}"), 12 * GRID_COLS))
+    top = contributions(params, fwd, winner, row=row)
+    if top:
+        title = f"Units that push {winner} up the most (a_j · W{len(params.Ws)}[j, {winner}])"
+        pushes = [f"unit {c.unit}: +{c.push:.2f} = {c.activation:.2f} × {c.weight:.2f}" for c in top]
+        if len(params.Ws) == 2:  # first-layer units: show what each looks for
+            parts.append(units_html(title, "Each tile is a unit's 784 incoming weights W1[:, j] as a 28×28 image: "
+                                            "orange pixels excite it, purple ones inhibit it.",
+                                    [(incoming_png(params, c.unit), p) for c, p in zip(top, pushes)]))
+        else:
+            parts.append(units_html(title, " · ".join(pushes), []))
+    st.html(stroke_panel(*parts))
+    for layer in range(1, len(fwd.activations)):
+        inspect = lazy_expander(f"Hover the units of layer {layer} (unit, z, a)", f"{key}.inspect{layer}")
+        if inspect.open:  # built only when open: nothing is computed for a closed expander
+            inspect.plotly_chart(hidden_grid(fwd.zs[layer - 1][row], fwd.activations[layer][row], title=f"a{layer}"),
+                                 config={"displayModeBar": False}, key=f"{key}.hidden{layer}")

@@ -1,0 +1,92 @@
+"""The live canvas: a drawing element of the project's own that sends the drawing while the pen moves.
+
+A Streamlit components-v2 element (inline HTML and CSS, JS in live_canvas.js beside this file, no
+iframe, no build step). While the pen moves it sends the drawing at most every ~90 ms, and only after
+the rerun that read the previous one has finished (`live_canvas_answered`, the page's last element, hands
+its seq back); when the pen lifts it sends at once.
+It renders as `<canvas data-testid="live-canvas">` with visible Undo and Clear buttons beside it.
+Each send is a dict {png: data URL or None, strokes: [[width, x0, y0, ...], ...], seq: int};
+`drawing_rgba` turns it into the (H, W, 4) uint8 array that `read_canvas` reads.
+"""
+from __future__ import annotations
+
+import base64
+import io
+from pathlib import Path
+
+import numpy as np
+import streamlit as st
+from PIL import Image
+
+MAX_SIDE = 2048  # a sent drawing bigger than this is not from our canvas: refused before it is decoded
+HTML = """<div class="live-canvas">
+  <canvas data-testid="live-canvas" aria-label="Drawing area: draw one digit"></canvas>
+  <div class="buttons"><button class="undo" type="button">Undo</button>
+  <button class="clear" type="button">Clear the drawing</button></div>
+</div>"""
+CSS = """
+.live-canvas { display: flex; flex-direction: column; gap: 0.5rem; width: max-content; }
+.live-canvas canvas { touch-action: none; user-select: none; cursor: crosshair; border-radius: 0.5rem; background: #000;
+  max-width: 100%; }
+.live-canvas .buttons { display: flex; gap: 0.5rem; }
+.live-canvas button { font: inherit; font-size: 0.875rem; padding: 0.35rem 0.9rem; border-radius: 0.5rem;
+  border: 1px solid var(--st-border-color, #d0d3da); background: var(--st-secondary-background-color, #f0f2f6);
+  color: var(--st-text-color, #31333f); cursor: pointer; }
+.live-canvas button:hover { border-color: var(--st-primary-color, #ff4b4b); }
+"""
+
+# The Draw page draws no Plotly chart while the pen moves (see mnistapp/bars.py), so the browser would fetch
+# and compile plotly.js (4.7 MB, ~1 s here) only when the visitor opens another page. The canvas asks for
+# Streamlit's own Plotly chunk once the browser is idle instead; if Streamlit renames it, nothing is
+# preloaded and nothing breaks. Measured with benchmarks/weights_page.py (3 rounds, the same hour): the
+# click on Weights to the W1 heatmap took 3.9 s without it, 2.2 s with it, 1.8 s with a Plotly chart on Draw.
+_PLOTLY = next(Path(st.__file__).parent.glob("static/static/js/PlotlyChart.*.js"), None)
+PRELOAD = f"static/js/{_PLOTLY.name}" if _PLOTLY else None
+
+_mount = st.components.v2.component("mnist.live_canvas", html=HTML, css=CSS,
+                                    js=Path(__file__).with_name("live_canvas.js").read_text())
+
+
+# Inline html and js need a newline: Streamlit takes a one-line string with a "/" for a file path.
+_answered = st.components.v2.component("mnist.live_canvas_answered", html="<span hidden></span>\n",
+                                       js="export default function ({ data }) {\n"
+                                          "  window.__liveCanvas?.answered?.(data.ack);\n}\n")
+
+
+def live_canvas(*, key: str, size: int = 280, stroke_width: int = 18, restore: list | None = None,
+                on_change=lambda: None) -> dict | None:
+    """Mount the canvas; the latest drawing it sent (see the module docstring), or None before any.
+
+    restore: strokes to draw when the element is new (a visitor back from another page).
+    """
+    result = _mount(key=key, data={"size": size, "width": stroke_width, "restore": restore, "preload": PRELOAD},
+                    default={"drawing": None}, on_drawing_change=on_change, width="content", height="content")
+    return result.drawing
+
+
+def live_canvas_answered(key: str) -> None:
+    """Tell canvas `key` that this rerun is done with its drawing: call it as the page's last element.
+
+    Its JS sends the next drawing while the pen moves only after this, so a visitor's reruns finish
+    instead of interrupting each other, and a busy server's load from one visitor stays one rerun at a time.
+    """
+    seq = ((st.session_state.get(key) or {}).get("drawing") or {}).get("seq")
+    _answered(key=f"{key}.answered", data={"ack": seq if isinstance(seq, int) else 0}, width="content",
+              height="content")
+
+
+def drawing_rgba(drawing: dict | None) -> np.ndarray | None:
+    """A sent drawing -> (H, W, 4) uint8 RGBA as the canvas showed it, or None when it is empty."""
+    png = (drawing or {}).get("png")
+    if not png:
+        return None
+    header, _, payload = str(png).partition(",")
+    if header != "data:image/png;base64" or len(payload) > 4 * MAX_SIDE * MAX_SIDE:
+        return None
+    try:  # the browser sends it, so anyone can: never trust its size or its bytes
+        with Image.open(io.BytesIO(base64.b64decode(payload, validate=True))) as img:
+            if img.format != "PNG" or max(img.size) > MAX_SIDE:
+                return None
+            return np.asarray(img.convert("RGBA"))
+    except (ValueError, OSError, Image.DecompressionBombError):
+        return None

@@ -1,0 +1,95 @@
+"""The session's own training: the server's pool of training slots, the data, start / pause / stop.
+
+Each browser session trains its own `training_thread.Training`, kept in its session state and
+run on a daemon thread the session owns. The server lets at most MAX_TRAININGS of them run at once
+(environment variable LEARN_MAX_TRAININGS, default 2 for this 2-core machine); the others wait for a
+slot and say so. A training stops by itself once Streamlit no longer counts its session as active
+(the tab was closed or lost its connection), and a reset stops it at once.
+"""
+from __future__ import annotations
+
+import os
+import threading
+
+import streamlit as st
+from streamlit.runtime import Runtime
+from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+from mnistapp.paths import DATA_DIR
+from mnistcore import Params, Settings, load_mnist
+
+from .session import LEARN_TRAINING, USER_MODEL, USER_MODEL_NAME
+from .training_thread import Training
+
+MAX_TRAININGS = int(os.environ.get("LEARN_MAX_TRAININGS", "2"))
+N_HELDOUT = 5000  # the last 5,000 training images, as train.py holds them out
+
+
+@st.cache_resource
+def training_slots() -> threading.BoundedSemaphore:
+    """The server's slots: one per training allowed to run at once, shared by every session."""
+    return threading.BoundedSemaphore(MAX_TRAININGS)
+
+
+@st.cache_resource(show_spinner="Reading the MNIST training set…")
+def training_data() -> dict:
+    """train (55,000), heldout (the last 5,000 training images) and test (10,000): uint8 images, labels."""
+    images, labels = load_mnist("train", DATA_DIR)
+    return {"train": (images[:-N_HELDOUT], labels[:-N_HELDOUT]),
+            "heldout": (images[-N_HELDOUT:], labels[-N_HELDOUT:]), "test": load_mnist("test", DATA_DIR)}
+
+
+def _session_alive():
+    """A check the training thread can call: is the session that started it still connected?"""
+    session_id = get_script_run_ctx().session_id
+    runtime = Runtime.instance()
+    return lambda: runtime.is_active_session(session_id)
+
+
+def session_training() -> Training | None:
+    return st.session_state.get(LEARN_TRAINING)
+
+
+def start_training(settings: Settings) -> Training:
+    """Stop the session's old training, if any, and start a new one (it may first wait for a slot)."""
+    stop_training()
+    training = Training(settings, training_data(), training_slots(), alive=_session_alive()).start()
+    st.session_state[LEARN_TRAINING] = training
+    return training
+
+
+def stop_training() -> None:
+    training = st.session_state.pop(LEARN_TRAINING, None)
+    if training is not None:
+        training.stop()
+
+
+def running_elsewhere() -> int:
+    """How many slots are taken right now (by any session): for the 'waiting' message."""
+    return MAX_TRAININGS - training_slots()._value  # noqa: SLF001  the semaphore keeps no public count
+
+
+def use_as_model(params: Params, name: str) -> None:
+    """Make `params` the session's model: the Draw, Weights and Test set pages and the sidebar use it."""
+    st.session_state[USER_MODEL] = params
+    st.session_state[USER_MODEL_NAME] = name
+
+
+OPTIMIZERS = {"sgd": "SGD", "momentum": "SGD with momentum", "adam": "Adam"}  # the names mnistcore.optim knows
+LR_CHOICES = [1e-4, 3e-4, 1e-3, 3e-3, 0.01, 0.03, 0.05, 0.1, 0.3]
+DEFAULT_LR = {"sgd": 0.1, "momentum": 0.05, "adam": 1e-3}
+
+
+def parse_hidden(text: str) -> tuple[int, ...] | None:
+    """'512' or '256, 128' -> (512,) or (256, 128); None unless every width is a whole number 1..4096."""
+    try:
+        sizes = tuple(int(s) for s in text.replace(",", " ").split())
+    except ValueError:
+        return None
+    return sizes if sizes and all(1 <= s <= 4096 for s in sizes) else None
+
+
+def model_name(settings: Settings, epochs_done: float) -> str:
+    """How the sidebar names a model trained here: its sizes, optimiser, rate and epochs."""
+    sizes = "–".join(map(str, settings.sizes))
+    return f"trained here: {sizes}, {settings.optimizer} lr {settings.lr:g}, {epochs_done:.2g} epochs"

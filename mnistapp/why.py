@@ -1,0 +1,265 @@
+"""Why this digit (issue 15): the "not sure" flag, and four views that open on demand.
+
+Picture builders first (arrays in, PNG data URLs out), then the Streamlit pieces the Draw page and the
+test-image dialog share. What changes with every stroke is HTML with pictures (mnistapp/panel.py), not
+Plotly charts, which cost the browser tens of ms each per stroke. Every view sits in an expander that
+reruns when it opens or closes (`on_change="rerun"`) and computes nothing while it is closed.
+The numbers come from `mnistcore.explain.attribution` and `mnistcore.explain.doubt`.
+"""
+from __future__ import annotations
+
+import functools
+import logging
+import os
+import sys
+import threading
+from collections import OrderedDict
+
+import numpy as np
+import streamlit as st
+
+from mnistapp.paths import DATA_DIR, DRAWN_DIGITS
+from mnistcore import Forward, Params, forward, scale_input
+from mnistcore.explain.attribution import contributions, fool, linear_attribution, switch_off
+from mnistcore.explain.doubt import Doubt, calibrate, not_sure, reference_images, two_most_likely
+from mnistcore.preprocess import STEPS, digit_steps, plain_resize
+
+from .expanders import lazy_expander
+from .figures.bars import softmax_bars_html
+from .figures.images import diverging_rgb, gray_image, png_data_url
+from .figures.panel import pictures_html, stroke_panel, units_html
+from .session import (
+    WHY_ATTRIBUTION,
+    WHY_DIGIT,
+    WHY_FOOL,
+    WHY_FOOL_FOR,
+    WHY_FOOL_TARGET,
+    WHY_OTHER,
+    WHY_STEPS,
+    WHY_STEPS_OFF,
+    WHY_UNITS,
+    WHY_UNITS_OFF,
+)
+
+STEP_TITLES = {"canvas": "canvas", "crop": "crop to the ink", "fit": "fit into 20 px",
+               "centre": "centre of mass to the centre", "scale": "input scaling"}
+OVERCONFIDENT = ("Why not just the softmax: it always shares 100 % among the ten digits, so it cannot answer "
+                 "\"none of these\", and a ReLU network's logits grow with any strong stroke, so a letter can get "
+                 "99 %. \"Not sure\" asks the hidden layer instead whether the drawing looks, to the network, like "
+                 "the training digits it names.")
+
+
+# --- figures ------------------------------------------------------------------------------------------
+
+def attribution_png(C_k: np.ndarray, scale: int = 1) -> tuple[str, float]:
+    """(784,) pixel shares of one logit (or a difference of two) -> (a diverging 28x28 picture as a PNG data
+    URL, purple below zero through white to orange above, and the share that the strongest colour means).
+    The page shows it 224 px wide, the browser scaling it up with sharp pixels."""
+    vmax = max(float(np.abs(C_k).max()), 1e-6)
+    return png_data_url(diverging_rgb(C_k.reshape(28, 28), vmax, scale=scale)), vmax
+
+
+# --- "not sure" -----------------------------------------------------------------------------------------
+
+_doubts: OrderedDict[str, Doubt] = OrderedDict()  # model digest -> its calibration, the newest last
+_calibrating: set[str] = set()                      # digests whose calibration is running (or failed)
+_lock = threading.Lock()
+MAX_MODELS = 24                                     # each holds 11 MB of references (uint8 features)
+
+
+_reference_images = functools.cache(reference_images)  # read once per server, from the calibration thread
+
+
+_one_at_a_time = threading.Semaphore()  # a class that uploads 20 models at once queues 20 calibrations
+
+
+def _calibrate(params: Params) -> None:
+    # Every session's strokes go first: on Linux a thread has a nice value of its own, and the calibration
+    # is matrix products, which run outside the GIL. Under benchmarks/class_load.py, 8 sessions each uploading a
+    # model started 8 calibrations at once: 1.3 GB of server memory and 3.2 s answers to the pen.
+    if sys.platform == "linux":
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 19)
+    try:
+        with _one_at_a_time:
+            doubt = calibrate(params, *_reference_images(DATA_DIR, DRAWN_DIGITS))
+    except Exception:  # noqa: BLE001 - a model that cannot be calibrated just gets no flag
+        logging.getLogger(__name__).exception("no 'not sure' threshold for model %s", params.digest)
+        return  # stays in _calibrating, so it is not tried again with every stroke
+    with _lock:
+        _doubts[params.digest] = doubt
+        while len(_doubts) > MAX_MODELS:
+            _doubts.popitem(last=False)
+        _calibrating.discard(params.digest)
+
+
+def model_doubt(params: Params) -> Doubt | None:
+    """The model's references and threshold, or None while they are being set (seconds, once per model).
+
+    The calibration runs in a thread of its own, so no stroke ever waits for it: the page shows the flag
+    from the first drawing after it is done. `warm_up` starts it as soon as a model is in use."""
+    with _lock:
+        doubt = _doubts.get(params.digest)
+        if doubt is not None:
+            _doubts.move_to_end(params.digest)
+            return doubt
+        if params.digest not in _calibrating:
+            _calibrating.add(params.digest)
+            threading.Thread(target=_calibrate, args=(params,), daemon=True, name="not-sure-calibration").start()
+    return None
+
+
+warm_up = model_doubt  # called where a model comes into use, for its side effect
+
+
+def not_sure_flag(params: Params, fwd: Forward, where, row: int = 0) -> bool:
+    """Under the Prediction: "not sure" and the two likeliest digits when the input looks like no digit."""
+    doubt = model_doubt(params)
+    if doubt is None:
+        where.caption("Learning what \"not sure\" means for this model (once, a few seconds)…")
+        return False
+    unsure = not_sure(doubt, params, fwd, row)
+    if unsure:
+        first, second = two_most_likely(fwd.probs[row])
+        where.markdown(f":orange-badge[not sure] {first} or {second}?")
+        where.caption(OVERCONFIDENT)
+    return unsure
+
+
+# --- the views -----------------------------------------------------------------------------------------
+
+def _opened(label: str, key: str):
+    return lazy_expander(label, key)
+
+
+def why_views(params: Params, fwd: Forward, *, image: np.ndarray, ink: np.ndarray | None = None,
+              key: str, row: int = 0) -> None:
+    """The four explanations, each in an expander computed only when open. `image` is the (28, 28) [0, 1]
+    input; `ink` the drawing it came from (preprocess.canvas_ink; None on the test set, whose images are
+    centred already)."""
+    with _opened("Why this digit? Each pixel's exact share", f"{key}{WHY_ATTRIBUTION}") as box:
+        if box.open:
+            attribution_view(params, fwd, key, row)
+    with _opened("Fool it: make it say another digit", f"{key}{WHY_FOOL}") as box:
+        if box.open:
+            fool_view(params, fwd, image, key, row)
+    with _opened("Switch hidden units off", f"{key}{WHY_UNITS}") as box:
+        if box.open:
+            units_view(params, fwd, key, row)
+    if ink is not None:
+        with _opened("The preprocessing, step by step", f"{key}{WHY_STEPS}") as box:
+            if box.open:
+                steps_view(params, ink, key)
+
+
+FOLLOW = "follow"  # a digit picker's first choice: whatever the current drawing makes it
+
+
+def attribution_view(params: Params, fwd: Forward, key: str, row: int = 0) -> None:
+    winner = int(fwd.probs[row].argmax())
+    C, c0 = linear_attribution(params, fwd.x[row])
+    st.caption("With the active hidden units fixed, a ReLU network is linear in its input, so each logit is "
+               "exactly the sum of one share per pixel plus the biases' share: z = Σᵢ xᵢ (W1 D W2)[i, k] + c0[k]. "
+               "Orange pixels push the digit up, purple ones down. Blank pixels are −0.42 after the input "
+               "scaling, so they vote too.")
+    c1, c2 = st.columns(2)
+    # FOLLOW (the first choice) tracks the drawing: the prediction, and the likeliest digit other than k. A
+    # digit as the default would stay the one of the drawing the view was opened on. The choices' labels stay
+    # the same from stroke to stroke (the browser keeps showing a selected label that the server changes);
+    # the captions below name the digits.
+    picked = c1.selectbox("Digit", [FOLLOW, *range(10)], key=f"{key}{WHY_DIGIT}",
+                          format_func=lambda d: "the prediction" if d == FOLLOW else str(d))
+    k = winner if picked == FOLLOW else picked
+    other = int(np.argsort(-fwd.probs[row])[1]) if k == winner else winner
+    picked2 = c2.selectbox("…and not", [FOLLOW, *(d for d in range(10) if d != k)], key=f"{key}{WHY_OTHER}",
+                           format_func=lambda d: "the likeliest other" if d == FOLLOW else str(d))
+    k2 = other if picked2 == FOLLOW else picked2
+    # Pictures, not Plotly heatmaps, and with the text around them one HTML element: all of it changes with
+    # every stroke; with the four views open this took the stroke's answer from 288 ms to 176-216 ms
+    # (benchmarks/draw_views_latency.py --open why, six runs; 128-132 ms with no view open).
+    shares, vmax = attribution_png(C[:, k])
+    diff, dmax = attribution_png(C[:, k] - C[:, k2])
+    top = contributions(params, fwd, k, row=row)
+    st.html(stroke_panel(pictures_html([
+        (shares, f"shares of logit {k} = {C[:, k].sum() + c0[k]:.2f} (strongest colour: ±{vmax:.3f})", 224),
+        (diff, f"why {k} and not {k2}: z{k} − z{k2} = {(C[:, k] - C[:, k2]).sum() + c0[k] - c0[k2]:.2f} "
+               f"(strongest colour: ±{dmax:.3f})", 224)]),
+        f'<p class="caption">Biases\' share c0: {c0[k]:+.2f} for {k}, {c0[k2]:+.2f} for {k2}.</p>',
+        units_html(f"Hidden units that push {k} up the most (a_j · W{len(params.Ws)}[j, {k}])",
+                   " · ".join(f"unit {c.unit}: {c.push:+.2f}" for c in top), []) if top else ""))
+
+
+def fool_view(params: Params, fwd: Forward, image: np.ndarray, key: str, row: int = 0) -> None:
+    winner = int(fwd.probs[row].argmax())
+    # The walk takes up to 200 forward and backward passes: run it when a digit is picked, not on every
+    # stroke. A new drawing clears the pick (before the widget is made, so its state may still change).
+    drawn = hash(image.tobytes())
+    if st.session_state.get(f"{key}{WHY_FOOL_FOR}") != drawn:
+        st.session_state[f"{key}{WHY_FOOL_FOR}"] = drawn
+        st.session_state[f"{key}{WHY_FOOL_TARGET}"] = None
+    target = st.segmented_control("Make it say", [d for d in range(10) if d != winner], key=f"{key}{WHY_FOOL_TARGET}")
+    st.caption("Small steps against the gradient of −log y[target] with respect to the input pixels (the dx "
+               "that backpropagation gives), each pixel kept between blank and full ink, until the network says "
+               "the target (at most 200 steps of 0.02). Your drawing stays as it is.")
+    if target is None or target == winner:
+        return
+    res = fool(params, image, int(target))
+    said = int(res.probs.argmax())
+    verdict = f"It says **{said}** now" if res.success else f"Not there after {res.steps} steps: it says **{said}**"
+    change = res.image - image
+    st.markdown(f"{verdict}, after {res.steps} steps and {res.ink:.1f} pixels' worth of ink changed "
+                f"({int((np.abs(change) > 0.01).sum())} pixels touched).")
+    biggest = float(np.abs(change).max())  # a few steps of 0.02: on a ±1 scale the change would be invisible
+    st.html(stroke_panel(pictures_html([
+        (png_data_url(gray_image(image)), "your drawing", 84),
+        (png_data_url(gray_image(res.image)), "the changed one", 84),
+        (png_data_url(diverging_rgb(change)),  # its own largest change at full colour
+         f"the change (orange: ink added; strongest colour: ±{biggest:.2f})", 84)]),
+        softmax_bars_html(res.probs, winner=said)))
+
+
+def units_view(params: Params, fwd: Forward, key: str, row: int = 0) -> None:
+    winner = int(fwd.probs[row].argmax())
+    layer = len(params.Ws) - 1  # the last hidden layer, whose units vote on the digits directly
+    if layer < 1:
+        st.caption("This network has no hidden layer.")
+        return
+    offered = [c.unit for c in contributions(params, fwd, winner, n=12, row=row)]
+    # Units switched off before stay on offer when the drawing (and so its top contributors) changes.
+    kept = [u for u in st.session_state.get(f"{key}{WHY_UNITS_OFF}") or [] if u not in offered]
+    chosen = st.pills(f"Switch off (a = 0) units of hidden layer {layer}: the {len(offered)} that push {winner} "
+                      "up the most", offered + kept, selection_mode="multi", key=f"{key}{WHY_UNITS_OFF}",
+                      format_func=lambda u: f"unit {u}")
+    if not chosen:
+        return
+    fwd_off = forward(switch_off(params, chosen, layer=layer), fwd.x[row:row + 1])
+    now = int(fwd_off.probs[0].argmax())
+    st.metric("Prediction with those units off", str(now), f"{fwd_off.probs[0, now]:.1%} sure",
+              delta_color="off", delta_arrow="off")
+    st.html(stroke_panel(softmax_bars_html(fwd_off.probs[0], fwd_off.logits[0], winner=now)))
+
+
+def steps_view(params: Params, ink: np.ndarray, key: str) -> None:
+    off = frozenset(st.pills("Switch steps off", STEPS, selection_mode="multi", key=f"{key}{WHY_STEPS_OFF}",
+                             format_func=lambda s: STEP_TITLES[s]) or ())
+    steps = digit_steps(ink, off)
+    st.caption("Each picture is the drawing after that step, with the network's answer if the pipeline stopped "
+               "there (what is left of it replaced by a plain resize to 28×28). Switch a step off to see what it "
+               "is for.")
+    shown, xs = [], []
+    for step in steps:
+        if step.name == "scale":  # the network's input itself; shown as the centred ink it was made from
+            shown.append(steps[-2].image)
+            xs.append(step.image.reshape(1, -1))
+        else:
+            shown.append(plain_resize(step.image))
+            xs.append(shown[-1].reshape(1, -1) if "scale" in off else scale_input(shown[-1][None]))
+    probs = forward(params, np.concatenate(xs)).probs  # every step's answer in one pass; the last is the real one
+    pictures = [(png_data_url(gray_image(img)),
+                 f"{STEP_TITLES[step.name]}{' (off)' if step.name in off else ''} → {int(p.argmax())}", 56)
+                for step, img, p in zip(steps, shown, probs)]
+    said = int(probs[-1].argmax())
+    # one block for the six pictures: they change with every stroke (st.image would be six elements)
+    st.html(stroke_panel(pictures_html(pictures + [
+        (png_data_url(gray_image(steps[-2].image)), "the 28×28 image it reads", 112)])))
+    st.metric("Prediction with these steps", str(said), f"{probs[-1, said]:.1%} sure",
+              delta_color="off", delta_arrow="off")
