@@ -30,7 +30,7 @@ run: $(VENV)/.app
 
 check: $(VENV)/.dev
 	$(PY) -m ruff check .
-	$(PY) -m pytest -m "not slow and not browser"
+	$(PY) -m pytest -m "not slow and not browser" -n 2
 
 test: $(VENV)/.dev /usr/bin/chromium /usr/sbin/nginx
 	$(PY) -m ruff check .

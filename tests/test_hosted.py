@@ -4,9 +4,12 @@ import subprocess
 import sys
 
 import numpy as np
+import pytest
 
 from mnistapp.paths import DATA_DIR, ROOT, SHIPPED_MODEL
 from mnistcore import forward, load_mnist, load_params, scale_input
+
+pytestmark = pytest.mark.slow  # each test builds a fresh venv
 
 SCRIPT = """
 import importlib.util, sys

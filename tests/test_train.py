@@ -13,6 +13,8 @@ from mnistcore import forward, load_mnist, load_params, scale_input
 from mnistcore.preprocess import MNIST_MEAN, MNIST_STD
 from training import pen_strokes, train
 
+pytestmark = pytest.mark.slow  # training runs with torch
+
 SHORT = ["--epochs", "3", "--limit", "3000", "--batch", "100", "--no-test", "--no-drawn-val"]
 
 

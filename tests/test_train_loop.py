@@ -81,6 +81,7 @@ def test_a_run_waits_for_a_slot_and_stops_when_its_session_goes(mnist):
     assert run.snapshot().state == "stopped" and slots.acquire(blocking=False)
 
 
+@pytest.mark.slow  # three epochs of 784-512-10
 def test_the_default_settings_reach_97_percent_on_the_test_set_in_3_epochs():
     """The Learn page's promise, on the full split it trains on: 55,000 images, 5,000 held out, the test set."""
     images, labels = load_mnist("train", DATA_DIR)
