@@ -24,8 +24,8 @@ def few_malloc_arenas() -> None:
     (so freed at once) rather than kept in an arena. Every session's script runs in a thread of its own,
     and by default glibc gives threads up to 8 arenas per core that keep what they freed, and lets a
     freed large block raise the mapping threshold to 32 MB. benchmarks/class_load.py, 20 sessions each with an
-    uploaded model, same hour: peak RSS 735 MB without this, 527 MB with it (508 MB with the same two
-    settings made by MALLOC_ARENA_MAX / MALLOC_MMAP_THRESHOLD_ instead). Streamlit Community Cloud sets
+    uploaded model: peak RSS 735 MB without this, 527 MB with it (508 MB with the same two settings made by
+    MALLOC_ARENA_MAX / MALLOC_MMAP_THRESHOLD_ instead). Streamlit Community Cloud sets
     no environment for the app, hence mallopt. Elsewhere than glibc, nothing is changed."""
     if sys.platform != "linux":
         return

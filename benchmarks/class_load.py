@@ -1,4 +1,4 @@
-"""Many visitors on one server: 1, then 8, then 20 browser sessions drawing digits at once (issue 17's bars).
+"""Many visitors on one server: 1, then 8, then 20 browser sessions drawing digits at once, against the bars below.
 
 Run from the repository root (needs the dev venv and Debian's chromium, as `make test` sets up):
 
@@ -17,7 +17,7 @@ digits (session i of every phase the same ones), so that their pen-ups are not a
 a single session draws, one after the other, the digits of the first 8 sessions.
 With `--crowd wire` only one Chromium page draws in the phases beyond the first: the digits the single
 session drew, again, while the other sessions, without a browser (harness/wire.py), each upload their own
-model and replay the single session's recorded drawings over Streamlit's websocket (crowd.py says why: on
+model and replay the single session's recorded drawings over Streamlit's websocket (harness/wire.py says why: on
 one 2-core machine 8 Chromium pages at a person's pace need more CPU than the machine has).
 Per drawing, on the browser's clock, from the last pen-up: to the last change of the Prediction metric
 ("shown"; zero when the final answer was on screen before the pen lifted), and to the end of the last

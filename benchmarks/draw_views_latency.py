@@ -13,7 +13,7 @@ compare), draws MNIST test digits with real mouse strokes in Chromium, and print
 when the answer was there before the pen lifted) and the end of the last script run ("final": every
 open view has been computed and sent), as median and 90th percentile; the bytes the server sends per
 drawing over the websocket; and in how many drawings every opened view was on the page.
-Bar (issues 15 and 16): final median <= 150 ms.
+Bar: final median <= 150 ms.
 """
 import argparse
 import os

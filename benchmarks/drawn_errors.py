@@ -1,9 +1,9 @@
-"""Which drawn digits a model misreads, and how many of those drawings lost a loop of their digit (issue 12).
+"""Which drawn digits a model misreads, and how many of those drawings lost a loop of their digit.
 
     .venv/bin/python -m benchmarks.drawn_errors [--model mnist_model.pth] [--width 18] [--start 55000] [--n 5000]
 
 Each MNIST training digit from `--start` (by default the 5,000 held out for validation; never the test set)
-is drawn once with `pen_strokes.py`, as `train.py` draws its pen strokes (threshold at 128, skeleton, round
+is drawn once with `training/pen_strokes.py`, as `training/train.py` draws its pen strokes (threshold at 128, skeleton, round
 pen of `--width` px on a 280 px canvas, then the Draw page's preprocessing), and read by the model. For the
 digits with loops (0, 6 and 9 have one, 8 two) it counts the drawings with fewer loops than their digit:
 mostly a loop the scan filled with ink above the threshold (counted too), which the skeleton then runs

@@ -10,9 +10,9 @@ same order. The engine runs as a reader of the README would write it:
 
     fwd = forward(params, x); grads = backward(params, fwd, y); params = sgd_step(params, grads, lr)
 
-torch runs the usual loop: zero_grad, cross_entropy(model(x), y), backward, SGD step. A third case
-repeats the engine's loop as it was before this benchmark existed, when every step computed dx and
-copied every array once more to make it read-only (forcing `grads.dx` and building `Params(...)`).
+torch runs the usual loop: zero_grad, cross_entropy(model(x), y), backward, SGD step. A third case,
+"engine before", runs the engine's loop with the two costs it avoids: dx on every step and one more copy
+of every array to make it read-only (forcing `grads.dx` and building `Params(...)`), to show what they cost.
 torch and NumPy's BLAS use the same number of threads. The machine may be busy, so the cases take
 turns in rounds of STEPS_PER_ROUND steps (the order rotating), every side covers the whole epoch,
 and the ratio printed is the median of the per-round ratios. At the end both networks must agree

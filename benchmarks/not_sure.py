@@ -5,13 +5,13 @@ Run from the repository root (about a minute on an idle machine; most of it draw
     .venv/bin/python -m benchmarks.not_sure [--model mnist_model.pth] [--n 1000] [--seed 1]
 
 Each digit's limit is set for the model as the app sets it (held-out training scans and drawings, at
-most 2 % of each flagged). The score was chosen on seeds 11 and 31; the README reports seeds 1, 21, 41.
-Then, with `nondigits.py`, it draws n non-digits (letters from Pillow's built-in font traced as pen
+most 2 % of each flagged). The score was chosen on seeds 11 and 31; docs/explain.md reports seeds 1, 21, 41.
+Then, with `training/nondigits.py`, it draws n non-digits (letters from Pillow's built-in font traced as pen
 strokes, scribbles, shapes, crossed-out digits, a quarter each) and n MNIST test digits traced as pen
 strokes, all read through the app's `read_canvas`, and prints how many of each are flagged (`--seed s`
 draws the non-digits with seed s, picks the test digits with s + 1 and draws them with s + 2). Then it
-times one `not_sure` call on one drawing, as a stroke makes it (median of 200). Bars
-(issue 15), printed as PASS or FAIL (exit status 1 on a FAIL):
+times one `not_sure` call on one drawing, as a stroke makes it (median of 200). Bars,
+printed as PASS or FAIL (exit status 1 on a FAIL):
   at least 80 % of the non-digits flagged;  at most 3 % of the drawn real digits flagged.
 """
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Time the Weights page in Chromium and count what it sends, against issue 6's bars.
+"""Time the Weights page in Chromium and count what it sends, against its bars.
 
 Run from the repository root (needs the dev venv and Debian's chromium, as `make test` sets up):
 

@@ -1,7 +1,7 @@
 """Sessions without a browser: Streamlit's own websocket protocol, replaying what a real browser sent.
 
 On one 2-core machine, 8 Chromium pages drawing at a person's pace need more CPU than the machine has
-(1.2-1.4 s of Chromium CPU per digit against 0.2-0.3 s of the server's), so `load.py` with 8 browsers
+(1.2-1.4 s of Chromium CPU per digit against 0.2-0.3 s of the server's), so `benchmarks/class_load.py` with 8 browsers
 measures the browsers as much as the server. A visitor's browser runs on the visitor's own machine.
 These sessions stand in for the rest of the class at almost no CPU of their own: each opens the app
 over `/_stcore/stream` as a browser does, uploads its own model as the page's uploader does, and then

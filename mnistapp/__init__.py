@@ -1,5 +1,5 @@
-"""The views: Plotly figure builders and the Streamlit helpers the pages share.
+"""The app side: pure figure builders (`mnistapp.figures`) and the Streamlit pieces the pages share.
 
-Imports point one way: pages -> views -> mnistcore. Figure builders take arrays and return figures,
+Imports point one way: pages -> mnistapp -> mnistcore. Figure builders take arrays and return figures,
 with no maths beyond formatting; the maths comes from `mnistcore`.
 """

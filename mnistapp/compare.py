@@ -36,7 +36,7 @@ def paired_bars(probs_a: np.ndarray, probs_b: np.ndarray, *, names: tuple[str, s
               for p, name, colour in ((probs_a, names[0], ANSWER), (probs_b, names[1], MUTED))]
     annotations = [] if true_label is None else [
         dict(x=str(true_label), y=1.08, text="true", showarrow=False)]
-    # unvalidated, like mnistapp/draw.py's builders (a stroke rebuilds it); tests/test_compare.py validates it
+    # unvalidated, like mnistapp/figures/draw.py's builders (a stroke rebuilds it); tests/test_compare.py validates it
     # uniformtext: plotly.js shrinks an outside label to its bar's width, so beside another tall bar "100%"
     # came out half the size of "97%"; every label at one size, at least 10 px, even if wider than its bar
     frame = layout(280, top=36, barmode="group", yaxis=dict(range=[0, 1.15], tickformat=".0%"),

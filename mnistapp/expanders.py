@@ -3,7 +3,7 @@
 The Draw page's views (why this digit, the map, teach it, the hidden units) sit in expanders that rerun
 when opened or closed (`on_change="rerun"`) and compute nothing while closed. They are shown only while
 there is a digit, and Streamlit forgets a widget's state in a run that does not show it, so after Clear
-each was closed again at the next drawing. The open state is kept under a key of our own as well.
+each would be closed again at the next drawing. The open state is kept under a key of our own as well.
 """
 from __future__ import annotations
 

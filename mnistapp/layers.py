@@ -47,7 +47,7 @@ def incoming_png(params: Params, unit: int) -> str:
 def prediction_views(params: Params, fwd: Forward, *, true_label: int | None = None, row: int = 0,
                      key: str = "") -> None:
     """The softmax bars with logits, every hidden layer's activations, and the units that push the winner:
-    one HTML block (mnistapp/panel.py), then an expander per layer with the interactive grid."""
+    one HTML block (mnistapp/figures/panel.py), then an expander per layer with the interactive grid."""
     probs, logits = fwd.probs[row], fwd.logits[row]
     winner = int(probs.argmax())
     parts = [softmax_bars_html(probs, logits, winner=winner, true_label=true_label)]

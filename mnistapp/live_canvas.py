@@ -35,11 +35,11 @@ CSS = """
 .live-canvas button:hover { border-color: var(--st-primary-color, #ff4b4b); }
 """
 
-# The Draw page draws no Plotly chart while the pen moves (see mnistapp/bars.py), so the browser would fetch
-# and compile plotly.js (4.7 MB, ~1 s here) only when the visitor opens another page. The canvas asks for
+# The Draw page draws no Plotly chart while the pen moves (see mnistapp/figures/bars.py), so the browser would
+# fetch and compile plotly.js (4.7 MB, ~1 s here) only when the visitor opens another page. The canvas asks for
 # Streamlit's own Plotly chunk once the browser is idle instead; if Streamlit renames it, nothing is
-# preloaded and nothing breaks. Measured with benchmarks/weights_page.py (3 rounds, the same hour): the
-# click on Weights to the W1 heatmap took 3.9 s without it, 2.2 s with it, 1.8 s with a Plotly chart on Draw.
+# preloaded and nothing breaks. Measured with benchmarks/weights_page.py (3 rounds): the click on Weights
+# to the W1 heatmap takes 3.9 s without it, 2.2 s with it, 1.8 s with a Plotly chart on Draw.
 _PLOTLY = next(Path(st.__file__).parent.glob("static/static/js/PlotlyChart.*.js"), None)
 PRELOAD = f"static/js/{_PLOTLY.name}" if _PLOTLY else None
 

@@ -60,7 +60,7 @@ TESTSET_CONFUSION = "testset.confusion"  # the confusion matrix's selection: a c
 TESTSET_NORMALISE = "testset.normalise"
 TESTSET_OPEN = "testset.open."           # + the image's index: its caption button
 TESTSET_SCROLL = "testset.scroll"        # set by a confusion-cell click: bring the gallery into view
-# Learn (issue 14)
+# Learn
 LEARN_TRAINING = "learn.training"        # the session's Training (mnistcore.train_loop), or absent
 LEARN_HIDDEN = "learn.hidden"
 LEARN_OPTIMIZER = "learn.optimizer"
@@ -77,7 +77,7 @@ LEARN_TEACH_LABEL = "learn.teach_label"  # Draw page: the digit the drawing real
 LEARN_TEACH_RESULT = "learn.teach_result"  # Draw page: the last fine-tuning's before/after
 LEARN_TEACH_BACK = "learn.teach_back"    # Draw page: its "Back to the shipped model" button
 LEARN_DOWNLOAD = "learn.download."       # + the format (pth, safetensors, npz): its download button
-# Why this digit (issue 15): suffixes after the page's own prefix ("draw", "testset.detail")
+# Why this digit: suffixes after the page's own prefix ("draw", "testset.detail")
 WHY_ATTRIBUTION = ".why.attribution"  # the expanders: open or closed
 WHY_FOOL = ".why.fool"
 WHY_UNITS = ".why.units"
@@ -89,12 +89,12 @@ WHY_FOOL_TARGET = ".why.fool_target"  # "make it say" this digit
 WHY_FOOL_FOR = ".why.fool_for"        # the drawing that pick was made for (a new one clears it)
 WHY_UNITS_OFF = ".why.units_off"      # the hidden units switched off
 WHY_STEPS_OFF = ".why.steps_off"      # the preprocessing steps switched off
-# Ways in and ways to share (issue 16): the Draw page's input source, and the shareable link
+# Ways in and ways to share: the Draw page's input source, and the shareable link
 DRAW_SOURCE = "draw.source"              # "draw", "photo" or "test": where the Draw page's digit comes from
 DRAW_PHOTO = "draw.photo"                # the photo uploader
 DRAW_TEST_INDEX = "draw.test_index"      # the test image shown when the source is "test"
 LINK_WRITTEN = "link.written"            # the query parameters this session last put in the URL
-# issue 17: any model, its input scaling, two models compared
+# Any model: the upload's rounds, its input scaling, two models compared
 UPLOAD_ROUND = "model.upload_round"      # counts finished uploads: each gets a fresh, empty uploader (UPLOAD + round)
 UPLOAD_NOTE = "model.upload_note"        # what the last upload did read (beside any refusal)
 UPLOAD_STARTED = "model.upload_started"  # file ids whose reading has begun (a newer drop can stop it)

@@ -1,7 +1,7 @@
-"""Why this digit (issue 15): the "not sure" flag, and four views that open on demand.
+"""Why this digit: the "not sure" flag, and four views that open on demand.
 
 Picture builders first (arrays in, PNG data URLs out), then the Streamlit pieces the Draw page and the
-test-image dialog share. What changes with every stroke is HTML with pictures (mnistapp/panel.py), not
+test-image dialog share. What changes with every stroke is HTML with pictures (mnistapp/figures/panel.py), not
 Plotly charts, which cost the browser tens of ms each per stroke. Every view sits in an expander that
 reruns when it opens or closes (`on_change="rerun"`) and computes nothing while it is closed.
 The numbers come from `mnistcore.explain.attribution` and `mnistcore.explain.doubt`.
@@ -75,8 +75,8 @@ _one_at_a_time = threading.Semaphore()  # a class that uploads 20 models at once
 
 def _calibrate(params: Params) -> None:
     # Every session's strokes go first: on Linux a thread has a nice value of its own, and the calibration
-    # is matrix products, which run outside the GIL. Under benchmarks/class_load.py, 8 sessions each uploading a
-    # model started 8 calibrations at once: 1.3 GB of server memory and 3.2 s answers to the pen.
+    # is matrix products, which run outside the GIL. One calibration at a time (_one_at_a_time): 8 sessions
+    # uploading at once would otherwise hold 1.3 GB and answer the pen in seconds (benchmarks/class_load.py).
     if sys.platform == "linux":
         os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 19)
     try:
@@ -174,8 +174,7 @@ def attribution_view(params: Params, fwd: Forward, key: str, row: int = 0) -> No
                            format_func=lambda d: "the likeliest other" if d == FOLLOW else str(d))
     k2 = other if picked2 == FOLLOW else picked2
     # Pictures, not Plotly heatmaps, and with the text around them one HTML element: all of it changes with
-    # every stroke; with the four views open this took the stroke's answer from 288 ms to 176-216 ms
-    # (benchmarks/draw_views_latency.py --open why, six runs; 128-132 ms with no view open).
+    # every stroke, and two Plotly heatmaps here would more than double the stroke's answer (docs/performance.md).
     shares, vmax = attribution_png(C[:, k])
     diff, dmax = attribution_png(C[:, k] - C[:, k2])
     top = contributions(params, fwd, k, row=row)

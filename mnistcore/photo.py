@@ -15,7 +15,7 @@ A phone photo of paper (dark ink, uneven light) or of a board (light chalk) goes
    does), and the regions that belong to it (a digit's detached stroke near it); specks far away go;
 6. the canvas's MNIST preprocessing: crop, fit into 20 px, centre of mass to the centre.
 
-Pillow is imported inside `decode_photo` only: `import mnistcore` still needs NumPy alone (a test
+Pillow is imported inside `_open` (which `decode_photo` calls) only: `import mnistcore` still needs NumPy alone (a test
 imports every engine module in a fresh interpreter and checks), and every step after decoding is NumPy.
 Arrays are float32 (H, W) in [0, 1]; ink = 1 in the `ink` step and in the result.
 """

@@ -1,7 +1,7 @@
 """Hostile model files for tests/test_load_hostile.py, written opcode by opcode: nothing in them can run.
 
-Each builder returns the bytes of one upload an attacker could make. Sizes are the issue's (tracker
-issue 11): a few hundred kB to crash, 1 kB to hang, a few MB to burn CPU, a few bytes to allocate
+Each builder returns the bytes of one upload an attacker could make, at the sizes the loader must
+withstand: a few hundred kB to crash, 1 kB to hang, a few MB to burn CPU, a few bytes to allocate
 gigabytes. `CASES` maps a name to (attack class, builder, what the refusal must say).
 """
 from __future__ import annotations

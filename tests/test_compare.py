@@ -1,4 +1,4 @@
-"""Issue 17's views without a browser: a deeper model's units tab, the comparison on Draw and Test set,
+"""Any model and two models compared, without a browser: a deeper model's units tab, the comparison on Draw and Test set,
 the sidebar's scaling choice, and the paired bars."""
 
 import numpy as np

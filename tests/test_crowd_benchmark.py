@@ -1,5 +1,5 @@
 """harness/wire.py: a session without a browser replays what a real Chromium page sent while drawing,
-and the app answers it as it answered the page (the crowd of `load.py --crowd wire`)."""
+and the app answers it as it answered the page (the crowd of `benchmarks/class_load.py --crowd wire`)."""
 import asyncio
 from concurrent.futures import ThreadPoolExecutor
 

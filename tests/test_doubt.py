@@ -1,6 +1,6 @@
-"""The "not sure" score (issue 15): each digit's limit is set per model on held-out training digits, the
+"""The "not sure" score: each digit's limit is set per model on held-out training digits, the
 score equals an independent computation of its formula (torch, float64), it flags far more non-digits
-than drawn digits, and its parts do what they say. The full measurement, with the issue's bars, is
+than drawn digits, and its parts do what they say. The full measurement, with its bars, is
 benchmarks/not_sure.py; this runs a small sample of it."""
 import math
 
@@ -200,7 +200,7 @@ def test_non_digits_are_flagged_far_more_often_than_drawn_digits(shipped):
     nd_flag = doubt_scores(doubt, params, forward(params, scale_input(nd))) > doubt.threshold
     dd_flag = doubt_scores(doubt, params, forward(params, scale_input(dd))) > doubt.threshold
     assert set(kinds) == set(KINDS)
-    # The issue's bars are 80 % and 3 % (benchmarks/not_sure.py, 1,000 of each). This small sample checks
+    # The bars are 80 % and 3 % (benchmarks/not_sure.py, 1,000 of each). This small sample checks
     # that the score separates the two clearly.
     assert nd_flag.mean() >= 0.65, nd_flag.mean()
     assert dd_flag.mean() <= 0.06, dd_flag.mean()

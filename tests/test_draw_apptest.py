@@ -50,7 +50,7 @@ def prediction(at: AppTest) -> str:
 
 
 def softmax_bars(at: AppTest) -> tuple[list[float], list[str]]:
-    """The Draw page's softmax chart (mnistapp/bars.py): each bar's probability and its hover text."""
+    """The Draw page's softmax chart (mnistapp/figures/bars.py): each bar's probability and its hover text."""
     body = next(e.proto.body for e in at.get("html") if "softmax-bars" in e.proto.body)
     return ([float(p) for p in re.findall(r'data-p="([0-9.]+)"', body)], re.findall(r'title="([^"]*)"', body))
 

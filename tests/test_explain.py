@@ -1,4 +1,4 @@
-"""Why this digit (issue 15): exact attribution, switching units off, fooling the network, the
+"""Why this digit: exact attribution, switching units off, fooling the network, the
 preprocessing steps. torch's autograd is the independent reference where there is one."""
 import numpy as np
 import pytest

@@ -295,7 +295,7 @@ def test_teaching_a_drawing_on_the_draw_page_makes_a_session_model_that_reads_it
     wait_for_app_idle(page)
     page.wait_for_function("() => document.body.innerText.includes('dL/dx before teaching')", timeout=30000)
     assert metric_value(page, "Prediction") == str(label)
-    # before, after; Plotly charts show once plotly.js has loaded, which no chart on the Draw page forces now
+    # before, after; Plotly charts show once plotly.js has loaded, which no chart on the Draw page forces
     expect(teach.locator('[data-testid="stPlotlyChart"]')).to_have_count(2, timeout=30000)
     screenshot(page, "draw_teach")
     sidebar.get_by_role("button", name="Back to the shipped model").click()

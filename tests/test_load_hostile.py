@@ -1,7 +1,7 @@
-"""Hostile uploads (tracker issue 11), written opcode by opcode in hostile_files.py so nothing in them can run.
+"""Hostile uploads, written opcode by opcode in hostile_files.py so nothing in them can run.
 
 Each is refused with ModelFileError and a short, clean message: in this process (fast; what mutation
-testing runs) and, for the bars, in a child process through the library and through the CLI, where a
+testing runs) and, for the bounds, in a child process through the library and through the CLI, where a
 crash cannot take pytest down with it: at most 2 s and 300 MB of peak memory above the interpreter's
 baseline (after importing numpy and mnistcore).
 """

@@ -1,4 +1,4 @@
-"""Issue 17 in a browser: a deeper model with its model card on every page; refused files that say so and
+"""Any model in a browser: a deeper model with its model card on every page; refused files that say so and
 keep the model in use; the server's upload limit; two sessions that never see each other's model or drawing."""
 import io
 import json

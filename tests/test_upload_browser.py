@@ -128,7 +128,7 @@ def test_a_loader_that_crashes_leaves_the_server_and_the_sessions_model(browser,
 
 def test_a_model_dropped_while_the_one_before_is_being_read_is_read_too(browser, tmp_path):
     """The second file lands on the uploader of the run that is still reading the first (a loader that hangs,
-    mnistapp.sandbox's test hook) and stops that run. The second file is read; it used to be lost."""
+    mnistapp.sandbox's test hook) and stops that run. The second file is read, not lost with that run."""
     port = free_port()
     proc = start_streamlit(port, env={TEST_HOOK_ENV: "hang"})
     try:

@@ -1,4 +1,4 @@
-"""The pieces of issue 16 that need no browser: the figures' text alternatives say what the figures show,
+"""Ways in and ways to share, without a browser: the figures' text alternatives say what the figures show,
 and a link's values are checked (anything invalid is ignored, never raised)."""
 import ast
 import re

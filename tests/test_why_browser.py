@@ -1,4 +1,4 @@
-"""Why this digit (issue 15) in a real browser: a drawn digit gets no "not sure", a drawn letter does;
+"""Why this digit in a real browser: a drawn digit gets no "not sure", a drawn letter does;
 switching a preprocessing step off changes the 28x28 image and the prediction; the views open on demand."""
 import time
 

@@ -1,4 +1,4 @@
-"""Train the convolutional teacher that `train.py --teacher` can learn from (issue 12).
+"""Train the convolutional teacher that `train.py --teacher` can learn from.
 
     python -m training.train_teacher --out teacher_cnn.pth       # 30 epochs, about 10 min on 2 cores
     python -m training.train --stroke-p 0.5 --stroke-versions 10 --teacher teacher_cnn.pth --kd-drawings --epochs 150 --out m.pth

@@ -1,9 +1,9 @@
 """The softmax bars as a little HTML chart, for views that change with every stroke.
 
-A Plotly bar chart was the Draw page's biggest cost while the pen moved: in Chromium's profile of three
-drawn digits, plotly.js took about a third of the page's busy time, redrawing ten bars on every send.
+A Plotly bar chart would be the Draw page's biggest cost while the pen moves: in Chromium's profile of three
+drawn digits, plotly.js redrawing ten bars on every send takes about a third of the page's busy time.
 This chart is a `st.html` block of ten <div>s: the server writes a short string and the browser swaps it
-in. Each bar's tooltip gives the digit, its probability and its logit, as the Plotly hover did.
+in. Each bar's tooltip gives the digit, its probability and its logit, as a Plotly hover would.
 """
 from __future__ import annotations
 

@@ -1,13 +1,13 @@
 """The views that change with every stroke, as HTML: a hidden layer's picture and the units that push the winner,
 and the "why this digit" views' pictures (mnistapp/why.py).
 
-`mnistapp.layers.prediction_views` puts them in one `st.html` block with the softmax bars (mnistapp/bars.py):
-one message per stroke instead of about eight st.image, st.caption and st.markdown elements. The
-reason was benchmarks/class_load.py with 8 visitors drawing at once on one 2-core server: leaving the hidden
-picture, its caption and the five unit tiles out took the median pen-up-to-answer from 502 to 181 ms.
-Putting them in one block instead did not measurably help (516 against 502 ms, same hour, within the
-harness's noise). Its gain is that the server writes, and the browser parses, one element per stroke.
-Pictures are PNG data URLs (mnistapp/images.py), so the block is one string and nothing is fetched.
+`mnistapp.layers.prediction_views` puts them in one `st.html` block with the softmax bars
+(mnistapp/figures/bars.py): one message per stroke instead of about eight st.image, st.caption and
+st.markdown elements, so the server writes, and the browser parses, one element per stroke. With 8 visitors
+drawing at once on one 2-core server (benchmarks/class_load.py) these pictures are most of a stroke's cost
+(502 ms median pen-up-to-answer with them, 181 ms without), and one block measures the same as separate
+elements, within the noise: the block is for simplicity, not speed.
+Pictures are PNG data URLs (mnistapp/figures/images.py), so the block is one string and nothing is fetched.
 """
 from __future__ import annotations
 

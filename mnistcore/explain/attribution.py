@@ -65,7 +65,7 @@ def n_active(fwd: Forward, layer: int = 1, row: int = 0) -> int:
     return int((fwd.activations[layer][row] > 0).sum())
 
 
-# --- exact attribution (issue 15) ----------------------------------------------------------------------
+# --- exact attribution ----------------------------------------------------------------------------------
 
 def linear_attribution(params: Params, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(784,) network input -> (C (784, 10), c0 (10,)) with C.sum(axis=0) + c0 == the logits, exactly.

@@ -155,8 +155,9 @@ def held_scores(doubt_refs: tuple[np.ndarray, ...], params: Params, images: np.n
     scans or drawings, and all of them together) the moves are computed for the highest unmoved scores
     until the group's top `rate` share is made of moved scores above every unmoved one left, and only
     then. The rest keep their unmoved scores, below every limit: no limit and no flag changes, and a
-    calibration of the shipped model moves 1,122 of the 10,000 digits (4.6 -> 1.4 s on one BLAS thread;
-    with 20 uploads at once that is the server's CPU and the GIL, shared with every visitor's strokes)."""
+    calibration of the shipped model moves 1,122 of the 10,000 digits (1.4 s on one BLAS thread, against
+    4.6 s moving all; with 20 uploads at once that is the server's CPU and the GIL, shared with every visitor's
+    strokes)."""
     n = len(images)
     a, said = _last_hidden(params, images)
     if rate is None:
