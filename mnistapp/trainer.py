@@ -66,7 +66,7 @@ def stop_training() -> None:
 
 def running_elsewhere() -> int:
     """How many slots are taken right now (by any session): for the 'waiting' message."""
-    return MAX_TRAININGS - training_slots()._value  # noqa: SLF001  the semaphore keeps no public count
+    return MAX_TRAININGS - training_slots()._value  # the semaphore keeps no public count
 
 
 def use_as_model(params: Params, name: str) -> None:

@@ -82,7 +82,7 @@ def _calibrate(params: Params) -> None:
     try:
         with _one_at_a_time:
             doubt = calibrate(params, *_reference_images(DATA_DIR, DRAWN_DIGITS))
-    except Exception:  # noqa: BLE001 - a model that cannot be calibrated just gets no flag
+    except Exception:  # a model that cannot be calibrated just gets no flag
         logging.getLogger(__name__).exception("no 'not sure' threshold for model %s", params.digest)
         return  # stays in _calibrating, so it is not tried again with every stroke
     with _lock:

@@ -132,7 +132,7 @@ def test_activation_picture_puts_each_unit_in_its_cell_in_the_heatmaps_colours()
     img = activation_rgb(a, cols=GRID_COLS, scale=scale, gap=gap)
     rows = -(-100 // GRID_COLS)
     assert img.shape == (rows * scale, GRID_COLS * scale, 3) and img.dtype == np.uint8
-    cell = lambda j: img[(j // GRID_COLS) * scale + 1, (j % GRID_COLS) * scale + 1]  # noqa: E731
+    cell = lambda j: img[(j // GRID_COLS) * scale + 1, (j % GRID_COLS) * scale + 1]
     viridis = [np.array(hex_to_rgb(c)) for c in sequential.Viridis]
     np.testing.assert_array_equal(cell(0), viridis[-1])   # the largest a: the scale's top (yellow)
     np.testing.assert_array_equal(cell(1), viridis[0])    # a = 0: its bottom (dark purple)

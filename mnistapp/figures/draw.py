@@ -37,7 +37,7 @@ def hidden_grid(z: np.ndarray, a: np.ndarray, *, title: str = "hidden layer") ->
     """A layer's activations as a grid of GRID_COLS columns; hover names the unit, z and a."""
     n = len(a)
     rows = -(-n // GRID_COLS)
-    as_grid = lambda v: np.pad(v.astype(float), (0, rows * GRID_COLS - n),  # noqa: E731
+    as_grid = lambda v: np.pad(v.astype(float), (0, rows * GRID_COLS - n),
                                constant_values=np.nan).reshape(rows, GRID_COLS)
     units, zs, acts = as_grid(np.arange(n)), as_grid(np.round(z, 3)), as_grid(np.round(a, 3))
     trace = dict(type="heatmap", z=acts.tolist(), customdata=np.dstack([units, zs]).tolist(),
