@@ -1,6 +1,6 @@
 """Why this digit (issue 15): the "not sure" flag, and four views that open on demand.
 
-Picture builders first (arrays in, PNG data URLs out), then the Streamlit pieces the Draw page and the
+The pictures come from mnistapp.figures (arrays in, PNG data URLs out); here are the Streamlit pieces the Draw page and the
 test-image dialog share. What changes with every stroke is HTML with pictures (mnistapp/panel.py), not
 Plotly charts, which cost the browser tens of ms each per stroke. Every view sits in an expander that
 reruns when it opens or closes (`on_change="rerun"`) and computes nothing while it is closed.
@@ -26,7 +26,7 @@ from mnistcore.preprocess import STEPS, digit_steps, plain_resize
 
 from .expanders import lazy_expander
 from .figures.bars import softmax_bars_html
-from .figures.images import diverging_rgb, gray_image, png_data_url
+from .figures.images import attribution_png, diverging_rgb, gray_image, png_data_url
 from .figures.panel import pictures_html, stroke_panel, units_html
 from .session import (
     WHY_ATTRIBUTION,
@@ -47,16 +47,6 @@ OVERCONFIDENT = ("Why not just the softmax: it always shares 100 % among the ten
                  "\"none of these\", and a ReLU network's logits grow with any strong stroke, so a letter can get "
                  "99 %. \"Not sure\" asks the hidden layer instead whether the drawing looks, to the network, like "
                  "the training digits it names.")
-
-
-# --- figures ------------------------------------------------------------------------------------------
-
-def attribution_png(C_k: np.ndarray, scale: int = 1) -> tuple[str, float]:
-    """(784,) pixel shares of one logit (or a difference of two) -> (a diverging 28x28 picture as a PNG data
-    URL, purple below zero through white to orange above, and the share that the strongest colour means).
-    The page shows it 224 px wide, the browser scaling it up with sharp pixels."""
-    vmax = max(float(np.abs(C_k).max()), 1e-6)
-    return png_data_url(diverging_rgb(C_k.reshape(28, 28), vmax, scale=scale)), vmax
 
 
 # --- "not sure" -----------------------------------------------------------------------------------------
