@@ -13,15 +13,8 @@ from mnistcore.evaluate import Evaluation, disagreements, format_percent
 
 from .figures.draw import paired_bars
 from .figures.images import thumbnail
-from .session import (
-    COMPARE,
-    USER_MODEL,
-    USER_MODEL_NAME,
-    shipped_model,
-    shipped_scaling,
-    test_evaluation,
-    test_set,
-)
+from .model import shipped_model, shipped_scaling, test_evaluation, test_set
+from .session import COMPARE, USER_MODEL, USER_MODEL_NAME
 
 N_SHOWN = 48  # disagreements shown in the gallery, the costliest first
 

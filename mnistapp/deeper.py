@@ -19,7 +19,8 @@ from .figures.draw import GRID_COLS
 from .figures.images import gray_image
 from .figures.weights import symmetric_range, tile_centres, tile_grid
 from .live_canvas import drawing_rgba
-from .session import DRAW_SAVED, WEIGHTS_INPUT_IMAGE, WEIGHTS_UNITS_LAYER, current_scaling, test_set
+from .model import current_scaling, test_set
+from .session import DRAW_SAVED, WEIGHTS_INPUT_IMAGE, WEIGHTS_UNITS_LAYER
 
 
 def _input_digit() -> tuple[np.ndarray, str]:

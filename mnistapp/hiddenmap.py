@@ -20,7 +20,8 @@ from .expanders import lazy_expander
 from .figures.alt_text import map_text
 from .figures.draw import digit_colour_key, hidden_map, map_ranges, overlay_css, star_overlay
 from .figures.images import png_data_url, thumbnail
-from .session import MAP_OPEN, test_set
+from .model import test_set
+from .session import MAP_OPEN
 
 N_NEIGHBOURS = 8
 STAR_KEY = "draw-map-star"  # the overlay's container key; Streamlit gives it the CSS class st-key-<key>

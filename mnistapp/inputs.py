@@ -15,7 +15,8 @@ from mnistcore.preprocess import scale_uint8
 
 from .figures.images import gray_image
 from .links import write_link
-from .session import DRAW_LABEL, DRAW_PHOTO, DRAW_SOURCE, DRAW_TEST_INDEX, current_params, test_set
+from .model import current_params, test_set
+from .session import DRAW_LABEL, DRAW_PHOTO, DRAW_SOURCE, DRAW_TEST_INDEX
 
 DRAW, PHOTO, TEST = "draw", "photo", "test"
 SOURCES = {DRAW: "Draw", PHOTO: "Photo", TEST: "Test image"}

@@ -15,6 +15,8 @@ from mnistapp.figures import weights as wf
 from mnistapp.figures.draw import GRID_COLS
 from mnistapp.figures.images import diverging_rgb, gray_image
 from mnistapp.figures.weights import column_window, histogram, npy_bytes, symmetric_range, tile_centres, tile_grid
+from mnistapp.model import current_params, current_scaling, test_set
+from mnistapp.runtime import route_through_app
 from mnistapp.scroll import scroll_into_view
 from mnistapp.session import (
     WEIGHTS_CLIP,
@@ -27,10 +29,6 @@ from mnistapp.session import (
     WEIGHTS_TAB,
     WEIGHTS_TILES,
     WEIGHTS_UNIT,
-    current_params,
-    current_scaling,
-    route_through_app,
-    test_set,
 )
 from mnistcore import DataFileError, Params
 from mnistcore.explain.units import (

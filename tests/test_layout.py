@@ -89,6 +89,16 @@ def test_figure_builders_import_nothing_of_the_app_but_each_other():
                 assert node.module.startswith("mnistapp.figures"), f"{path.name} imports {node.module}"
 
 
+PUBLIC_STREAMLIT = ("streamlit.components", "streamlit.testing")  # submodules Streamlit documents
+
+
+def test_only_mnistapp_runtime_imports_streamlits_internals():
+    """They are no public API and change without notice, so one module wraps the few the app needs."""
+    for path in [ROOT / "app.py", *python_files("pages"), *python_files("mnistapp")]:
+        internal = {n for n in imported_modules(path) if n.startswith("streamlit.") and not n.startswith(PUBLIC_STREAMLIT)}
+        assert not internal or path == ROOT / "mnistapp" / "runtime.py", f"{path.relative_to(ROOT)} imports {internal}"
+
+
 def test_the_training_scripts_take_only_the_repositorys_paths_from_the_app_package():
     for path in python_files("training"):
         for name in imported_modules(path):
