@@ -9,7 +9,8 @@ star and the neighbours' rings are a second, small chart of the same size and ax
 """
 from __future__ import annotations
 
-import plotly.graph_objects as go
+from typing import TYPE_CHECKING
+
 import streamlit as st
 
 from mnistcore import Forward, Params
@@ -22,6 +23,9 @@ from .figures.draw import digit_colour_key, hidden_map, map_ranges, overlay_css,
 from .figures.images import png_data_url, thumbnail
 from .model import test_set
 from .session import MAP_OPEN
+
+if TYPE_CHECKING:  # figures are built in mnistapp.figures; here they are only cached and shown
+    import plotly.graph_objects as go
 
 N_NEIGHBOURS = 8
 STAR_KEY = "draw-map-star"  # the overlay's container key; Streamlit gives it the CSS class st-key-<key>

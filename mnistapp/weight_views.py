@@ -6,8 +6,9 @@ is cached per model by its sha256 digest.
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
-import plotly.graph_objects as go
 import streamlit as st
 
 from mnistcore import DataFileError, Params
@@ -21,6 +22,9 @@ from .figures.images import gray_image
 from .model import test_set
 from .scroll import scroll_into_view
 from .session import WEIGHTS_DIGIT, WEIGHTS_LAYER, WEIGHTS_NPY, WEIGHTS_ORDER, WEIGHTS_SCROLL, WEIGHTS_TILES, WEIGHTS_UNIT
+
+if TYPE_CHECKING:  # figures are built in mnistapp.figures; here they are only cached and shown
+    import plotly.graph_objects as go
 
 MAX_HEATMAP_CELLS = 784 * 512  # a bigger matrix is shown a window of columns at a time
 SORTED_BY = {"index": "unit number", "norm": "norm", "firing": "firing rate on the test set",
