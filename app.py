@@ -6,7 +6,7 @@ import streamlit as st
 from threadpoolctl import threadpool_limits
 
 from mnistapp.links import apply_link, write_link
-from mnistapp.session import model_sidebar
+from mnistapp.sidebar import model_sidebar
 
 
 @st.cache_resource

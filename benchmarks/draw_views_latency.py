@@ -74,8 +74,9 @@ def serve(app_dir: Path, port: int) -> subprocess.Popen:
 
 def server_side(params) -> None:
     """The map's share of a rerun on the server, without Streamlit: star, neighbours, figure, thumbnails."""
+    from mnistapp.figures.alt_text import map_text
+    from mnistapp.figures.draw import hidden_map, map_ranges, star_overlay
     from mnistapp.figures.images import thumbnail
-    from mnistapp.hiddenmap import hidden_map_figure, map_ranges, map_text, star_figure
     from mnistcore import forward, scale_input
     from mnistcore.explain.hiddenmap import fit_hidden_map, nearest, project
     from mnistcore.preprocess import scale_uint8
@@ -84,14 +85,14 @@ def server_side(params) -> None:
     t = time.perf_counter()
     hmap = fit_hidden_map(params, scale_uint8(images))
     fit_s = time.perf_counter() - t
-    big = hidden_map_figure(hmap.points, labels)
+    big = hidden_map(hmap.points, labels)
     ranges = map_ranges(hmap.points)
     times = []
     for i in range(100):
         t = time.perf_counter()
         a = forward(params, scale_input(images[i:i + 1] / 255)).activations[-1][0]
         star, near = project(hmap, a[None])[0], nearest(hmap, a, 8)
-        star_fig = star_figure(star, hmap.points[near], ranges).to_json()
+        star_fig = star_overlay(star, hmap.points[near], ranges).to_json()
         map_text(star, labels[near])
         [thumbnail(images[j], scale=2) for j in near]
         times.append(time.perf_counter() - t)

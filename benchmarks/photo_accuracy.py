@@ -28,7 +28,7 @@ def main() -> int:
     params = load_params(SHIPPED_MODEL)
     images, labels = load_mnist("train", DATA_DIR)
     rng = np.random.default_rng(args.seed)
-    read = lambda d: -1 if d is None else int(forward(params, scale_input(d[None])).probs.argmax())  # noqa: E731
+    read = lambda d: -1 if d is None else int(forward(params, scale_input(d[None])).probs.argmax())
     ours_all, plain_all, seconds = [], [], []
     print(f"{'clutter':12s} {'pipeline':>9s} {'plain':>7s}   ({args.per_kind} photos each)")
     for kind in CLUTTER:

@@ -22,9 +22,8 @@ import time
 import numpy as np
 
 from mnistapp.figures.bars import softmax_bars_html
-from mnistapp.figures.images import activation_rgb, png_data_url
+from mnistapp.figures.images import activation_rgb, attribution_png, png_data_url
 from mnistapp.paths import DATA_DIR, DRAWN_DIGITS, SHIPPED_MODEL
-from mnistapp.why import attribution_png
 from mnistcore import forward, load_mnist, load_params, scale_input
 from mnistcore.explain.attribution import contributions, fool, linear_attribution, switch_off
 from mnistcore.explain.doubt import calibrate, not_sure, reference_images

@@ -14,7 +14,7 @@ def skeleton_paths(img: np.ndarray, threshold: int = 128) -> list[list[tuple[int
     """(28, 28) uint8 digit -> polylines of (row, col) that cover its one-pixel skeleton."""
     skel = skeletonize(img >= threshold)
     left = {tuple(p) for p in np.argwhere(skel)}
-    nbrs = lambda p: [(p[0] + dr, p[1] + dc) for dr, dc in NEIGHBOURS if (p[0] + dr, p[1] + dc) in left]  # noqa: E731
+    nbrs = lambda p: [(p[0] + dr, p[1] + dc) for dr, dc in NEIGHBOURS if (p[0] + dr, p[1] + dc) in left]
     paths = []
     while left:
         # start at an end point (one neighbour) when there is one, so a stroke is not split in the middle

@@ -6,43 +6,17 @@ from `mnistcore` (forward, evaluate, disagreements).
 from __future__ import annotations
 
 import numpy as np
-import plotly.graph_objects as go
 import streamlit as st
 
 from mnistcore import Forward, forward, scale_input
 from mnistcore.evaluate import Evaluation, disagreements, format_percent
 
+from .figures.draw import paired_bars
 from .figures.images import thumbnail
-from .figures.style import ANSWER, DIGITS, MUTED, layout
-from .session import (
-    COMPARE,
-    USER_MODEL,
-    USER_MODEL_NAME,
-    shipped_model,
-    shipped_scaling,
-    test_evaluation,
-    test_set,
-)
+from .model import shipped_model, shipped_scaling, test_evaluation, test_set
+from .session import COMPARE, USER_MODEL, USER_MODEL_NAME
 
 N_SHOWN = 48  # disagreements shown in the gallery, the costliest first
-
-
-def paired_bars(probs_a: np.ndarray, probs_b: np.ndarray, *, names: tuple[str, str],
-                true_label: int | None = None) -> go.Figure:
-    """Two models' ten probabilities side by side per digit: the first in the answer colour, the second grey."""
-    traces = [dict(type="bar", x=DIGITS, y=np.round(p, 4).tolist(), name=name, marker=dict(color=colour),
-                   text=[f"{v:.0%}" if v >= 0.005 else "" for v in p], textposition="outside",
-                   hovertemplate=f"{name}<br>digit %{{x}}<br>p = %{{y:.4f}}<extra></extra>")
-              for p, name, colour in ((probs_a, names[0], ANSWER), (probs_b, names[1], MUTED))]
-    annotations = [] if true_label is None else [
-        dict(x=str(true_label), y=1.08, text="true", showarrow=False)]
-    # unvalidated, like mnistapp/figures/draw.py's builders (a stroke rebuilds it); tests/test_compare.py validates it
-    # uniformtext: plotly.js shrinks an outside label to its bar's width, so beside another tall bar "100%"
-    # came out half the size of "97%"; every label at one size, at least 10 px, even if wider than its bar
-    frame = layout(280, top=36, barmode="group", yaxis=dict(range=[0, 1.15], tickformat=".0%"),
-                   xaxis=dict(type="category"), annotations=annotations, legend=dict(orientation="h", y=1.12, x=0),
-                   uniformtext=dict(minsize=10, mode="show"))
-    return go.Figure(data=traces, layout=frame, _validate=False)
 
 
 def compare_on_drawing(digit: np.ndarray, fwd: Forward, *, true_label: int | None = None) -> None:

@@ -17,9 +17,9 @@ from mnistcore.preprocess import read_canvas
 from .figures import weights as wf
 from .figures.draw import GRID_COLS
 from .figures.images import gray_image
-from .figures.weights import symmetric_range, tile_centres, tile_grid
 from .live_canvas import drawing_rgba
-from .session import DRAW_SAVED, WEIGHTS_INPUT_IMAGE, WEIGHTS_UNITS_LAYER, current_scaling, test_set
+from .model import current_scaling, test_set
+from .session import DRAW_SAVED, WEIGHTS_INPUT_IMAGE, WEIGHTS_UNITS_LAYER
 
 
 def _input_digit() -> tuple[np.ndarray, str]:
@@ -56,13 +56,10 @@ def deeper_units(params: Params, clip: float) -> bool:
                 "are on). For every input that switches the same units on, "
                 f"z{layer}[j] = x · (this image) + a constant. Draw something else to see them change.")
     order = np.arange(eff.W.shape[1])
-    vmax = symmetric_range(eff.W, clip)
-    fig = wf.weight_tiles(tile_grid(eff.W, order, GRID_COLS, gap=0), vmax=vmax, units=order,
-                          centres=tile_centres(len(order), GRID_COLS, gap=0),
-                          hover=np.column_stack([fwd.zs[layer - 1][0], fwd.activations[layer][0]]),
-                          hover_names=(f"z{layer}[j]", f"a{layer}[j]"),
-                          title=f"Layer {layer}: effective input weights of its {len(order)} units, as 28×28 tiles",
-                          height=60 + 26 * -(-len(order) // GRID_COLS))  # the W1 grid's 470 px for 16 rows
+    fig = wf.unit_tiles(eff.W, order, vmax=wf.symmetric_range(eff.W, clip),
+                        hover={f"z{layer}[j]": fwd.zs[layer - 1][0], f"a{layer}[j]": fwd.activations[layer][0]},
+                        title=f"Layer {layer}: effective input weights of its {len(order)} units, as 28×28 tiles",
+                        height=60 + 26 * -(-len(order) // GRID_COLS))  # the W1 grid's 470 px for 16 rows
     st.plotly_chart(fig, key="weights.deeper_tiles", config={"displaylogo": False})
     st.caption("Orange pixels raise the unit's z, purple ones lower it. The heatmap tab shows this layer's own "
                f"matrix W{layer} ({params.Ws[layer - 1].shape[0]}×{params.Ws[layer - 1].shape[1]}).")

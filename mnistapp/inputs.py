@@ -15,7 +15,8 @@ from mnistcore.preprocess import scale_uint8
 
 from .figures.images import gray_image
 from .links import write_link
-from .session import DRAW_LABEL, DRAW_PHOTO, DRAW_SOURCE, DRAW_TEST_INDEX, current_params, test_set
+from .model import current_params, test_set
+from .session import DRAW_LABEL, DRAW_PHOTO, DRAW_SOURCE, DRAW_TEST_INDEX
 
 DRAW, PHOTO, TEST = "draw", "photo", "test"
 SOURCES = {DRAW: "Draw", PHOTO: "Photo", TEST: "Test image"}
@@ -40,10 +41,6 @@ def cached_photo(data: bytes) -> PhotoSteps | str:
         return str(e)
 
 
-def _picture(a: np.ndarray) -> np.ndarray:
-    return (np.clip(a, 0, 1) * 255).round().astype(np.uint8)
-
-
 def photo_input() -> tuple[np.ndarray | None, str | None]:
     """The uploader and the reading's steps as small images; returns (digit or None, why none)."""
     file = st.file_uploader("A photo of one handwritten digit (PNG or JPEG)", type=["png", "jpg", "jpeg"],
@@ -57,7 +54,7 @@ def photo_input() -> tuple[np.ndarray | None, str | None]:
         st.error(steps)
         return None, BAD_FILE
     ink_word = "dark ink on light paper" if steps.dark_ink else "light chalk on a dark board"
-    pictures = [_picture(steps.grey), _picture(steps.level), _picture(steps.ink), _picture(steps.kept)]
+    pictures = [gray_image(steps.grey), gray_image(steps.level), gray_image(steps.ink), gray_image(steps.kept)]
     captions = ["1 the photo, grey", "2 the paper's light", f"3 ink ({ink_word})", "4 the digit's ink"]
     if steps.digit is not None:
         pictures.append(gray_image(steps.digit, scale=4))

@@ -14,15 +14,8 @@ from mnistcore.train_loop import fine_tune
 from .expanders import lazy_expander
 from .figures.draw import softmax_bars
 from .figures.learn import saliency_rgb
-from .session import (
-    LEARN_DRAWING,
-    LEARN_TEACH_BACK,
-    LEARN_TEACH_LABEL,
-    LEARN_TEACH_RESULT,
-    USER_MODEL,
-    USER_MODEL_NAME,
-    current_params,
-)
+from .model import current_params
+from .session import LEARN_DRAWING, LEARN_TEACH_BACK, LEARN_TEACH_LABEL, LEARN_TEACH_RESULT, USER_MODEL, USER_MODEL_NAME
 from .trainer import training_data, use_as_model
 
 

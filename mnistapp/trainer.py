@@ -12,12 +12,11 @@ import os
 import threading
 
 import streamlit as st
-from streamlit.runtime import Runtime
-from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from mnistapp.paths import DATA_DIR
 from mnistcore import Params, Settings, load_mnist
 
+from .runtime import session_alive
 from .session import LEARN_TRAINING, USER_MODEL, USER_MODEL_NAME
 from .training_thread import Training
 
@@ -39,13 +38,6 @@ def training_data() -> dict:
             "heldout": (images[-N_HELDOUT:], labels[-N_HELDOUT:]), "test": load_mnist("test", DATA_DIR)}
 
 
-def _session_alive():
-    """A check the training thread can call: is the session that started it still connected?"""
-    session_id = get_script_run_ctx().session_id
-    runtime = Runtime.instance()
-    return lambda: runtime.is_active_session(session_id)
-
-
 def session_training() -> Training | None:
     return st.session_state.get(LEARN_TRAINING)
 
@@ -53,7 +45,7 @@ def session_training() -> Training | None:
 def start_training(settings: Settings) -> Training:
     """Stop the session's old training, if any, and start a new one (it may first wait for a slot)."""
     stop_training()
-    training = Training(settings, training_data(), training_slots(), alive=_session_alive()).start()
+    training = Training(settings, training_data(), training_slots(), alive=session_alive()).start()
     st.session_state[LEARN_TRAINING] = training
     return training
 
@@ -66,7 +58,7 @@ def stop_training() -> None:
 
 def running_elsewhere() -> int:
     """How many slots are taken right now (by any session): for the 'waiting' message."""
-    return MAX_TRAININGS - training_slots()._value  # noqa: SLF001  the semaphore keeps no public count
+    return MAX_TRAININGS - training_slots()._value  # the semaphore keeps no public count
 
 
 def use_as_model(params: Params, name: str) -> None:

@@ -1,6 +1,6 @@
-"""Why this digit: the "not sure" flag, and four views that open on demand.
+"""Why this digit (issue 15): the "not sure" flag, and four views that open on demand.
 
-Picture builders first (arrays in, PNG data URLs out), then the Streamlit pieces the Draw page and the
+The pictures come from mnistapp.figures (arrays in, PNG data URLs out); here are the Streamlit pieces the Draw page and the
 test-image dialog share. What changes with every stroke is HTML with pictures (mnistapp/figures/panel.py), not
 Plotly charts, which cost the browser tens of ms each per stroke. Every view sits in an expander that
 reruns when it opens or closes (`on_change="rerun"`) and computes nothing while it is closed.
@@ -26,7 +26,7 @@ from mnistcore.preprocess import STEPS, digit_steps, plain_resize
 
 from .expanders import lazy_expander
 from .figures.bars import softmax_bars_html
-from .figures.images import diverging_rgb, gray_image, png_data_url
+from .figures.images import attribution_png, diverging_rgb, gray_image, png_data_url
 from .figures.panel import pictures_html, stroke_panel, units_html
 from .session import (
     WHY_ATTRIBUTION,
@@ -49,16 +49,6 @@ OVERCONFIDENT = ("Why not just the softmax: it always shares 100 % among the ten
                  "the training digits it names.")
 
 
-# --- figures ------------------------------------------------------------------------------------------
-
-def attribution_png(C_k: np.ndarray, scale: int = 1) -> tuple[str, float]:
-    """(784,) pixel shares of one logit (or a difference of two) -> (a diverging 28x28 picture as a PNG data
-    URL, purple below zero through white to orange above, and the share that the strongest colour means).
-    The page shows it 224 px wide, the browser scaling it up with sharp pixels."""
-    vmax = max(float(np.abs(C_k).max()), 1e-6)
-    return png_data_url(diverging_rgb(C_k.reshape(28, 28), vmax, scale=scale)), vmax
-
-
 # --- "not sure" -----------------------------------------------------------------------------------------
 
 _doubts: OrderedDict[str, Doubt] = OrderedDict()  # model digest -> its calibration, the newest last
@@ -75,14 +65,14 @@ _one_at_a_time = threading.Semaphore()  # a class that uploads 20 models at once
 
 def _calibrate(params: Params) -> None:
     # Every session's strokes go first: on Linux a thread has a nice value of its own, and the calibration
-    # is matrix products, which run outside the GIL. One calibration at a time (_one_at_a_time): 8 sessions
-    # uploading at once would otherwise hold 1.3 GB and answer the pen in seconds (benchmarks/class_load.py).
+    # is matrix products, which run outside the GIL. Under benchmarks/class_load.py, 8 sessions each uploading a
+    # model started 8 calibrations at once: 1.3 GB of server memory and 3.2 s answers to the pen.
     if sys.platform == "linux":
         os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 19)
     try:
         with _one_at_a_time:
             doubt = calibrate(params, *_reference_images(DATA_DIR, DRAWN_DIGITS))
-    except Exception:  # noqa: BLE001 - a model that cannot be calibrated just gets no flag
+    except Exception:  # a model that cannot be calibrated just gets no flag
         logging.getLogger(__name__).exception("no 'not sure' threshold for model %s", params.digest)
         return  # stays in _calibrating, so it is not tried again with every stroke
     with _lock:
@@ -174,7 +164,8 @@ def attribution_view(params: Params, fwd: Forward, key: str, row: int = 0) -> No
                            format_func=lambda d: "the likeliest other" if d == FOLLOW else str(d))
     k2 = other if picked2 == FOLLOW else picked2
     # Pictures, not Plotly heatmaps, and with the text around them one HTML element: all of it changes with
-    # every stroke, and two Plotly heatmaps here would more than double the stroke's answer (docs/performance.md).
+    # every stroke; with the four views open this took the stroke's answer from 288 ms to 176-216 ms
+    # (benchmarks/draw_views_latency.py --open why, six runs; 128-132 ms with no view open).
     shares, vmax = attribution_png(C[:, k])
     diff, dmax = attribution_png(C[:, k] - C[:, k2])
     top = contributions(params, fwd, k, row=row)

@@ -9,16 +9,8 @@ from mnistcore.explain.backprop import default_picks, gradient_check, worked_ste
 from mnistcore.preprocess import scale_input, scale_uint8
 
 from .figures.images import gray_image
-from .session import (
-    LEARN_CHECK,
-    LEARN_DRAWING,
-    LEARN_IMAGE,
-    LEARN_LABEL,
-    LEARN_SOURCE,
-    current_params,
-    shipped_model,
-    test_set,
-)
+from .model import current_params, shipped_model, test_set
+from .session import LEARN_CHECK, LEARN_DRAWING, LEARN_IMAGE, LEARN_LABEL, LEARN_SOURCE
 
 LR = 0.001     # the worked step's rate: one image's whole gradient at 0.01 drives its loss to 0
 FIRST_IMAGE = 18  # a 3 the shipped model reads as an 8: a wrong answer has gradients worth looking at

@@ -56,7 +56,7 @@ class PhotoSteps(NamedTuple):
 
 
 def _open(data: bytes):
-    from PIL import Image, ImageOps, UnidentifiedImageError  # noqa: PLC0415 - see the module docstring
+    from PIL import Image, ImageOps, UnidentifiedImageError  # here, not at the top: see the module docstring
 
     if not data:
         raise ImageFileError("The file is empty. Choose a PNG or JPEG photo of one digit.")
@@ -72,7 +72,7 @@ def _open(data: bytes):
                              f"most {PIXEL_BUDGET // 10**6} million are read. Send a smaller photo.") from None
     except UnidentifiedImageError:
         raise ImageFileError("This file is not an image we can read. Choose a PNG or JPEG photo.") from None
-    except Exception as e:  # noqa: BLE001 - any failure inside a hostile header is the file's fault
+    except Exception as e:  # any failure inside a hostile header is the file's fault
         raise ImageFileError(f"This image's header is damaged ({type(e).__name__}). Choose another photo.") from None
     if img.format not in FORMATS:
         raise ImageFileError(f"This is a {img.format} image; the app reads PNG and JPEG. Save it as PNG or JPEG.")
@@ -116,7 +116,7 @@ def decode_photo(data: bytes) -> np.ndarray:
         raise
     except MemoryError:
         raise ImageFileError("The image is too large to read here. Send a smaller photo.") from None
-    except Exception as e:  # noqa: BLE001 - truncated or corrupt data: Pillow raises OSError, SyntaxError, ...
+    except Exception as e:  # truncated or corrupt data: Pillow raises OSError, SyntaxError, ...
         raise ImageFileError(f"The image could not be read: it looks truncated or damaged ({e}). "
                              "Send the photo again or choose another one.") from None
     if alpha is not None and alpha.min() < 1:
@@ -176,7 +176,7 @@ def is_dark_ink(grey: np.ndarray) -> bool:
     smooth = np.log(np.maximum(_box_blur(grey, 3), 1 / 255))  # one noisy pixel is not ink
     h, w = grey.shape
     y, x = np.mgrid[0:h:4, 0:w:4] / max(h, w)  # every 4th pixel is plenty for six coefficients
-    terms = lambda y, x: np.stack([np.ones_like(x), x, y, x * x, x * y, y * y], axis=-1)  # noqa: E731
+    terms = lambda y, x: np.stack([np.ones_like(x), x, y, x * x, x * y, y * y], axis=-1)
     coef = np.linalg.lstsq(terms(y, x).reshape(-1, 6), smooth[::4, ::4].ravel(), rcond=None)[0]
     yy, xx = np.mgrid[0:h, 0:w] / max(h, w)
     d = smooth - terms(yy, xx) @ coef

@@ -10,17 +10,9 @@ from mnistapp.hiddenmap import where_it_lands
 from mnistapp.inputs import DRAW, input_source, read_input
 from mnistapp.layers import prediction_views
 from mnistapp.live_canvas import drawing_rgba, live_canvas, live_canvas_answered
-from mnistapp.session import (
-    DRAW_CANVAS,
-    DRAW_CLASSIC,
-    DRAW_LABEL,
-    DRAW_LIVE,
-    DRAW_SAVED,
-    DRAW_STROKE_WIDTH,
-    current_params,
-    current_scaling,
-    route_through_app,
-)
+from mnistapp.model import current_params, current_scaling
+from mnistapp.runtime import route_through_app
+from mnistapp.session import DRAW_CANVAS, DRAW_CLASSIC, DRAW_LABEL, DRAW_LIVE, DRAW_SAVED, DRAW_STROKE_WIDTH
 from mnistapp.teach import teach_views
 from mnistapp.why import not_sure_flag, warm_up, why_views
 from mnistcore import cross_entropy, forward, scale_input

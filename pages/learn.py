@@ -4,16 +4,8 @@ from __future__ import annotations
 import streamlit as st
 
 from mnistapp.figures.learn import accuracy_curves, loss_curves, tile_strip
-from mnistapp.session import (
-    LEARN_BATCH,
-    LEARN_DOWNLOAD,
-    LEARN_EPOCHS,
-    LEARN_HIDDEN,
-    LEARN_LR,
-    LEARN_OPTIMIZER,
-    LEARN_SEED,
-    route_through_app,
-)
+from mnistapp.runtime import route_through_app
+from mnistapp.session import LEARN_BATCH, LEARN_DOWNLOAD, LEARN_EPOCHS, LEARN_HIDDEN, LEARN_LR, LEARN_OPTIMIZER, LEARN_SEED
 from mnistapp.trainer import (
     DEFAULT_LR,
     LR_CHOICES,

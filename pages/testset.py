@@ -17,6 +17,8 @@ from mnistapp.figures.testset import (
     select,
 )
 from mnistapp.layers import prediction_views
+from mnistapp.model import current_params, current_scaling, test_evaluation, test_set
+from mnistapp.runtime import route_through_app
 from mnistapp.scroll import scroll_into_view
 from mnistapp.session import (
     TESTSET_CONFUSION,
@@ -28,11 +30,6 @@ from mnistapp.session import (
     TESTSET_PREDICTED,
     TESTSET_SCROLL,
     TESTSET_TRUE,
-    current_params,
-    current_scaling,
-    route_through_app,
-    test_evaluation,
-    test_set,
 )
 from mnistapp.why import not_sure_flag, why_views
 from mnistcore import forward

@@ -1,11 +1,8 @@
-"""Any model and two models compared, without a browser: a deeper model's units tab, the comparison on Draw and Test set,
-the sidebar's scaling choice, and the paired bars."""
+"""Any model and two models compared, without a browser: a deeper model's units tab, the comparison on Draw and
+Test set, and the sidebar's scaling choice."""
 
-import numpy as np
-import plotly.graph_objects as go
 from streamlit.testing.v1 import AppTest
 
-from mnistapp.compare import paired_bars
 from mnistapp.paths import DATA_DIR, ROOT, SHIPPED_MODEL
 from mnistapp.session import (
     USER_MODEL,
@@ -21,15 +18,6 @@ from mnistcore.preprocess import MNIST_SCALING, UNIT_SCALING
 from reference import random_params
 
 DEEP = (784, 256, 128, 64, 10)
-
-
-def test_paired_bars_are_a_valid_figure_with_both_models():
-    a, b = np.full(10, 0.1, np.float32), np.eye(10, dtype=np.float32)[3]
-    fig = go.Figure(paired_bars(a, b, names=("yours", "shipped"), true_label=3).to_dict())  # validates
-    assert [t.name for t in fig.data] == ["yours", "shipped"] and fig.layout.barmode == "group"
-    np.testing.assert_allclose(fig.data[1].y, b)
-    # every label one size, not shrunk to its bar's width (a tall bar beside another got a tiny "100%")
-    assert fig.layout.uniformtext.mode == "show" and fig.layout.uniformtext.minsize >= 10
 
 
 def app_with(sizes, page, scaling=MNIST_SCALING):

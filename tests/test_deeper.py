@@ -26,7 +26,7 @@ def test_effective_weights_are_torchs_jacobian_of_each_hidden_layer(sizes, seed)
     for layer in range(1, len(sizes) - 1):
         eff = effective_weights(params, fwd, layer)
         # torch: the pre-activation z_layer of the same network, differentiated with respect to x
-        net = lambda t, layer=layer: torch_logits(params.Ws[:layer], params.bs[:layer], t)  # noqa: E731
+        net = lambda t, layer=layer: torch_logits(params.Ws[:layer], params.bs[:layer], t)
         jac = torch.autograd.functional.jacobian(net, torch.tensor(x))[0, :, 0, :].numpy()  # (n_layer, 784)
         assert eff.W.shape == (784, sizes[layer])
         np.testing.assert_allclose(eff.W, jac.T, rtol=1e-4, atol=1e-5)

@@ -141,8 +141,8 @@ def test_plain_resize_keeps_the_mean_ink():
 
 
 def test_attribution_picture_is_28x28_shares_on_a_diverging_scale_centred_on_zero(shipped, test_images):
+    from mnistapp.figures.images import attribution_png
     from mnistapp.figures.style import NEGATIVE, POSITIVE, ZERO
-    from mnistapp.why import attribution_png
     images, _ = test_images
     C, _ = linear_attribution(shipped, scale_input(images[:1])[0])
     url, vmax = attribution_png(C[:, 7], scale=8)

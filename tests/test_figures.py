@@ -4,9 +4,21 @@ import plotly.graph_objects as go
 import pytest
 from plotly.colors import hex_to_rgb, sequential
 
-from mnistapp.figures.draw import GRID_COLS, hidden_grid, softmax_bars
+from mnistapp.figures.draw import (
+    DIGIT_COLOURS,
+    GRID_COLS,
+    MAP_HEIGHT,
+    digit_colour_key,
+    hidden_grid,
+    hidden_map,
+    map_ranges,
+    overlay_css,
+    paired_bars,
+    softmax_bars,
+    star_overlay,
+)
 from mnistapp.figures.images import VIRIDIS, activation_rgb, diverging_rgb, gray_image
-from mnistapp.figures.style import ANSWER, GAP_RGB
+from mnistapp.figures.style import ANSWER, GAP_RGB, MUTED, OUTLINE
 
 
 def validated(fig: go.Figure) -> go.Figure:
@@ -132,7 +144,7 @@ def test_activation_picture_puts_each_unit_in_its_cell_in_the_heatmaps_colours()
     img = activation_rgb(a, cols=GRID_COLS, scale=scale, gap=gap)
     rows = -(-100 // GRID_COLS)
     assert img.shape == (rows * scale, GRID_COLS * scale, 3) and img.dtype == np.uint8
-    cell = lambda j: img[(j // GRID_COLS) * scale + 1, (j % GRID_COLS) * scale + 1]  # noqa: E731
+    cell = lambda j: img[(j // GRID_COLS) * scale + 1, (j % GRID_COLS) * scale + 1]
     viridis = [np.array(hex_to_rgb(c)) for c in sequential.Viridis]
     np.testing.assert_array_equal(cell(0), viridis[-1])   # the largest a: the scale's top (yellow)
     np.testing.assert_array_equal(cell(1), viridis[0])    # a = 0: its bottom (dark purple)
@@ -141,3 +153,54 @@ def test_activation_picture_puts_each_unit_in_its_cell_in_the_heatmaps_colours()
     assert (cell(100) == GAP_RGB).all() and (cell(rows * GRID_COLS - 1) == GAP_RGB).all()  # no unit: grey
     assert (img[scale - 1] == 255).all() and (img[:, scale - 1] == 255).all()  # the lines between cells
     assert (activation_rgb(np.zeros(512, np.float32), GRID_COLS)[1, 1] == viridis[0]).all()  # all off: no NaN
+
+
+def test_paired_bars_show_each_models_probabilities_in_its_colour_and_name_it_in_the_hover():
+    rng = np.random.default_rng(2)
+    mine, theirs = rng.dirichlet(np.ones(10)).astype(np.float32), np.eye(10, dtype=np.float32)[3]
+    fig = validated(paired_bars(mine, theirs, names=("your model (4)", "shipped model (3)"), true_label=3))
+    assert fig.layout.barmode == "group" and [t.name for t in fig.data] == ["your model (4)", "shipped model (3)"]
+    for trace, probs, colour in zip(fig.data, (mine, theirs), (ANSWER, MUTED)):
+        assert list(trace.x) == [str(d) for d in range(10)]
+        np.testing.assert_allclose(trace.y, probs, rtol=0, atol=5e-5)
+        assert trace.marker.color == colour
+        assert trace.hovertemplate.startswith(f"{trace.name}<br>digit %{{x}}")
+    assert fig.data[1].text[3] == "100%" and fig.data[1].text[0] == ""  # a label only where a bar shows
+    assert [(a.x, a.text) for a in fig.layout.annotations] == [("3", "true")]
+    # every label one size, not shrunk to its bar's width (a tall bar beside another got a tiny "100%")
+    assert fig.layout.uniformtext.mode == "show" and fig.layout.uniformtext.minsize >= 10
+    assert not validated(paired_bars(mine, theirs, names=("a", "b"))).layout.annotations
+
+
+def test_the_map_has_every_point_once_in_its_digits_colour_with_its_digit_and_index_and_the_star_shares_its_axes():
+    rng = np.random.default_rng(0)
+    points, labels = rng.normal(0, 5, (500, 2)).astype(np.float32), rng.integers(0, 10, 500)
+    fig = hidden_map(points, labels)
+    validated(fig)  # checked, not read: its arrays come back as base64 there
+    assert len(fig.data) == 10
+    index = np.concatenate([np.asarray(t.customdata) for t in fig.data])
+    assert sorted(index.tolist()) == list(range(500))
+    for d, trace in enumerate(fig.data):
+        assert f"digit {d}" in trace.hovertemplate and "test image %{customdata}" in trace.hovertemplate
+        assert trace.marker.color == DIGIT_COLOURS[d]
+        assert all(labels[i] == d for i in trace.customdata)
+        np.testing.assert_allclose(np.c_[trace.x, trace.y], points[list(trace.customdata)], rtol=0, atol=0.006)
+    (x0, x1), (y0, y1) = map_ranges(points)
+    assert x0 < points[:, 0].min() and points[:, 0].max() < x1 and y0 < points[:, 1].min() and points[:, 1].max() < y1
+    star = validated(star_overlay(np.array([1.5, -2.0]), points[:8], map_ranges(points)))
+    assert (star.data[1].x[0], star.data[1].y[0]) == (1.5, -2.0) and star.data[1].marker.symbol == "star"
+    np.testing.assert_allclose(np.c_[star.data[0].x, star.data[0].y], points[:8], rtol=0, atol=0.006)
+    assert star.data[0].marker.line.color == OUTLINE
+    assert list(star.layout.xaxis.range) == list(fig.layout.xaxis.range)
+    assert list(star.layout.yaxis.range) == list(fig.layout.yaxis.range)
+    assert star.layout.height == fig.layout.height == MAP_HEIGHT and star.layout.margin == fig.layout.margin
+
+
+def test_the_overlay_is_lifted_by_the_maps_height_and_the_colour_key_names_each_digits_colour():
+    import re
+
+    css = overlay_css("draw-map-star")
+    assert re.search(rf"\.st-key-draw-map-star \{{ margin-top: -{MAP_HEIGHT + 16}px; pointer-events: none;", css)
+    key = digit_colour_key()
+    assert re.findall(r"color:(#[0-9A-F]{6})'>&#9679;</span>&nbsp;(\d)", key) == [(c, str(d)) for d, c in
+                                                                                  enumerate(DIGIT_COLOURS)]

@@ -89,6 +89,30 @@ def test_figure_builders_import_nothing_of_the_app_but_each_other():
                 assert node.module.startswith("mnistapp.figures"), f"{path.name} imports {node.module}"
 
 
+def test_pages_and_the_streamlit_side_build_no_figure_of_their_own():
+    """Figures are built in mnistapp/figures, testable without Streamlit; the rest of the app caches and shows
+    them, so it may name plotly in a type hint (under `if TYPE_CHECKING:`) and nowhere else."""
+    app_side = [p for p in python_files("mnistapp") if "figures" not in p.relative_to(ROOT).parts]
+    for path in [ROOT / "app.py", *python_files("pages"), *app_side]:
+        tree = ast.parse(path.read_text())
+        hints = {id(n) for node in ast.walk(tree) if isinstance(node, ast.If) and ast.unparse(node.test) == "TYPE_CHECKING"
+                 for n in ast.walk(node)}
+        plotly = [ast.unparse(n) for n in ast.walk(tree) if id(n) not in hints and (
+            isinstance(n, ast.Import) and any(a.name.split(".")[0] == "plotly" for a in n.names)
+            or isinstance(n, ast.ImportFrom) and (n.module or "").split(".")[0] == "plotly")]
+        assert not plotly, f"{path.relative_to(ROOT)}: {plotly}"
+
+
+PUBLIC_STREAMLIT = ("streamlit.components", "streamlit.testing")  # submodules Streamlit documents
+
+
+def test_only_mnistapp_runtime_imports_streamlits_internals():
+    """They are no public API and change without notice, so one module wraps the few the app needs."""
+    for path in [ROOT / "app.py", *python_files("pages"), *python_files("mnistapp")]:
+        internal = {n for n in imported_modules(path) if n.startswith("streamlit.") and not n.startswith(PUBLIC_STREAMLIT)}
+        assert not internal or path == ROOT / "mnistapp" / "runtime.py", f"{path.relative_to(ROOT)} imports {internal}"
+
+
 def test_the_training_scripts_take_only_the_repositorys_paths_from_the_app_package():
     for path in python_files("training"):
         for name in imported_modules(path):

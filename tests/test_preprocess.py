@@ -62,7 +62,7 @@ def test_longer_side_becomes_20px_keeping_the_aspect_ratio_and_the_mass_is_centr
 
 def test_the_same_drawing_anywhere_on_the_canvas_gives_the_same_image():
     shape = [(0, 60, 0, 15), (45, 60, 0, 40)]  # an "L"
-    at = lambda dy, dx: [(t + dy, b + dy, l + dx, r + dx) for t, b, l, r in shape]  # noqa: E731
+    at = lambda dy, dx: [(t + dy, b + dy, l + dx, r + dx) for t, b, l, r in shape]
     ref = preprocess_canvas(canvas(at(10, 10)))
     np.testing.assert_array_equal(preprocess_canvas(canvas(at(200, 210))), ref)
     np.testing.assert_array_equal(preprocess_canvas(canvas(at(90, 30))), ref)

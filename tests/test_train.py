@@ -104,7 +104,7 @@ def test_a_wider_pen_draws_more_ink_for_every_digit(digits):
 
 def test_widths_are_drawn_from_the_range_asked_for(digits):
     images, _ = digits
-    ink = lambda widths: pen_strokes.stroke_versions(images[:5], 40, widths, seed=1).astype(np.float64).sum((2, 3))  # noqa: E731
+    ink = lambda widths: pen_strokes.stroke_versions(images[:5], 40, widths, seed=1).astype(np.float64).sum((2, 3))
     lo, hi, both = ink((10, 10)), ink((28, 28)), ink((10, 28))
     assert (both.min(1) < (lo.mean(1) + hi.mean(1)) / 2).all() and (both.max(1) > (lo.mean(1) + hi.mean(1)) / 2).all()
     assert (both >= 0.97 * lo.min(1, keepdims=True)).all() and (both <= 1.03 * hi.max(1, keepdims=True)).all()
@@ -213,7 +213,7 @@ def test_a_taught_run_is_bit_identical_names_its_teacher_and_learns_from_it(tmp_
     base = ROOT / "mnist_model.pth"  # the shipped model was trained on scans alone
     run = ["--epochs", "2", "--limit", "2000", "--no-test", "--no-drawn-val", "--teacher", str(base),
            "--stroke-cache", str(tmp_path / "cache")]
-    weights = lambda name: torch.load(tmp_path / name, weights_only=True)  # noqa: E731
+    weights = lambda name: torch.load(tmp_path / name, weights_only=True)
 
     def same(a, b):
         wa, wb = weights(a), weights(b)

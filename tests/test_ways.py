@@ -27,6 +27,12 @@ def test_the_hidden_text_counts_the_active_units_and_names_the_strongest():
     assert alt_text.hidden_text(a) == "a1: 3 of 512 units active; strongest: unit 100 (5.00), unit 7 (2.00), unit 3 (1.00)."
 
 
+def test_the_map_text_names_where_the_star_lands_and_its_neighbours_commonest_digit():
+    text = alt_text.map_text(np.array([1.26, -3.0]), np.array([3, 3, 5, 3, 8, 3, 3, 5]))
+    assert text == ("Map: your input lands at (1.3, -3.0); 5 of its 8 nearest test images are 3s "
+                    "(their labels: 3, 3, 5, 3, 8, 3, 3, 5).")
+
+
 def test_the_confusion_text_names_the_most_common_mistakes():
     c = np.diag(np.full(10, 900))
     c[4, 9], c[7, 2], c[3, 5] = 12, 9, 7
@@ -57,27 +63,3 @@ def test_the_links_tab_names_are_the_weights_pages_tabs():
     tabs = next(ast.literal_eval(n.value) for n in tree.body
                 if isinstance(n, ast.Assign) and getattr(n.targets[0], "id", None) == "TABS")
     assert tabs == WEIGHTS_TABS
-
-
-def test_the_map_figure_has_every_point_once_with_its_digit_and_index_and_the_star_shares_its_axes():
-    import plotly.graph_objects as go
-
-    from mnistapp.hiddenmap import hidden_map_figure, map_ranges, star_figure
-
-    rng = np.random.default_rng(0)
-    points, labels = rng.normal(0, 5, (500, 2)).astype(np.float32), rng.integers(0, 10, 500)
-    fig = hidden_map_figure(points, labels)
-    go.Figure(fig.to_dict())  # validates what the builder skipped (arrays come back as base64 there)
-    assert len(fig.data) == 10
-    index = np.concatenate([np.asarray(t.customdata) for t in fig.data])
-    assert sorted(index.tolist()) == list(range(500))
-    for d, trace in enumerate(fig.data):
-        assert f"digit {d}" in trace.hovertemplate and "test image %{customdata}" in trace.hovertemplate
-        assert all(labels[i] == d for i in trace.customdata)
-        np.testing.assert_allclose(np.c_[trace.x, trace.y], points[list(trace.customdata)], rtol=0, atol=0.006)
-    star = star_figure(np.array([1.5, -2.0]), points[:8], map_ranges(points))
-    go.Figure(star.to_dict())
-    assert (star.data[1].x[0], star.data[1].y[0]) == (1.5, -2.0)
-    assert list(star.layout.xaxis.range) == list(fig.layout.xaxis.range)
-    assert list(star.layout.yaxis.range) == list(fig.layout.yaxis.range)
-    assert star.layout.height == fig.layout.height and star.layout.margin == fig.layout.margin

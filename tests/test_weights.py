@@ -120,6 +120,55 @@ def test_heatmap_window_names_units_by_their_place_in_the_whole_matrix():
     assert number_after("W1[i, j]", text) == pytest.approx(W[7, 105], rel=5e-3)
 
 
+@pytest.mark.parametrize("layer, rows, cols", [(0, "pixel (0, 5) · input 5", "hidden unit"),
+                                               (1, "unit of layer 1 5", "hidden unit"), (2, "unit of layer 2 5", "digit")])
+def test_each_matrix_heatmap_names_its_rows_and_columns_after_its_place_in_the_network(layer, rows, cols):
+    params = random_params((784, 64, 32, 10), 8)
+    W = params.Ws[layer]
+    fig = wf.matrix_heatmap(W, layer=layer, last=layer == 2, vmax=symmetric_range(W, 99), start=3, width=4)
+    hm = fig.data[0]
+    assert fig.layout.title.text == f"W{layer + 1}: {W.shape[0]} inputs × {W.shape[1]} outputs"
+    assert np.asarray(hm.z).shape == (W.shape[0], 4) and list(hm.x) == [3, 4, 5, 6]  # the window, named in the whole
+    text = hover_text(hm.hovertemplate, x=hm.x[2], y=hm.y[5], z=np.asarray(hm.z)[5, 2])
+    assert text.startswith(f"{rows}<br>{cols} 5<br>")
+    assert number_after(f"W{layer + 1}[i, j]", text) == pytest.approx(W[5, 5], rel=5e-3)
+
+
+def test_unit_tiles_put_unit_order_p_at_grid_place_p_with_its_own_hover_values():
+    params = random_params((784, 40, 10), 9)
+    W1, order = params.Ws[0], np.random.default_rng(9).permutation(40)
+    norms, rates = unit_norms(params), np.linspace(0, 1, 40)
+    fig = wf.unit_tiles(W1, order, vmax=symmetric_range(W1, 99), hover={"norm": norms, "rate": rates}, title="t")
+    image, marks = fig.data
+    assert data_url_image(image.source).size == (wf.GRID_COLS * SIDE, 2 * SIDE)  # 40 tiles: two rows of 32
+    np.testing.assert_allclose(np.c_[marks.x, marks.y], tile_centres(40, wf.GRID_COLS, gap=0), rtol=0, atol=0.05)
+    for p in (0, 17, 39):
+        custom = np.asarray(marks.customdata)[p]
+        text = hover_text(marks.hovertemplate, customdata=custom)
+        assert marks.hovertemplate.startswith("unit %{customdata[0]}<br>") and custom[0] == order[p]
+        assert number_after("norm", text) == pytest.approx(norms[order[p]], rel=5e-3)
+        assert number_after("rate", text) == pytest.approx(rates[order[p]], abs=1e-3)
+
+
+def test_field_pictures_are_the_units_fields_in_the_input_orientation():
+    W1 = random_params((784, 12, 10), 10).Ws[0]
+    pictures = wf.field_pictures(W1, [7, 2], vmax=0.2, scale=3)
+    assert [p.shape for p in pictures] == [(84, 84, 3)] * 2
+    np.testing.assert_array_equal(pictures[0][::3, ::3], diverging_rgb(W1[:, 7].reshape(SIDE, SIDE), 0.2))
+    np.testing.assert_array_equal(pictures[1][1::3, 2::3], diverging_rgb(W1[:, 2].reshape(SIDE, SIDE), 0.2))
+
+
+def test_bias_bars_have_one_bar_per_digit_for_the_last_layer_and_one_per_unit_before_it():
+    params = random_params((784, 24, 10), 11)
+    hidden, last = wf.bias_bars(params.bs[0], layer=0, last=False), wf.bias_bars(params.bs[1], layer=1, last=True)
+    assert len(hidden.data[0].x) == 24 and hidden.layout.title.text == "b1: one bias per unit of layer 1"
+    assert list(last.data[0].x) == [str(d) for d in range(10)] and last.layout.title.text == "b2: one bias per digit"
+    text = hover_text(hidden.data[0].hovertemplate, x=hidden.data[0].x[5], y=hidden.data[0].y[5])
+    assert text.startswith("unit 5<br>") and number_after("b1[j]", text) == pytest.approx(params.bs[0][5], abs=1e-4)
+    np.testing.assert_allclose(last.data[0].y, params.bs[1], rtol=0, atol=1e-4)
+    assert wf.png_config("b2")["toImageButtonOptions"]["filename"] == "b2"
+
+
 def test_w2_heatmap_puts_digits_on_rows_and_names_the_right_weight():
     W2 = random_params((784, 50, 10), 5).Ws[1]
     hm = wf.class_heatmap(W2, vmax=symmetric_range(W2, 99)).data[0]

@@ -100,7 +100,7 @@ def gaussian_blur(field: torch.Tensor, sigma: float) -> torch.Tensor:
 def augment(x: torch.Tensor, g: torch.Generator, a) -> torch.Tensor:
     """(B, 1, 28, 28) images in [0, 1] -> randomly distorted images of the same shape."""
     B = x.shape[0]
-    u = lambda *shape: torch.rand(*shape, generator=g) * 2 - 1  # noqa: E731  uniform in [-1, 1]
+    u = lambda *shape: torch.rand(*shape, generator=g) * 2 - 1  # uniform in [-1, 1]
     angle = u(B) * math.radians(a.rotate)
     scale = 1 + u(B, 2) * a.scale                   # independent x and y scale
     shear = u(B) * a.shear
@@ -160,7 +160,7 @@ def drawn(images: np.ndarray, n_versions: int, widths: tuple[float, float], seed
     path = cache / f"strokes-{len(images)}x{n_versions}-{key}.npy" if cache else None
     if path and path.is_file():
         return np.load(path)
-    bar = lambda it: tqdm(it, desc=f"drawing {len(images)}x{n_versions} digits", unit="digit", mininterval=5)  # noqa: E731
+    bar = lambda it: tqdm(it, desc=f"drawing {len(images)}x{n_versions} digits", unit="digit", mininterval=5)
     out = pen_strokes.stroke_versions(images, n_versions, widths, seed, jitter=a.stroke_jitter, tol=a.stroke_tol,
                                   progress=bar)
     if path:

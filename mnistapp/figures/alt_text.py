@@ -92,3 +92,12 @@ def confidence_text(confidence: np.ndarray, correct: np.ndarray) -> str:
 def order_text(order: np.ndarray, by: str) -> str:
     """The tile grid: which units come first and last in its order."""
     return f"Tiles ordered by {by}: first units {', '.join(map(str, order[:5].tolist()))}; last unit {order[-1]}."
+
+
+def map_text(star: np.ndarray, near_labels: np.ndarray) -> str:
+    """The hidden map: where the (2,) star is and what its nearest test images' labels are."""
+    counts = np.bincount(near_labels, minlength=10)
+    most = int(counts.argmax())
+    return (f"Map: your input lands at ({star[0]:.1f}, {star[1]:.1f}); {counts[most]} of its "
+            f"{len(near_labels)} nearest test images are {most}s "
+            f"(their labels: {', '.join(map(str, near_labels.tolist()))}).")

@@ -95,3 +95,11 @@ def png_data_url(img: np.ndarray, compress_level: int = 1) -> str:
     again with Pillow, hashes it, stores it and serves it from a URL the browser then fetches: ~10 ms of
     the server's time per picture per stroke here, and one more request for the browser."""
     return "data:image/png;base64," + base64.b64encode(png_bytes(img, compress_level)).decode("ascii")
+
+
+def attribution_png(C_k: np.ndarray, scale: int = 1) -> tuple[str, float]:
+    """(784,) pixel shares of one logit (or a difference of two) -> (a diverging 28x28 picture as a PNG data
+    URL, purple below zero through white to orange above, and the share that the strongest colour means).
+    The page shows it 224 px wide, the browser scaling it up with sharp pixels."""
+    vmax = max(float(np.abs(C_k).max()), 1e-6)
+    return png_data_url(diverging_rgb(C_k.reshape(28, 28), vmax, scale=scale)), vmax

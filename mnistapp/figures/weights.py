@@ -19,8 +19,9 @@ import numpy as np
 import plotly.graph_objects as go
 from PIL import Image
 
-from mnistcore.params import SIDE
+from mnistcore.params import N_PIXELS, SIDE
 
+from .draw import GRID_COLS
 from .images import diverging_rgb
 from .style import ANSWER, DIGITS, DIVERGING, GAP_COLOUR, GAP_RGB, MUTED, NEGATIVE, POSITIVE, key_selector, layout
 
@@ -32,6 +33,11 @@ HOVER_FMT = f".{HOVER_DIGITS}g"
 
 def _style(fig: go.Figure, height: int, title: str | None = None, margin: dict | None = None) -> go.Figure:
     return fig.update_layout(layout(height, title=title, margin=margin))
+
+
+def png_config(name: str) -> dict:
+    """A chart's config: Plotly's toolbar with its 'download as PNG' button, saving under `name`.png."""
+    return {"displaylogo": False, "toImageButtonOptions": {"filename": name, "scale": 2}}
 
 
 def _signed_colours(values: np.ndarray) -> list[str]:
@@ -80,6 +86,19 @@ def weight_heatmap(W: np.ndarray, *, vmax: float, name: str = "W1", rows_are_pix
     # Fixed margins that fit the tick labels, axis titles and colour bar: with Plotly's auto-margins the
     # browser draws the 400,000 cells once, measures the labels, then draws them all again (~150 ms).
     return _style(fig, height, title, margin=HEATMAP_MARGIN)
+
+
+def matrix_heatmap(W: np.ndarray, *, layer: int, last: bool, vmax: float, start: int = 0,
+                   width: int | None = None) -> go.Figure:
+    """W{layer + 1}, shape (n_in, n_out), as `weight_heatmap` of its columns start..start + width: its rows are
+    the 784 pixels when it is the first layer's, else the units of the layer below; its columns hidden units,
+    or the digits when it is the `last` layer's."""
+    width = W.shape[1] if width is None else width
+    pixels = layer == 0 and W.shape[0] == N_PIXELS
+    return weight_heatmap(W[:, start:start + width], vmax=vmax, name=f"W{layer + 1}", rows_are_pixels=pixels,
+                          row_name="input" if pixels else f"unit of layer {layer}",
+                          col_name="digit" if last else "hidden unit", col_offset=start,
+                          title=f"W{layer + 1}: {W.shape[0]} inputs × {W.shape[1]} outputs")
 
 
 def palette_png(grid: np.ndarray, vmax: float) -> str:
@@ -172,6 +191,23 @@ def weight_tiles(grid: np.ndarray, *, vmax: float, units: np.ndarray, centres: n
     return _style(fig, height, title)
 
 
+def unit_tiles(W: np.ndarray, order: np.ndarray, *, vmax: float, hover: dict[str, np.ndarray],
+               title: str | None = None, height: int = 470) -> go.Figure:
+    """(784, n) incoming weights as `weight_tiles`, GRID_COLS tiles to a row: unit order[p] at grid place p.
+
+    hover: a name -> (n,) values per unit (in unit order, not grid order), each shown in the unit's hover."""
+    return weight_tiles(tile_grid(W, order, GRID_COLS, gap=0), vmax=vmax, units=order,
+                        centres=tile_centres(len(order), GRID_COLS, gap=0),
+                        hover=np.column_stack([v[order] for v in hover.values()]), hover_names=tuple(hover),
+                        title=title, height=height)
+
+
+def field_pictures(W: np.ndarray, units, *, vmax: float, scale: int = 3) -> list[np.ndarray]:
+    """(784, n) incoming weights -> the receptive fields of `units` as 28x28 RGB pictures (each pixel a
+    scale x scale block), on the diverging scale over [-vmax, vmax]."""
+    return [diverging_rgb(W[:, j].reshape(SIDE, SIDE), vmax, scale=scale) for j in units]
+
+
 def tiles_fit_css(key: str, n_tiles: int, cols: int) -> str:
     """A <style> that ends the tile chart of element `key` (`tile_grid`'s n_tiles in rows of cols) below its grid
     on a phone.
@@ -236,6 +272,14 @@ def vote_bars(pros: np.ndarray, cons: np.ndarray, column: np.ndarray, *, digit: 
     fig.update_yaxes(type="category", autorange="reversed")
     fig.update_xaxes(title=f"{name}[j, {digit}]", zeroline=True)
     return _style(fig, height)
+
+
+def bias_bars(b: np.ndarray, *, layer: int, last: bool) -> go.Figure:
+    """b{layer + 1}: one bar per digit when it is the `last` layer's (`digit_bars`), else one per unit (`unit_bars`)."""
+    name = f"b{layer + 1}"
+    if last:
+        return digit_bars(b, name=name, title=f"{name}: one bias per digit")
+    return unit_bars(b, name=name, title=f"{name}: one bias per unit of layer {layer + 1}")
 
 
 def unit_bars(values: np.ndarray, *, name: str, title: str | None = None, height: int = 240) -> go.Figure:

@@ -1,0 +1,47 @@
+"""What the app needs from Streamlit beyond its public API: the only module that imports streamlit.runtime.
+
+Internals change without notice, so each is wrapped here and used nowhere else (tests/test_layout.py
+checks), and streamlit is pinned (==1.67.0 in pyproject.toml and requirements.txt).
+"""
+from __future__ import annotations
+
+import streamlit as st
+from streamlit.runtime import Runtime  # is the session that started a training thread still connected?
+from streamlit.runtime.memory_uploaded_file_manager import MemoryUploadedFileManager  # the store whose files we can drop
+from streamlit.runtime.pages_manager import PagesManager  # is app.py's router in charge yet, or a legacy pages/ folder?
+from streamlit.runtime.scriptrunner import get_script_run_ctx  # the running script's session id and upload store
+from streamlit.runtime.uploaded_file_manager import DeletedFile  # what an uploader still lists for a removed file
+
+
+def route_through_app() -> None:
+    """Call first in every page: make sure the page runs inside app.py's router.
+
+    Streamlit 1.67 treats a folder named `pages/` as a legacy multipage app until app.py's
+    st.navigation has run once on the server, so the first visitor of a fresh server who opens
+    /weights directly would get that page alone, without the sidebar or the layout. Rerun through
+    app.py instead. tests/test_routing_browser.py pins this: it opens /weights and /testset first.
+    """
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+
+
+def still_uploaded(files: list | None) -> list:
+    """An uploader's files without those the visitor removed (Streamlit still lists them, as DeletedFile)."""
+    return [f for f in files or [] if not isinstance(f, DeletedFile)]
+
+
+def forget_uploads(files) -> None:
+    """Drop the files' bytes from Streamlit's upload store, as st.chat_input does: otherwise each upload
+    stays in the server's memory until the session ends (the fresh uploader never asks to delete it)."""
+    ctx = get_script_run_ctx()
+    if ctx is not None and isinstance(ctx.uploaded_file_mgr, MemoryUploadedFileManager):
+        for f in files:
+            ctx.uploaded_file_mgr.remove_file(session_id=ctx.session_id, file_id=f.file_id)
+
+
+def session_alive():
+    """A check the training thread can call: is the session that started it still connected?"""
+    session_id = get_script_run_ctx().session_id
+    runtime = Runtime.instance()
+    return lambda: runtime.is_active_session(session_id)
