@@ -1,4 +1,4 @@
-"""Why this digit (issue 15): the "not sure" flag, and four views that open on demand.
+"""Why this digit: the "not sure" flag, and four views that open on demand.
 
 The pictures come from mnistapp.figures (arrays in, PNG data URLs out); here are the Streamlit pieces the Draw page and the
 test-image dialog share. What changes with every stroke is HTML with pictures (mnistapp/figures/panel.py), not

@@ -130,7 +130,7 @@ def test_the_readmes_engine_snippet_runs_and_one_step_lowers_the_loss(monkeypatc
     assert len(blocks) == 1, "the README shows the engine in one ```python block"
     monkeypatch.chdir(ROOT)  # its paths are the repository's, as a reader at the root would run it
     scope: dict = {}
-    exec(compile(blocks[0], "README.md", "exec"), scope)  # noqa: S102 - our own README's code
+    exec(compile(blocks[0], "README.md", "exec"), scope)
     assert isinstance(scope["params"], Params) and isinstance(scope["new"], Params)
     new_loss = scope["cross_entropy"](scope["forward"](scope["new"], scope["x"]).logits, scope["y"])
     assert new_loss < scope["loss"]
