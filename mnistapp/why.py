@@ -13,6 +13,7 @@ import logging
 import os
 import sys
 import threading
+import weakref
 from collections import OrderedDict
 
 import numpy as np
@@ -53,7 +54,9 @@ OVERCONFIDENT = ("Why not just the softmax: it always shares 100 % among the ten
 
 _doubts: OrderedDict[str, Doubt] = OrderedDict()  # model digest -> its calibration, the newest last
 _calibrating: set[str] = set()                      # digests whose calibration is running (or failed)
-_lock = threading.Lock()
+_in_use: dict[str, int] = {}                        # digest -> how many live Params objects hold that model
+_watched: weakref.WeakSet = weakref.WeakSet()       # the Params objects counted in _in_use
+_lock = threading.RLock()  # re-entrant: the garbage collector may free a Params while this thread holds it
 MAX_MODELS = 24                                     # each holds 11 MB of references (uint8 features)
 
 
@@ -82,12 +85,32 @@ def _calibrate(params: Params) -> None:
         _calibrating.discard(params.digest)
 
 
+def _released(digest: str) -> None:
+    """The last Params of a model is gone (its sessions ended): its 11 MB of references go with it."""
+    with _lock:
+        _in_use[digest] -= 1
+        if _in_use[digest] == 0:
+            del _in_use[digest]
+            _doubts.pop(digest, None)
+            _calibrating.discard(digest)  # a failed model may be tried again should it come back
+
+
+def _watch(params: Params) -> None:
+    """Count `params` among its model's users until it is garbage (called under _lock)."""
+    if params not in _watched:
+        _watched.add(params)
+        _in_use[params.digest] = _in_use.get(params.digest, 0) + 1
+        weakref.finalize(params, _released, params.digest)
+
+
 def model_doubt(params: Params) -> Doubt | None:
     """The model's references and threshold, or None while they are being set (seconds, once per model).
 
     The calibration runs in a thread of its own, so no stroke ever waits for it: the page shows the flag
-    from the first drawing after it is done. `warm_up` starts it as soon as a model is in use."""
+    from the first drawing after it is done. `warm_up` starts it as soon as a model is in use. It is kept
+    while any session holds the model (at most MAX_MODELS of them) and dropped when the last one lets go."""
     with _lock:
+        _watch(params)
         doubt = _doubts.get(params.digest)
         if doubt is not None:
             _doubts.move_to_end(params.digest)

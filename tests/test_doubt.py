@@ -9,7 +9,7 @@ import pytest
 import torch
 
 from mnistapp.paths import DATA_DIR, DRAWN_DIGITS, SHIPPED_MODEL
-from mnistcore import forward, load_mnist, load_params, scale_input
+from mnistcore import Params, forward, load_mnist, load_params, scale_input
 from mnistcore.explain.doubt import (
     FLAG_RATE,
     N_HELD,
@@ -272,3 +272,25 @@ def test_many_models_are_calibrated_one_at_a_time(refs, monkeypatch):
         assert time.monotonic() < deadline, "a calibration never finished"
         time.sleep(0.1)
     assert most[0] == 1
+
+
+def test_a_models_references_go_when_the_last_session_holding_it_lets_go(refs):
+    """60 visitors with their own models must not leave 60 x 11 MB of references behind them."""
+    import gc
+    import time
+
+    from mnistapp import why
+    params = random_params((784, 12, 10), rng=7)
+    twin = Params(Ws=params.Ws, bs=params.bs)  # another session's copy of the same file: the same digest
+    digest = params.digest
+    assert twin.digest == digest
+    deadline = time.monotonic() + 120
+    while why.model_doubt(params) is None or why.model_doubt(twin) is None:
+        assert time.monotonic() < deadline, "the calibration thread never finished"
+        time.sleep(0.1)
+    del params
+    gc.collect()
+    assert digest in why._doubts, "the twin still holds the model: its calibration stays"
+    del twin
+    gc.collect()
+    assert digest not in why._doubts and digest not in why._in_use
