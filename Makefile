@@ -44,7 +44,7 @@ benchmark: $(VENV)/.dev /usr/bin/chromium
 	$(PY) -m benchmarks.class_load
 
 # Mutation testing of the engine's maths and loader ([tool.mutmut] in pyproject.toml says which modules and
-# tests): not part of `make test`; about 40 min on 2 cores. `mutmut show NAME` shows one mutant.
+# tests): not part of `make test`; about 25 min on 2 cores. `mutmut show NAME` shows one mutant.
 mutation: $(VENV)/.dev
 	rm -rf mutants
 	$(VENV)/bin/mutmut run --max-children 2 || true
