@@ -18,6 +18,9 @@ import numpy as np
 import streamlit as st
 from PIL import Image
 
+from mnistcore import Params
+from mnistcore.preprocess import Scaling
+
 MAX_SIDE = 2048  # a sent drawing bigger than this is not from our canvas: refused before it is decoded
 HTML = """<div class="live-canvas">
   <canvas data-testid="live-canvas" aria-label="Drawing area: draw one digit"></canvas>
@@ -46,6 +49,20 @@ PRELOAD = f"static/js/{_PLOTLY.name}" if _PLOTLY else None
 _mount = st.components.v2.component("mnist.live_canvas", html=HTML, css=CSS,
                                     js=Path(__file__).with_name("live_canvas.js").read_text())
 
+# The interim maths (mnistapp/interim.js) goes in front of each script that uses it: an inline script
+# cannot import a file beside it.
+_INTERIM = Path(__file__).with_name("interim.js").read_text()
+
+# The model in the browser, for the interim answers: 5.33 bytes a parameter (float32 as base64), sent to each
+# visitor once per model. The shipped 784-512-10 is 2.2 MB and costs the server about 0.2 s of its event
+# loop to compress for the websocket; a bigger model is not sent, and the server answers its moving pen
+# as it does without one. 1,000,000 parameters (5.3 MB) keeps a phone's download and the server's pause
+# bounded while leaving room for 784-1024-10 or three hidden layers of 512.
+LIVE_MODEL_MAX_PARAMS = 1_000_000
+_model = st.components.v2.component("mnist.live_model", html="<span hidden></span>\n",
+                                    js=_INTERIM + "export default function ({ data }) {\n"
+                                                  "  window.__liveModel = receiveModel(data, window.__liveModel);\n}\n")
+
 
 # Inline html and js need a newline: Streamlit takes a one-line string with a "/" for a file path.
 _answered = st.components.v2.component("mnist.live_canvas_answered", html="<span hidden></span>\n",
@@ -62,6 +79,34 @@ def live_canvas(*, key: str, size: int = 280, stroke_width: int = 18, restore: l
     result = _mount(key=key, data={"size": size, "width": stroke_width, "restore": restore, "preload": PRELOAD},
                     default={"drawing": None}, on_drawing_change=on_change, width="content", height="content")
     return result.drawing
+
+
+def encode_model(params: Params) -> dict:
+    """A model as the browser reads it: the layer sizes and each array as base64 of its little-endian
+    float32 bytes, row-major in the engine's orientation (Ws[l] of shape (n_in, n_out))."""
+    b64 = lambda a: base64.b64encode(np.ascontiguousarray(a, "<f4").tobytes()).decode("ascii")  # noqa: E731
+    return {"sizes": list(params.sizes), "Ws": [b64(W) for W in params.Ws], "bs": [b64(b) for b in params.bs]}
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def _encoded(digest: str, _params: Params) -> dict:
+    return encode_model(_params)
+
+
+def live_model(params: Params, scaling: Scaling, *, key: str, browser_has: str | None) -> None:
+    """Send the model and its input scaling to the browser, for the live canvas's interim answers.
+
+    Mount it outside the canvas's fragment, so it goes out with full-page runs only. The arrays go only
+    when the browser does not already hold this model (`browser_has`: the digest the canvas reported
+    with its last drawing), encoded once per model per server; a model over LIVE_MODEL_MAX_PARAMS is
+    not sent, and the browser drops the one it had.
+    """
+    data = {"digest": None}
+    if params.n_params <= LIVE_MODEL_MAX_PARAMS:
+        data = {"digest": params.digest, "mean": scaling.mean, "std": scaling.std}
+        if browser_has != params.digest:
+            data |= _encoded(params.digest, params)
+    _model(key=key, data=data, width="content", height="content")
 
 
 def live_canvas_answered(key: str) -> None:
