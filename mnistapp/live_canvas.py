@@ -1,12 +1,14 @@
-"""The live canvas: a drawing element of the project's own that sends the drawing while the pen moves.
+"""The live canvas: a drawing element of the project's own that answers while the pen moves.
 
 A Streamlit components-v2 element (inline HTML and CSS, JS in live_canvas.js beside this file, no
-iframe, no build step). While the pen moves it sends the drawing at most every ~90 ms, and only after
-the rerun that read the previous one has finished (`live_canvas_answered`, the page's last element, hands
-its seq back); when the pen lifts it sends at once.
+iframe, no build step). When the pen lifts, and on Undo and Clear, it sends the drawing at once.
+While the pen moves, the browser answers from the model `live_model` sent it (mnistapp/interim.js);
+without one, the canvas sends the drawing at most every ~90 ms, and only after the rerun that read
+the previous one has finished (`live_canvas_answered`, the page's last element, hands its seq back).
 It renders as `<canvas data-testid="live-canvas">` with visible Undo and Clear buttons beside it.
-Each send is a dict {png: data URL or None, strokes: [[width, x0, y0, ...], ...], seq: int};
-`drawing_rgba` turns it into the (H, W, 4) uint8 array that `read_canvas` reads.
+Each send is a dict {png: data URL or None, strokes: [[width, x0, y0, ...], ...], seq: int,
+model: the digest of the model the browser holds, or None}; `drawing_rgba` turns it into the
+(H, W, 4) uint8 array that `read_canvas` reads.
 """
 from __future__ import annotations
 
@@ -20,6 +22,9 @@ from PIL import Image
 
 from mnistcore import Params
 from mnistcore.preprocess import Scaling
+
+from .figures.bars import HEIGHT
+from .figures.style import ANSWER, MUTED
 
 MAX_SIDE = 2048  # a sent drawing bigger than this is not from our canvas: refused before it is decoded
 HTML = """<div class="live-canvas">
@@ -46,12 +51,11 @@ CSS = """
 _PLOTLY = next(Path(st.__file__).parent.glob("static/static/js/PlotlyChart.*.js"), None)
 PRELOAD = f"static/js/{_PLOTLY.name}" if _PLOTLY else None
 
-_mount = st.components.v2.component("mnist.live_canvas", html=HTML, css=CSS,
-                                    js=Path(__file__).with_name("live_canvas.js").read_text())
-
 # The interim maths (mnistapp/interim.js) goes in front of each script that uses it: an inline script
 # cannot import a file beside it.
 _INTERIM = Path(__file__).with_name("interim.js").read_text()
+_mount = st.components.v2.component("mnist.live_canvas", html=HTML, css=CSS,
+                                    js=_INTERIM + Path(__file__).with_name("live_canvas.js").read_text())
 
 # The model in the browser, for the interim answers: 5.33 bytes a parameter (float32 as base64), sent to each
 # visitor once per model. The shipped 784-512-10 is 2.2 MB and costs the server about 0.2 s of its event
@@ -76,7 +80,9 @@ def live_canvas(*, key: str, size: int = 280, stroke_width: int = 18, restore: l
 
     restore: strokes to draw when the element is new (a visitor back from another page).
     """
-    result = _mount(key=key, data={"size": size, "width": stroke_width, "restore": restore, "preload": PRELOAD},
+    bars = {"height": HEIGHT, "answer": ANSWER, "muted": MUTED}  # to draw the interim answer as bars.py does
+    result = _mount(key=key, data={"size": size, "width": stroke_width, "restore": restore, "preload": PRELOAD,
+                                   "bars": bars},
                     default={"drawing": None}, on_drawing_change=on_change, width="content", height="content")
     return result.drawing
 

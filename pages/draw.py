@@ -9,7 +9,7 @@ from mnistapp.figures.images import gray_image, png_data_url
 from mnistapp.hiddenmap import where_it_lands
 from mnistapp.inputs import DRAW, input_source, read_input
 from mnistapp.layers import prediction_views
-from mnistapp.live_canvas import drawing_rgba, live_canvas, live_canvas_answered
+from mnistapp.live_canvas import drawing_rgba, live_canvas, live_canvas_answered, live_model
 from mnistapp.session import (
     DRAW_CANVAS,
     DRAW_CLASSIC,
@@ -29,6 +29,7 @@ from mnistcore.preprocess import STRAY_DOT, canvas_ink, read_ink
 route_through_app()
 
 CANVAS = 280
+DRAW_MODEL = "draw.model"  # the model sent to the browser for the canvas's interim answers (live_model)
 
 st.title("Draw a digit")
 st.markdown("Draw one digit, 0 to 9, in the black box, with the mouse, a finger or a pen. "
@@ -107,3 +108,6 @@ def show_drawing() -> None:
 
 
 draw_and_read()
+# Outside the fragment, so the model goes to the browser with full-page runs only, never with a stroke's rerun.
+live_model(current_params(), current_scaling(), key=DRAW_MODEL,
+           browser_has=(st.session_state.get(DRAW_SAVED) or {}).get("model"))
