@@ -57,11 +57,12 @@ _INTERIM = Path(__file__).with_name("interim.js").read_text()
 _mount = st.components.v2.component("mnist.live_canvas", html=HTML, css=CSS,
                                     js=_INTERIM + Path(__file__).with_name("live_canvas.js").read_text())
 
-# The model in the browser, for the interim answers: 5.33 bytes a parameter (float32 as base64), sent to each
-# visitor once per model. The shipped 784-512-10 is 2.2 MB and costs the server about 0.2 s of its event
-# loop to compress for the websocket; a bigger model is not sent, and the server answers its moving pen
-# as it does without one. 1,000,000 parameters (5.3 MB) keeps a phone's download and the server's pause
-# bounded while leaving room for 784-1024-10 or three hidden layers of 512.
+# The model in the browser, for the interim answers: base64 of float32, 5.33 bytes a parameter, sent to each
+# visitor once per model. The shipped 784-512-10 is 2.17 MB of JSON, 1.65 MB once deflated for the websocket,
+# which holds the server's event loop for 50-90 ms (this 2-core machine); the browser decodes it in about
+# 10 ms and then answers a frame in under 2 ms. A bigger model costs in proportion: over 1,000,000 parameters
+# (5.3 MB, some 0.2 s of the event loop per visitor) it is not sent, and the server answers its moving pen
+# as it does without one. The limit leaves room for 784-1024-10 or three hidden layers of 512.
 LIVE_MODEL_MAX_PARAMS = 1_000_000
 _model = st.components.v2.component("mnist.live_model", html="<span hidden></span>\n",
                                     js=_INTERIM + "export default function ({ data }) {\n"

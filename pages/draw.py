@@ -29,7 +29,6 @@ from mnistcore.preprocess import STRAY_DOT, canvas_ink, read_ink
 route_through_app()
 
 CANVAS = 280
-DRAW_MODEL = "draw.model"  # the model sent to the browser for the canvas's interim answers (live_model)
 
 st.title("Draw a digit")
 st.markdown("Draw one digit, 0 to 9, in the black box, with the mouse, a finger or a pen. "
@@ -109,5 +108,5 @@ def show_drawing() -> None:
 
 draw_and_read()
 # Outside the fragment, so the model goes to the browser with full-page runs only, never with a stroke's rerun.
-live_model(current_params(), current_scaling(), key=DRAW_MODEL,
+live_model(current_params(), current_scaling(), key=f"{DRAW_LIVE}.model",
            browser_has=(st.session_state.get(DRAW_SAVED) or {}).get("model"))
