@@ -5,7 +5,7 @@
 // own pixels with mnistapp/interim.js (prepended to this file) and shows the result in place of the
 // server's Prediction and softmax bars, as copies over them, until the server answers the pen-up. Without
 // the model (none yet, or one too big to send) the server answers the moving pen too: the canvas sends at
-// most every SEND_MS, and only once Python has answered the previous send to the end: the page's last
+// most every SEND_MS, and only once Python has answered the previous send to the end: the fragment's last
 // element (live_canvas_answered in live_canvas.py) calls window.__liveCanvas.answered(seq) when a rerun
 // that read drawing seq has finished. So a busy server gets one drawing at a time from each visitor and
 // finishes it, instead of a queue of stale ones that interrupt each other's reruns. An answer that never

@@ -4,7 +4,7 @@ A Streamlit components-v2 element (inline HTML and CSS, JS in live_canvas.js bes
 iframe, no build step). When the pen lifts, and on Undo and Clear, it sends the drawing at once.
 While the pen moves, the browser answers from the model `live_model` sent it (mnistapp/interim.js);
 without one, the canvas sends the drawing at most every ~90 ms, and only after the rerun that read
-the previous one has finished (`live_canvas_answered`, the page's last element, hands its seq back).
+the previous one has finished (`live_canvas_answered`, the fragment's last element, hands its seq back).
 It renders as `<canvas data-testid="live-canvas">` with visible Undo and Clear buttons beside it.
 Each send is a dict {png: data URL or None, strokes: [[width, x0, y0, ...], ...], seq: int,
 model: the digest of the model the browser holds, or None}; `drawing_rgba` turns it into the
@@ -117,7 +117,7 @@ def live_model(params: Params, scaling: Scaling, *, key: str, browser_has: str |
 
 
 def live_canvas_answered(key: str) -> None:
-    """Tell canvas `key` that this rerun is done with its drawing: call it as the page's last element.
+    """Tell canvas `key` that this rerun is done with its drawing: call it as the fragment's last element.
 
     Its JS sends the next drawing while the pen moves only after this, so a visitor's reruns finish
     instead of interrupting each other, and a busy server's load from one visitor stays one rerun at a time.
