@@ -25,6 +25,10 @@ $(VENV)/.dev: $(VENV)/.app requirements-dev.txt
 /usr/sbin/nginx:
 	$(if $(filter 0,$(shell id -u)),,sudo) sh -c 'apt-get update -q && apt-get install -y -q nginx'
 
+# Node.js runs the live canvas's JavaScript in tests/test_interim_js.py.
+/usr/bin/node:
+	$(if $(filter 0,$(shell id -u)),,sudo) sh -c 'apt-get update -q && apt-get install -y -q nodejs'
+
 run: $(VENV)/.app
 	$(PY) -m streamlit run app.py --server.port $(PORT)
 
@@ -32,7 +36,7 @@ check: $(VENV)/.dev
 	$(PY) -m ruff check .
 	$(PY) -m pytest -m "not slow and not browser" -n 2
 
-test: $(VENV)/.dev /usr/bin/chromium /usr/sbin/nginx
+test: $(VENV)/.dev /usr/bin/chromium /usr/sbin/nginx /usr/bin/node
 	$(PY) -m ruff check .
 	$(PY) -m pytest
 

@@ -15,7 +15,7 @@ from mnistapp.paths import DATA_DIR, ROOT, SHIPPED_MODEL
 from mnistcore import Params, forward, load_mnist, load_params, scale_input
 from mnistcore.preprocess import EMPTY, MNIST_SCALING, STRAY_DOT, UNIT_SCALING, read_canvas
 
-NODE = shutil.which("node") or "node"  # Node.js comes with the machine (Debian bookworm's nodejs elsewhere)
+NODE = shutil.which("node") or "node"  # `make test` installs Debian's nodejs where the machine has none
 
 RUN = """import * as interim from "./interim.mjs";
 let input = "";
