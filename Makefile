@@ -4,6 +4,9 @@ PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
 PORT   ?= 8501
+# A small class in `make test`: 10 sessions without a browser beside one drawing page, one digit each; it fails on a
+# lost drawing, an error, or memory that has not come back 30 s after they left (each kept 5 s once closed).
+CLASS_SMALL := --crowd wire --phases 1 10 --digits 1 --look-s 0.5 --session-ttl 5 --memory-returns 30
 
 .PHONY: run check test benchmark mutation
 
@@ -38,6 +41,7 @@ check: $(VENV)/.dev
 
 test: $(VENV)/.dev /usr/bin/chromium /usr/sbin/nginx /usr/bin/node
 	$(PY) -m ruff check .
+	$(PY) -m benchmarks.class_load $(CLASS_SMALL)
 	$(PY) -m pytest
 
 benchmark: $(VENV)/.dev /usr/bin/chromium

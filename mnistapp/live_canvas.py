@@ -95,7 +95,9 @@ def encode_model(params: Params) -> dict:
     return {"sizes": list(params.sizes), "Ws": [b64(W) for W in params.Ws], "bs": [b64(b) for b in params.bs]}
 
 
-@st.cache_data(max_entries=8, show_spinner=False)
+# cache_resource hands out the one dict, never a copy (it is only read); an uploaded model is sent once per
+# visitor, so only the few models in use by many (the shipped one) are worth keeping
+@st.cache_resource(max_entries=4, show_spinner=False)
 def _encoded(digest: str, _params: Params) -> dict:
     return encode_model(_params)
 

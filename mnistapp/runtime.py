@@ -5,6 +5,11 @@ checks), and streamlit is pinned (==1.67.0 in pyproject.toml and requirements.tx
 """
 from __future__ import annotations
 
+import ctypes
+import gc
+import sys
+import threading
+
 import streamlit as st
 from streamlit.runtime import Runtime  # is the session that started a training thread still connected?
 from streamlit.runtime.memory_uploaded_file_manager import MemoryUploadedFileManager  # the store whose files we can drop
@@ -45,3 +50,40 @@ def session_alive():
     session_id = get_script_run_ctx().session_id
     runtime = Runtime.instance()
     return lambda: runtime.is_active_session(session_id)
+
+
+REAP_EVERY_S = 15  # how often closed sessions past their time are let go, and their memory with them
+
+
+def _reap_closed_sessions(known: int) -> int:
+    """Streamlit keeps a closed session for reconnection (server.disconnectedSessionTTL) in a TTL cache that
+    drops expired entries only on its next write, which is the next disconnect: after the last visitor
+    of a class has left, their sessions (models, drawings, calibrations) would stay until someone else
+    comes and goes. Asking the cache its length under its lock reaps them. When fewer sessions are left
+    than `known`, collect their reference cycles (the app turns Streamlit's per-run collection off) and
+    hand the freed heap back to the system. Returns the sessions left, open and closed."""
+    manager = Runtime.instance()._session_mgr
+    with manager._storage_lock:
+        left = len(manager._session_storage._cache) + len(manager._active_session_info_by_id)
+    if left < known:
+        gc.collect()
+        if sys.platform == "linux":
+            try:
+                ctypes.CDLL("libc.so.6").malloc_trim(0)
+            except (OSError, AttributeError):  # not glibc
+                pass
+    return left
+
+
+def reap_closed_sessions_in_the_background() -> threading.Thread:
+    """Start, once per server, the thread that runs _reap_closed_sessions every REAP_EVERY_S seconds."""
+    def loop() -> None:
+        known, pause = 0, threading.Event()
+        while not pause.wait(REAP_EVERY_S):
+            try:
+                known = _reap_closed_sessions(known)
+            except Exception:  # a Streamlit whose internals changed: no reaping, and no crash either
+                return
+    thread = threading.Thread(target=loop, daemon=True, name="reap-closed-sessions")
+    thread.start()
+    return thread
