@@ -146,19 +146,26 @@ export function interimAnswer(model, imageData) {
 }
 
 // What live_model sent -> the model the canvas reads, or null (none, refused as too big, or malformed).
-// Without arrays it is the model the browser already has (`had`), with the scaling it is to use now.
-// Float32Array reads the platform's byte order: every browser is little-endian, like the bytes sent.
-export function receiveModel(data, had) {
+// Without `buffer` (the model's file: W1, b1, W2, ... as float32, one after another) it is the model the
+// browser already has (`had`), with the scaling it is to use now. Float32Array reads the platform's byte
+// order: every browser is little-endian, like the file.
+export function receiveModel(data, had, buffer = null) {
   if (!data || !data.digest) return null;
   const scaling = { mean: f32(data.mean), std: f32(data.std) };
-  if (!data.Ws) return had && had.digest === data.digest ? { ...had, ...scaling } : null;
-  const floats = (b64) => {
-    const text = atob(b64), bytes = new Uint8Array(text.length);
-    for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
-    return new Float32Array(bytes.buffer);
+  if (!buffer) return had && had.digest === data.digest ? { ...had, ...scaling } : null;
+  const { sizes } = data, Ws = [], bs = [];
+  let floats = 0;
+  for (let l = 0; l + 1 < sizes.length; l++) floats += sizes[l] * sizes[l + 1] + sizes[l + 1];
+  if (sizes.length < 2 || buffer.byteLength !== 4 * floats) return null;
+  let at = 0;
+  const take = (n) => {
+    const a = new Float32Array(buffer, at, n);
+    at += 4 * n;
+    return a;
   };
-  const { sizes } = data, Ws = data.Ws.map(floats), bs = data.bs.map(floats);
-  const fits = Ws.length === sizes.length - 1 && Ws.every((W, l) => W.length === sizes[l] * sizes[l + 1]
-    && bs[l].length === sizes[l + 1]);
-  return fits ? { digest: data.digest, sizes, Ws, bs, ...scaling } : null;
+  for (let l = 0; l + 1 < sizes.length; l++) {
+    Ws.push(take(sizes[l] * sizes[l + 1]));
+    bs.push(take(sizes[l + 1]));
+  }
+  return { digest: data.digest, sizes, Ws, bs, ...scaling };
 }

@@ -25,6 +25,7 @@ from mnistcore.preprocess import Scaling
 
 from .figures.bars import HEIGHT
 from .figures.style import ANSWER, MUTED
+from .runtime import media_url
 
 MAX_SIDE = 2048  # a sent drawing bigger than this is not from our canvas: refused before it is decoded
 HTML = """<div class="live-canvas">
@@ -57,16 +58,15 @@ _INTERIM = Path(__file__).with_name("interim.js").read_text()
 _mount = st.components.v2.component("mnist.live_canvas", html=HTML, css=CSS,
                                     js=_INTERIM + Path(__file__).with_name("live_canvas.js").read_text())
 
-# The model in the browser, for the interim answers: base64 of float32, 5.33 bytes a parameter, sent to each
-# visitor once per model. The shipped 784-512-10 is 2.17 MB of JSON, 1.65 MB once deflated for the websocket,
-# which holds the server's event loop for 50-90 ms (this 2-core machine); the browser decodes it in about
-# 10 ms and then answers a frame in under 2 ms. A bigger model costs in proportion: over 1,000,000 parameters
-# (5.3 MB, some 0.2 s of the event loop per visitor) it is not sent, and the server answers its moving pen
-# as it does without one. The limit leaves room for 784-1024-10 or three hidden layers of 512.
+# The model in the browser, for the interim answers: one file of float32, 4 bytes a parameter, that the browser
+# fetches once per model over HTTP (Streamlit's media files, stored once per server however many visitors
+# share the model, and never through a session's websocket). The shipped 784-512-10 is 1.63 MB; the browser
+# reads it in a few ms and then answers a frame in under 2 ms. Over 1,000,000 parameters it is not offered,
+# and the server answers the moving pen as it does without one. The limit leaves room for 784-1024-10 or
+# three hidden layers of 512.
 LIVE_MODEL_MAX_PARAMS = 1_000_000
 _model = st.components.v2.component("mnist.live_model", html="<span hidden></span>\n",
-                                    js=_INTERIM + "export default function ({ data }) {\n"
-                                                  "  window.__liveModel = receiveModel(data, window.__liveModel);\n}\n")
+                                    js=_INTERIM + Path(__file__).with_name("live_model.js").read_text())
 
 
 # Inline html and js need a newline: Streamlit takes a one-line string with a "/" for a file path.
@@ -88,33 +88,25 @@ def live_canvas(*, key: str, size: int = 280, stroke_width: int = 18, restore: l
     return result.drawing
 
 
-def encode_model(params: Params) -> dict:
-    """A model as the browser reads it: the layer sizes and each array as base64 of its little-endian
-    float32 bytes, row-major in the engine's orientation (Ws[l] of shape (n_in, n_out))."""
-    b64 = lambda a: base64.b64encode(np.ascontiguousarray(a, "<f4").tobytes()).decode("ascii")
-    return {"sizes": list(params.sizes), "Ws": [b64(W) for W in params.Ws], "bs": [b64(b) for b in params.bs]}
-
-
-# cache_resource hands out the one dict, never a copy (it is only read); an uploaded model is sent once per
-# visitor, so only the few models in use by many (the shipped one) are worth keeping
-@st.cache_resource(max_entries=4, show_spinner=False)
-def _encoded(digest: str, _params: Params) -> dict:
-    return encode_model(_params)
+def model_bytes(params: Params) -> bytes:
+    """A model as the browser reads it: W1, b1, W2, b2, ... as little-endian float32, one after another,
+    each row-major in the engine's orientation (Ws[l] of shape (n_in, n_out)); the sizes say where each ends."""
+    return b"".join(np.ascontiguousarray(a, "<f4").tobytes() for W, b in zip(params.Ws, params.bs) for a in (W, b))
 
 
 def live_model(params: Params, scaling: Scaling, *, key: str, browser_has: str | None) -> None:
     """Send the model and its input scaling to the browser, for the live canvas's interim answers.
 
-    Mount it outside the canvas's fragment, so it goes out with full-page runs only. The arrays go only
-    when the browser does not already hold this model (`browser_has`: the digest the canvas reported
-    with its last drawing), encoded once per model per server; a model over LIVE_MODEL_MAX_PARAMS is
-    not sent, and the browser drops the one it had.
+    Mount it outside the canvas's fragment, so it goes out with full-page runs only. The browser gets the
+    address of the model's file only when it does not already hold this model (`browser_has`: the digest
+    the canvas reported with its last drawing); a model over LIVE_MODEL_MAX_PARAMS is not offered, and the
+    browser drops the one it had.
     """
     data = {"digest": None}
     if params.n_params <= LIVE_MODEL_MAX_PARAMS:
-        data = {"digest": params.digest, "mean": scaling.mean, "std": scaling.std}
+        data = {"digest": params.digest, "mean": scaling.mean, "std": scaling.std, "sizes": list(params.sizes)}
         if browser_has != params.digest:
-            data |= _encoded(params.digest, params)
+            data["url"] = media_url(model_bytes(params), "application/octet-stream", coordinates=key)
     _model(key=key, data=data, width="content", height="content")
 
 

@@ -45,6 +45,12 @@ def forget_uploads(files) -> None:
             ctx.uploaded_file_mgr.remove_file(session_id=ctx.session_id, file_id=f.file_id)
 
 
+def media_url(data: bytes, mimetype: str, *, coordinates: str) -> str:
+    """Serve `data` as one of Streamlit's media files, as st.image does, and return its URL. Files are
+    stored once per server by content, whichever sessions use them, and dropped when no session does."""
+    return Runtime.instance().media_file_mgr.add(data, mimetype, coordinates)
+
+
 def session_alive():
     """A check the training thread can call: is the session that started it still connected?"""
     session_id = get_script_run_ctx().session_id

@@ -1,6 +1,6 @@
 """The live canvas's interim answer (mnistapp/interim.js) against the engine, without a browser: Node runs the
-module on RGBA canvases and on the model as live_model encodes it, and the digit it reads and the
-probabilities it computes must be the engine's. Skipped where there is no `node`."""
+module on RGBA canvases and on the model's file as live_model offers it, and the digit it reads and the
+probabilities it computes must be the engine's."""
 import base64
 import json
 import shutil
@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from mnistapp.live_canvas import encode_model
+from mnistapp.live_canvas import model_bytes
 from mnistapp.paths import DATA_DIR, ROOT, SHIPPED_MODEL
 from mnistcore import Params, forward, load_mnist, load_params, scale_input
 from mnistcore.preprocess import EMPTY, MNIST_SCALING, STRAY_DOT, UNIT_SCALING, read_canvas
@@ -20,8 +20,10 @@ NODE = shutil.which("node") or "node"  # `make test` installs Debian's nodejs wh
 RUN = """import * as interim from "./interim.mjs";
 let input = "";
 for await (const chunk of process.stdin) input += chunk;
-const { model, canvases, checks } = JSON.parse(input);
-const m = interim.receiveModel(model, null);
+const { model, file, canvases, checks } = JSON.parse(input);
+const bytes = Buffer.from(file, "base64");
+const buffer = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length);
+const m = interim.receiveModel(model, null, buffer);
 const out = canvases.map(({ width, height, rgba }) => {
   const data = Uint8ClampedArray.from(Buffer.from(rgba, "base64"));
   const { digit, why } = interim.readCanvas({ data, width, height });
@@ -33,7 +35,8 @@ const received = {
   kept: kept !== null && kept.Ws === m.Ws && kept.mean === Math.fround(0.5) && kept.std === 2,
   other: interim.receiveModel({ digest: "other", mean: 0, std: 1 }, m),
   none: interim.receiveModel({ digest: null }, m),
-  short: interim.receiveModel({ ...model, sizes: [784, 10] }, null),
+  short: interim.receiveModel({ ...model, sizes: [784, 10] }, null, buffer),
+  truncated: interim.receiveModel(model, null, buffer.slice(0, buffer.byteLength - 4)),
 };
 const rounded = checks.map(interim.roundHalfEven);
 console.log(JSON.stringify({ out, received, rounded }));
@@ -43,8 +46,8 @@ console.log(JSON.stringify({ out, received, rounded }));
 def run_js(tmp_path, params, scaling, canvases, checks=()):
     (tmp_path / "interim.mjs").write_text((ROOT / "mnistapp" / "interim.js").read_text())
     (tmp_path / "run.mjs").write_text(RUN)
-    model = {"digest": params.digest, "mean": scaling.mean, "std": scaling.std, **encode_model(params)}
-    payload = {"model": model, "checks": list(checks),
+    model = {"digest": params.digest, "mean": scaling.mean, "std": scaling.std, "sizes": list(params.sizes)}
+    payload = {"model": model, "file": base64.b64encode(model_bytes(params)).decode(), "checks": list(checks),
                "canvases": [{"height": c.shape[0], "width": c.shape[1], "rgba": base64.b64encode(c.tobytes()).decode()}
                             for c in canvases]}
     done = subprocess.run([NODE, "run.mjs"], cwd=tmp_path, input=json.dumps(payload), capture_output=True, text=True,
@@ -110,5 +113,5 @@ def test_the_interim_answer_reads_the_canvas_and_computes_the_probabilities_as_t
 def test_a_model_is_kept_only_for_its_own_digest_and_python_rounds_halves_to_even(tmp_path):
     checks = [0.5, 1.5, 2.5, -0.5, -2.5, -3.5, 12.5, 8.5, 7.5, 2.4999, 2.5001]
     got = run_js(tmp_path, deep_model(), UNIT_SCALING, [], checks)
-    assert got["received"] == {"kept": True, "other": None, "none": None, "short": None}
+    assert got["received"] == {"kept": True, "other": None, "none": None, "short": None, "truncated": None}
     assert got["rounded"] == [round(x) for x in checks]
