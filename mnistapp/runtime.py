@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import ctypes
 import gc
+import logging
 import sys
 import threading
 
@@ -65,12 +66,20 @@ def _reap_closed_sessions(known: int) -> int:
     """Streamlit keeps a closed session for reconnection (server.disconnectedSessionTTL) in a TTL cache that
     drops expired entries only on its next write, which is the next disconnect: after the last visitor
     of a class has left, their sessions (models, drawings, calibrations) would stay until someone else
-    comes and goes. Asking the cache its length under its lock reaps them. When fewer sessions are left
-    than `known`, collect their reference cycles (the app turns Streamlit's per-run collection off) and
-    hand the freed heap back to the system. Returns the sessions left, open and closed."""
-    manager = Runtime.instance()._session_mgr
+    comes and goes, and their uploads and media files even then. Expire them now, with their files, as
+    Streamlit's own shutdown of a session does. When fewer sessions are left than `known`, collect their
+    reference cycles (the app turns Streamlit's per-run collection off) and hand the freed heap back to
+    the system. Returns the sessions left, open and closed."""
+    runtime = Runtime.instance()
+    manager = runtime._session_mgr
     with manager._storage_lock:
-        left = len(manager._session_storage._cache) + len(manager._active_session_info_by_id)
+        gone = [session_id for session_id, _ in manager._session_storage._cache.expire()]  # the sessions themselves
+        left = len(manager._session_storage._cache) + len(manager._active_session_info_by_id)  # are let go here
+    for session_id in gone:
+        runtime.uploaded_file_mgr.remove_session_files(session_id)
+        runtime.media_file_mgr.clear_session_refs(session_id)
+    if gone:
+        runtime.media_file_mgr.remove_orphaned_files()
     if left < known:
         gc.collect()
         if sys.platform == "linux":
@@ -89,6 +98,7 @@ def reap_closed_sessions_in_the_background() -> threading.Thread:
             try:
                 known = _reap_closed_sessions(known)
             except Exception:  # a Streamlit whose internals changed: no reaping, and no crash either
+                logging.getLogger(__name__).exception("closed sessions are no longer reaped")
                 return
     thread = threading.Thread(target=loop, daemon=True, name="reap-closed-sessions")
     thread.start()
