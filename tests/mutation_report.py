@@ -3,7 +3,8 @@
     python tests/mutation_report.py artifacts/mutation.txt
 
 Mutants listed in tests/mutation_equivalent.txt (one name per line, then `#` and why) change nothing a
-caller can observe, so they count neither as killed nor as survived.
+caller can observe, so they count neither as killed nor as survived. Mutants mutmut never tested (it stopped
+early) make the report fail rather than read as survivors.
 """
 import re
 import sys
@@ -24,7 +25,9 @@ def main(path: str) -> int:
             continue
         module, name, status = m.group(1), f"{m.group(1)}.{m.group(2)}", m.group(3).strip()
         c = counts.setdefault(module, Counter())
-        if name in equivalent:
+        if status == "not checked":
+            c["not checked"] += 1
+        elif name in equivalent:
             c["equivalent"] += 1
         elif status == "killed" or status.startswith("timeout"):
             c["killed"] += 1
@@ -35,6 +38,10 @@ def main(path: str) -> int:
         scored = c["killed"] + c["not killed"]
         print(f"{module:24} {c['killed']:4} of {scored:4} killed ({c['killed'] / max(scored, 1):.1%}), "
               f"{c['equivalent']} judged equivalent")
+    unchecked = sum(c["not checked"] for c in counts.values())
+    if unchecked:  # mutmut stopped before testing them (a failing clean run, say): no score to give
+        print(f"\n{unchecked} mutants were never tested: mutmut stopped early, and its output above says why")
+        return 1
     print("\n".join(["", "not killed:"] + survivors) if survivors else "\nevery non-equivalent mutant killed")
     return 0
 
