@@ -29,7 +29,7 @@ def main(path: str) -> int:
             c["not checked"] += 1
         elif name in equivalent:
             c["equivalent"] += 1
-        elif status == "killed" or status.startswith("timeout"):
+        elif status in ("killed", "segfault") or status.startswith("timeout"):  # a crashed test run noticed it too
             c["killed"] += 1
         else:
             c["not killed"] += 1

@@ -1,5 +1,6 @@
 """The test-set evaluation against torch and hand counts; calibration; the gallery helpers; the figures."""
 import re
+import time
 
 import numpy as np
 import pytest
@@ -18,9 +19,10 @@ from mnistapp.figures.testset import (
     select,
 )
 from mnistapp.paths import DATA_DIR, SHIPPED_MODEL
-from mnistcore import ModelFileError, Params, load_mnist, load_params
+from mnistcore import ModelFileError, Params, forward, load_mnist, load_params
 from mnistcore.evaluate import (
     Evaluation,
+    disagreements,
     evaluate,
     evaluate_model,
     expected_calibration_error,
@@ -28,7 +30,7 @@ from mnistcore.evaluate import (
     format_report,
     reliability,
 )
-from mnistcore.preprocess import MNIST_MEAN, MNIST_STD
+from mnistcore.preprocess import MNIST_MEAN, MNIST_STD, UNIT_SCALING, scale_uint8
 from reference import random_params, torch_logits
 
 CAPTION = re.compile(r"#(\d+) · label (\d) · predicted (\d) · (\d+)%")
@@ -126,6 +128,66 @@ def test_evaluate_model_names_its_source(tmp_path):
     ev = evaluate_model(path, DATA_DIR)
     assert ev.source == "mine.npz" and ev.n == 10_000
     np.testing.assert_array_equal(ev.predictions, evaluate_model(params, DATA_DIR).predictions)
+
+
+def test_evaluate_scales_the_images_as_the_model_wants():
+    rng = np.random.default_rng(12)
+    params = random_params((784, 16, 10), rng)
+    images = rng.integers(0, 256, (50, 28, 28), dtype=np.uint8)
+    labels = rng.integers(0, 10, 50)
+    ev = evaluate(params, images, labels, scaling=UNIT_SCALING)
+    fwd = forward(params, scale_uint8(images, UNIT_SCALING))
+    np.testing.assert_allclose(ev.probs, fwd.probs, rtol=1e-6, atol=1e-7)
+    assert not np.allclose(ev.probs, evaluate(params, images, labels).probs, rtol=1e-3, atol=1e-4)
+
+
+def test_evaluate_reports_the_time_its_forward_passes_took():
+    params = random_params((784, 16, 10), np.random.default_rng(13))
+    images, labels = np.zeros((3000, 28, 28), np.uint8), np.zeros(3000, int)  # two batches
+    before = time.perf_counter()
+    ev = evaluate(params, images, labels)
+    assert 0 < ev.seconds <= time.perf_counter() - before
+
+
+def test_a_network_that_does_not_fit_mnist_is_told_what_mnist_needs():
+    with pytest.raises(ModelFileError) as e:
+        evaluate_model(random_params((784, 8, 5), np.random.default_rng(0)), DATA_DIR)
+    assert str(e.value) == ("This network maps 784 inputs to 5 outputs; "
+                            "MNIST needs 784 inputs (28x28 pixels) and 10 outputs (the digits).")
+
+
+def test_disagreements_are_the_images_the_two_models_answer_differently_worst_loss_first():
+    rng = np.random.default_rng(14)
+    n = 200
+    labels = rng.integers(0, 10, n)
+    a = synthetic(rng.dirichlet(np.ones(10), n), labels)
+    b = synthetic(rng.dirichlet(np.ones(10), n), labels)
+    found = disagreements(a, b)
+    np.testing.assert_array_equal(np.sort(found), np.flatnonzero(a.predictions != b.predictions))
+    worst = np.maximum(a.losses, b.losses)[found]
+    assert np.all(np.diff(worst) <= 0)
+    assert disagreements(a, a).size == 0
+
+
+def test_disagreements_with_equal_losses_keep_the_images_in_order():
+    # Two levels of loss, many images at each: within a level the images keep their index order, so a
+    # gallery of them does not shuffle between runs (NumPy's default sort does not keep it).
+    n = 60
+    sure = np.where(np.arange(n) % 2 == 0, 0.55, 0.3)  # b's loss is larger on the even images
+    probs_a = np.repeat(((1 - sure) / 9)[:, None], 10, axis=1)
+    probs_a[:, 0] = sure
+    probs_b = probs_a[:, ::-1].copy()  # says 9 where a says 0
+    probs_b[::3] = probs_a[::3]        # and agrees on every third image
+    a, b = synthetic(probs_a, np.zeros(n, int)), synthetic(probs_b, np.zeros(n, int))
+    expected = [i for i in range(n) if i % 3 and i % 2 == 0] + [i for i in range(n) if i % 3 and i % 2]
+    np.testing.assert_array_equal(disagreements(a, b), expected)
+
+
+def test_disagreements_are_only_between_evaluations_of_the_same_images():
+    probs = np.random.default_rng(15).dirichlet(np.ones(10), 3)
+    a, b = synthetic(probs, [1, 2, 3]), synthetic(probs, [1, 2, 4])
+    with pytest.raises(AssertionError, match="two evaluations of the same images"):
+        disagreements(a, b)
 
 
 # --- calibration ---------------------------------------------------------------------------------

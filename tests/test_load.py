@@ -5,6 +5,7 @@ import os
 import pickle
 import subprocess
 import sys
+import warnings
 import zipfile
 from collections import OrderedDict
 
@@ -18,6 +19,8 @@ from PIL import Image
 
 from mnistapp.paths import ROOT
 from mnistcore import ModelFileError, Params, forward, load_params
+from mnistcore.load import MAX_FILE_BYTES
+from mnistcore.torchfile import SAVE_ADVICE, contiguous_strides, fmt_shape, shown
 
 SHAPES = [(784, 512, 10), (784, 256, 128, 10), (784, 32, 10)]
 DTYPES = [torch.float32, torch.float64, torch.float16, torch.bfloat16]
@@ -265,7 +268,7 @@ def refusal(source) -> str:
 def test_random_bytes_are_not_a_model(tmp_path):
     path = tmp_path / "noise.pth"
     path.write_bytes(np.random.default_rng(4).bytes(5000))
-    assert "not a model file" in refusal(path)
+    assert refusal(path).startswith("This is not a model file. Upload a .pth file saved with torch.save(")
 
 
 def test_png_image_is_not_a_model(tmp_path):
@@ -275,12 +278,12 @@ def test_png_image_is_not_a_model(tmp_path):
 
 def test_text_file_is_not_a_model(tmp_path):
     (tmp_path / "model.pth").write_text("fc1.weight = [[0.1, 0.2], ...]\n")
-    assert "This is a text file, not a model file" in refusal(tmp_path / "model.pth")
+    assert refusal(tmp_path / "model.pth").startswith("This is a text file, not a model file. Upload a .pth file")
 
 
 def test_empty_file_is_refused(tmp_path):
     (tmp_path / "m.pth").write_bytes(b"")
-    assert "empty" in refusal(tmp_path / "m.pth")
+    assert refusal(tmp_path / "m.pth") == "This file is empty. " + SAVE_ADVICE
 
 
 def test_missing_file_is_refused(tmp_path):
@@ -515,7 +518,8 @@ def legacy_with_view(view_ops: bytes) -> bytes:
 def test_legacy_storage_views_are_refused_with_advice():
     assert load_params(legacy_with_view(H.NONE)).sizes == (784, 4, 10)  # a sixth item of None: no view
     message = refusal(legacy_with_view(H.MARK + H.text("0") + H.integer(0) + H.integer(4) + H.TUPLE))
-    assert message.startswith("This file uses storage views from a very old torch (before 0.4).")
+    assert message == ("This file uses storage views from a very old torch (before 0.4). Load it with torch and save it "
+                       "again with torch.save(model.state_dict(), path).")
 
 
 @pytest.mark.parametrize("first, second", [(H.integer(0x1950A86A), H.integer(1001)),
@@ -523,17 +527,18 @@ def test_legacy_storage_views_are_refused_with_advice():
                          ids=["magic", "protocol"])
 def test_pickle_that_is_not_a_torch_file_is_refused(first, second):
     data = H.PROTO2 + first + H.STOP + H.PROTO2 + second + H.STOP
-    assert refusal(data).startswith("This is a Python pickle but not a file written by torch.save.")
+    assert refusal(data) == ("This is a Python pickle but not a file written by torch.save. Save the weights with "
+                             "torch.save(model.state_dict(), path).")
     assert refusal(pickle.dumps({"fc1.weight": [1.0, 2.0]}, protocol=2)).startswith("This is a Python pickle but not")
 
 
 def test_legacy_storage_list_and_data_are_checked():
     tensors = H.mlp_tensors()
     good = H.legacy(H.state_dict_pickle(tensors), H.storages_for(tensors))
-    assert "damaged or cut short: a storage is larger than the file" in refusal(good[:-1])
-    assert "damaged or cut short: a storage is missing" in refusal(good[:-(4 * 10 + 8)])
+    assert refusal(good[:-1]) == "This file is damaged or cut short: a storage is larger than the file."
+    assert refusal(good[:-(4 * 10 + 8)]) == "This file is damaged or cut short: a storage is missing."
     no_list = H.legacy(H.state_dict_pickle(tensors))[:-len(H.PROTO2 + H.EMPTY_LIST + H.MARK + H.APPENDS + H.STOP)]
-    assert "its list of storages is not valid" in refusal(no_list + H.PROTO2 + H.text("0") + H.STOP)
+    assert refusal(no_list + H.PROTO2 + H.text("0") + H.STOP) == "This file is damaged: its list of storages is not valid."
     assert "its list of storages is not valid" in refusal(no_list + H.PROTO2 + H.EMPTY_LIST + H.integer(0) + H.APPEND
                                                           + H.STOP)
     unknown = no_list + H.PROTO2 + H.EMPTY_LIST + H.text("9") + H.APPEND + H.STOP
@@ -568,11 +573,15 @@ def test_safetensors_header_is_checked(info, expected):
 
 @pytest.mark.parametrize("names, listed", [(["W1", "b1", "W2"], "W1, W2, b1"), (["W1", "b1", "W2", "b2", "W3"], "W1, W2, W3, b1, b2"),
                                            (["W1", "b1", "W2", "b2", "notes"], "W1, W2, b1, b2, notes"),
-                                           (["b1"], "b1"), (["W0", "b0"], "W0, b0")])
+                                           (["b1"], "b1"), (["W0", "b0"], "W0, b0"),
+                                           ([f"a{i}" for i in range(8)], "a0, a1, a2, a3, a4, a5, a6, a7"),
+                                           ([f"a{i}" for i in range(9)], "a0, a1, a2, a3, a4, a5, a6, a7, ..."),
+                                           (["W1", "b1", "x" * 21], "W1, b1, " + "x" * 20 + "...")],
+                         ids=["no-b2", "W3", "notes", "b1", "W0", "eight", "nine", "long-name"])
 def test_npz_with_a_missing_or_extra_array_is_refused(tmp_path, names, listed):
     rng = np.random.default_rng(5)
     shapes = {"W1": (784, 8), "b1": (8,), "W2": (8, 10), "b2": (10,), "W3": (10, 10), "notes": (1,), "W0": (784, 10), "b0": (10,)}
-    np.savez(tmp_path / "m.npz", **{n: rng.normal(size=shapes[n]) for n in names})
+    np.savez(tmp_path / "m.npz", **{n: rng.normal(size=shapes.get(n, (1,))) for n in names})
     assert f"with each W shaped (inputs, outputs); this one holds {listed}." in refusal(tmp_path / "m.npz")
 
 
@@ -640,7 +649,7 @@ def test_invalid_offset_shape_or_strides_are_refused(tmp_path, storage, offset, 
     data = save({"fc1.weight": torch.zeros(7840)}, tmp_path / "m.pth").read_bytes()
     assert load_params(H.replace_member(data, "/data.pkl", rebuild_pickle("storage 0", 0, (10, 784), (784, 1)))).sizes == (784, 10)
     message = refusal(H.replace_member(data, "/data.pkl", rebuild_pickle(storage, offset, size, stride)))
-    assert "damaged: a tensor's offset, shape or strides are not valid" in message
+    assert message == "This file is damaged: a tensor's offset, shape or strides are not valid."
 
 
 def test_eight_dimensional_tensor_is_read_as_a_convolution(tmp_path):
@@ -669,7 +678,7 @@ def test_storage_reference_torch_never_writes_is_refused(tmp_path, pid):
     good = ("storage", torch.FloatStorage, "0", "cpu", 7840)
     assert load_params(H.replace_member(data, "/data.pkl", persistent_id_pickle(good))).sizes == (784, 10)
     message = refusal(H.replace_member(data, "/data.pkl", persistent_id_pickle(pid)))
-    assert "damaged: it refers to data in a way torch.save never writes" in message
+    assert message == "This file is damaged: it refers to data in a way torch.save never writes."
 
 
 def test_storage_declared_with_two_types_is_refused(tmp_path):
@@ -690,7 +699,8 @@ def test_missing_or_ragged_storage_is_refused(tmp_path):
             if not info.filename.endswith("/data/0"):
                 dst.writestr(info, src.read(info))
     assert "damaged: the data of storage '0' is missing" in refusal(out.getvalue())
-    assert "a storage's size is not a whole number of elements" in refusal(H.replace_member(data, "/data/0", bytes(31361)))
+    assert refusal(H.replace_member(data, "/data/0", bytes(31361))) == ("This file is damaged: a storage's size is not a "
+                                                                        "whole number of elements.")
 
 
 def test_parameter_that_holds_no_tensor_is_refused(tmp_path):
@@ -708,11 +718,12 @@ def test_zip_with_two_members_of_one_name_is_refused(tmp_path):
         for info in src.infolist():
             dst.writestr(info, src.read(info))
         dst.writestr("m/data/0", b"")
-    assert "two members have the same name" in refusal(out.getvalue())
+    assert refusal(out.getvalue()) == "This archive is damaged or hostile: two members have the same name."
 
 
 def test_zip_that_is_neither_torch_nor_npz_is_refused():
-    assert "This is a zip archive, but neither a torch.save file nor an .npz file" in refusal(H.npz({"a.txt": b"x"}))
+    assert refusal(H.npz({"a.txt": b"x"})) == ("This is a zip archive, but neither a torch.save file nor an .npz file. "
+                                               + SAVE_ADVICE)
     assert "neither a torch.save file nor an .npz file" in refusal(H.npz({}))
     assert "neither" in refusal(H.npz({"W1.npy": b"", "a/b/data.pkl": b""}))
 
@@ -721,3 +732,168 @@ def test_big_endian_zip_reads_only_a_short_byteorder_member(tmp_path):
     data = save(FcNet().state_dict(), tmp_path / "m.pth").read_bytes()
     assert "byteorder unpacks to more than" in refusal(H.replace_member(data, "/byteorder", b"little" + b" " * 100))
     assert load_params(H.replace_member(data, "/byteorder", b"little" + b" " * 10)).sizes == (784, 32, 10)
+
+
+# ---------------------------------------------------------------- what a refusal says
+
+
+@pytest.mark.parametrize("byte", range(32))
+def test_a_control_byte_other_than_whitespace_makes_a_file_binary(byte):
+    data = b"fc1.weight = [[0.1, 0.2],\n" + bytes([byte]) + b" [0.3, 0.4]]\n"
+    whitespace = byte in b"\t\n\v\f\r"
+    opening = "This is a text file, not a model file." if whitespace else "This is not a model file."
+    assert refusal(data).startswith(opening)
+
+
+def test_only_the_first_4_kb_tell_a_text_file():
+    assert refusal(b"0.1, " * 819 + b"0.1\x00").startswith("This is a text file, not a model file.")  # the NUL is byte 4,099
+
+
+def test_a_pdf_is_named_even_when_its_first_bytes_read_as_text():
+    pdf = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n"
+    assert refusal(pdf).startswith("This is a PDF document, not a model file.")
+
+
+def test_a_file_of_zeros_is_not_a_model():
+    assert refusal(bytes(1000)).startswith("This is not a model file.")
+
+
+def test_a_safetensors_file_is_told_by_a_header_length_that_fits_in_the_file():
+    header = {"fc1.weight": {"dtype": "F32", "shape": [10, 784], "data_offsets": [0, 31360]}}
+    good = H.safetensors_file(header, bytes(31360))
+    n = int.from_bytes(good[:8], "little")
+    assert refusal(good[:8 + n]).startswith("This file is damaged: the data of fc1.weight lies outside the file.")
+    assert refusal(good[:8 + n - 1]).startswith("This is not a model file.")  # the length points past the end
+    assert refusal(H.safetensors_raw(b"{")).startswith("This file is damaged")  # a header of one byte, cut short
+
+
+def test_a_file_over_50_mb_is_refused_naming_the_limit():
+    assert refusal(bytes(MAX_FILE_BYTES + 1)).startswith("This file is larger than 50 MB, the most this app accepts;")
+
+
+class Endless:
+    """A device like /dev/zero, which reports no size and never ends: it records what it is asked for."""
+
+    def __init__(self):
+        self.asked = []
+
+    def read(self, n=-1):
+        self.asked.append(n)
+        assert n is not None and n >= 0, "asked to read to the end of something endless"
+        return bytes(n)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+
+def test_a_source_that_never_ends_is_read_only_to_the_limit_and_one_byte(monkeypatch):
+    monkeypatch.setattr("mnistcore.load.MAX_FILE_BYTES", 1000)
+    stream = Endless()
+    assert "larger than" in refusal(stream)
+    device = Endless()
+    monkeypatch.setattr("mnistcore.load.open", lambda path, mode: device, raising=False)
+    assert "larger than" in refusal("/dev/zero")
+    assert stream.asked == device.asked == [1001]
+
+
+def test_a_long_path_is_shortened_in_the_message(tmp_path):
+    path = tmp_path / ("m" * 100 + ".pth")
+    assert refusal(path) == f"Cannot read {str(path)[:80]}...: No such file or directory. Check the path and try again."
+
+
+def test_a_damaged_file_is_refused_as_damaged_with_the_advice():
+    assert refusal(b"PK\x03\x04" + bytes(100)) == "This file is damaged, cut short or not a model file. " + SAVE_ADVICE
+
+
+def test_a_caller_can_set_a_smaller_parameter_limit():
+    data = H.good_pth()  # 784-4-10: 3,190 parameters
+    assert load_params(data, max_params=3190).n_params == 3190
+    with pytest.raises(ModelFileError, match="This network has 3,190 parameters, more than the 3,189 this app handles."):
+        load_params(data, max_params=3189)
+
+
+def test_a_dict_without_weights_lists_its_first_five_keys_shortened(tmp_path):
+    state = {"epoch": 3, "a" * 31: 1, "lr": 0.1, "optimizer": {}, "step": 5, "loss": 0.2, "seed": 1}
+    message = refusal(save(state, tmp_path / "m.pth"))
+    assert message.startswith(f"This file holds no weights (it has epoch, {'a' * 30}..., lr, optimizer, step). A checkpoint")
+    assert refusal(save({}, tmp_path / "e.pth")).startswith("This file holds no weights (it has nothing). A checkpoint")
+
+
+def test_an_empty_safetensors_tensor_is_a_layer_without_units():
+    header = {"fc1.weight": {"dtype": "F32", "shape": [0, 784], "data_offsets": [0, 0]}}
+    assert refusal(H.safetensors_file(header)).startswith("fc1.weight has shape 0x784: a layer without units.")
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_an_empty_tensor_stored_last_is_read_and_then_refused_as_a_layer_without_units(tmp_path, fmt):
+    # its storage holds no bytes and, in the legacy format, its element count ends the file exactly
+    state = {"fc1.weight": torch.zeros(0, 784)}
+    assert refusal(save(state, tmp_path / "m.pth", fmt)).startswith("fc1.weight has shape 0x784: a layer without units.")
+
+
+def test_the_dataparallel_prefix_is_dropped_before_weights_and_biases_are_paired(tmp_path):
+    state = {f"module.{k}" if k != "fc1.bias" else k: v for k, v in FcNet().state_dict().items()}
+    params = load_params(save(state, tmp_path / "m.pth"))
+    np.testing.assert_array_equal(params.bs[0], state["fc1.bias"].numpy())
+
+
+def test_an_integer_bias_is_named():
+    state = FcNet().state_dict()
+    state["fc1.bias"] = state["fc1.bias"].long()
+    f = io.BytesIO()
+    torch.save(state, f)
+    assert refusal(f.getvalue()).startswith("fc1.bias holds int64 numbers, not floating-point weights.")
+
+
+def test_an_npz_record_array_is_refused_naming_its_type_shortened(tmp_path):
+    rng = np.random.default_rng(7)
+    record = np.zeros(8, dtype=[("weight", "<f4"), ("bias", "<f4")])
+    np.savez(tmp_path / "r.npz", W1=rng.normal(size=(784, 8)), b1=record, W2=rng.normal(size=(8, 10)), b2=np.zeros(10))
+    assert refusal(tmp_path / "r.npz") == (f"b1 holds {str(record.dtype)[:20]}... values, not floating-point weights. "
+                                           "Save plain float arrays with np.savez.")
+
+
+@pytest.mark.parametrize("fmt", ["pth", "npz"])
+def test_float64_beyond_float32_range_is_refused_without_a_warning(tmp_path, fmt):
+    state = {k: v.double() for k, v in FcNet().state_dict().items()}
+    state["fc1.weight"][0, 0] = 1e300
+    if fmt == "pth":
+        path, name = save(state, tmp_path / "m.pth"), "fc1.weight"
+    else:
+        path, name = tmp_path / "m.npz", "W1"
+        np.savez(path, W1=state["fc1.weight"].numpy().T, b1=state["fc1.bias"].numpy(),
+                 W2=state["fc2.weight"].numpy().T, b2=state["fc2.bias"].numpy())
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # float32's overflow is expected, and must not leak out
+        assert refusal(path).startswith(f"{name} contains NaN or infinite values")
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+@pytest.mark.parametrize("protocol", [2, 4, 5])
+def test_a_state_dict_saved_with_any_pickle_protocol_loads(tmp_path, protocol, fmt):
+    state = FcNet().state_dict()  # an OrderedDict: protocols 4 and 5 name its class with STACK_GLOBAL
+    path = tmp_path / "m.pth"
+    torch.save(state, path, pickle_protocol=protocol, _use_new_zipfile_serialization=(fmt == "zip"))
+    assert_equal_to_reference(load_params(path), state)
+
+
+def test_shown_keeps_a_printable_name_up_to_the_limit_and_shortens_a_longer_one():
+    assert shown("a" * 40) == "a" * 40
+    assert shown("a" * 41) == "a" * 40 + "..."
+    assert shown("fc1\\weight's") == "fc1\\weight's"  # printable: as it is, backslash and quote included
+    assert shown(12) == "12"
+
+
+def test_shown_escapes_a_name_with_control_characters_and_shortens_only_a_longer_one():
+    assert shown("\x1b" + "a" * 39) == "\\x1b" + "a" * 39
+    assert shown("\x1b" + "a" * 40) == "\\x1b" + "a" * 39 + "..."
+
+
+@pytest.mark.parametrize("shape", [(), (5,), (4, 784), (2, 3, 4), (3, 1, 5, 2)])
+def test_shapes_are_written_as_a_product_and_strides_are_numpys_for_a_c_ordered_array(shape):
+    assert fmt_shape(shape) == ("x".join(map(str, shape)) if shape else "scalar")
+    itemsize = np.dtype(np.float32).itemsize
+    assert contiguous_strides(shape) == tuple(s // itemsize for s in np.empty(shape, np.float32).strides)

@@ -20,7 +20,7 @@ import pytest
 
 from mnistapp.paths import ROOT
 from mnistcore import ModelFileError, load_params
-from mnistcore.torchfile import model_file_advice
+from mnistcore.torchfile import SAVE_ADVICE, model_file_advice
 
 MAX_SECONDS, MAX_PEAK_MB = 2.0, 300
 PYTHON_ADVICE = ("allow_pickle", "set_int_max_str_digits", "Error:", "Error)", "Traceback", "sys.")
@@ -172,7 +172,7 @@ def test_text_mode_file_object_is_refused(tmp_path):
     path = tmp_path / "m.pth"
     path.write_bytes(H.good_pth())
     with open(path, encoding="latin-1") as f:
-        assert "opened in text mode" in refusal(f)
+        assert refusal(f) == "This file was opened in text mode; open it with open(path, 'rb') and try again."
     with open(path, encoding="utf-8") as f:  # the bytes are not UTF-8: reading fails before giving a str
         assert "opened in text mode" in refusal(f)
 
@@ -319,6 +319,48 @@ STACK_CASES = [
     (b"\x8f", "uses the opcode EMPTY_SET"),
     (b"0" + H.NONE, "uses the opcode POP"),
 ]
+
+
+TUPLE3, BUILD, STACK_GLOBAL = b"\x87", b"b", b"\x93"
+# One value for each thing the check refuses: the whole sentence names what the pickle does.
+REFUSED = [
+    (H.integer(2**64), "holds an integer of more than 64 bits"),
+    (H.EMPTY_DICT + H.NONE + H.APPEND, "appends to something that is not a list"),
+    (H.EMPTY_LIST + H.text("a") + H.NONE + H.SETITEM, "sets items of something that is not a dict"),
+    (b"ctorch._utils\n_rebuild_tensor_v2\n" + H.EMPTY_TUPLE + H.REDUCE + H.text("a") + H.NONE + H.SETITEM,
+     "sets items of something that is not a dict"),  # what a call returns is an object, unless it is an OrderedDict
+    (H.EMPTY_DICT + H.NONE + H.NONE + H.SETITEM, "has a dict key that is neither a string nor an integer"),
+    (H.text("a") + H.integer(1) + STACK_GLOBAL, "names a global with something other than strings"),
+    (b"ccollections\nOrderedDict\n" + H.NONE + H.REDUCE, "calls a function with arguments that are not a tuple"),
+    (H.EMPTY_LIST + H.EMPTY_DICT + BUILD, "sets the state of something that is not an object"),
+    (H.EMPTY_LIST + H.put(4) + H.get(4) + H.APPEND, "puts a value inside itself"),
+    (H.EMPTY_LIST + H.put(4) + H.TUPLE1 + H.get(4) + H.NONE + H.APPEND, "changes a value after putting it inside another"),
+    (H.NONE + H.EMPTY_LIST + H.put(4) + H.NONE + TUPLE3 + H.get(4) + H.NONE + H.APPEND + H.TUPLE2,
+     "changes a value after putting it inside another"),  # the list is the middle one of three
+]
+
+
+@pytest.mark.parametrize("ops, what", REFUSED, ids=[f"{i}-{w.split()[0]}" for i, (_, w) in enumerate(REFUSED)])
+def test_each_refusal_of_the_check_names_what_the_pickle_does(ops, what):
+    assert refusal(checkpoint_with(ops)) == (f"This file is damaged or hostile: its pickle {what}, which torch.save "
+                                             f"never writes. " + SAVE_ADVICE)
+
+
+@pytest.mark.parametrize("module, name", [("torch", "load"), ("os", "FloatStorage"), ("torch._utils", "_load_from_bytes"),
+                                          ("builtins", "_rebuild_tensor_v2")])
+def test_only_torchs_own_storage_and_rebuild_names_get_stand_ins(module, name):
+    call = b"c" + module.encode() + b"\n" + name.encode() + b"\n" + H.EMPTY_TUPLE + H.REDUCE
+    assert refusal(checkpoint_with(call)) == model_file_advice(f"{module}.{name}")
+
+
+def test_a_pickle_over_4_mb_is_refused_naming_the_limit():
+    data = H.PROTO2 + H.text("x" * 5 * 2**20) + H.STOP  # a legacy file whose first pickle does not end within 4 MB
+    assert refusal(data).startswith("This file's pickle is larger than 4 MB or damaged; a state_dict's takes a few kB.")
+
+
+def test_a_member_compressed_another_way_is_named():
+    assert refusal(H.compressed_member(zipfile.ZIP_BZIP2)).startswith(
+        "This archive compresses archive/data.pkl with a method this app does not read")
 
 
 @pytest.mark.parametrize("ops, expected", STACK_CASES,

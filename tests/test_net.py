@@ -30,6 +30,7 @@ def test_forward_and_gradients_match_torch(sizes):
     np.testing.assert_allclose(grads.dx, ref_dx, rtol=1e-4, atol=1e-6)
     assert all(a.dtype == np.float32 for a in fwd.zs + fwd.activations + (fwd.probs, grads.dx) + grads.dWs)
     assert len(fwd.zs) == len(sizes) - 1 and len(fwd.activations) == len(sizes) - 1
+    assert fwd.x is x and fwd.activations[0] is x  # the input, kept for the views that explain it
 
 
 def test_backward_matches_central_differences_in_float64():
