@@ -6,6 +6,7 @@ import streamlit as st
 from threadpoolctl import threadpool_limits
 
 from mnistapp.links import apply_link, write_link
+from mnistapp.runtime import reap_closed_sessions_in_the_background
 from mnistapp.sidebar import model_sidebar
 
 
@@ -39,6 +40,7 @@ def few_malloc_arenas() -> None:
 
 one_blas_thread()
 few_malloc_arenas()
+st.cache_resource(reap_closed_sessions_in_the_background)()  # one per server
 
 st.set_page_config(page_title="How a network reads a digit", page_icon="✏️", layout="wide")
 

@@ -51,6 +51,7 @@ from mnistapp.paths import DATA_DIR
 from mnistcore import load_mnist
 
 MAX_RATIO, MAX_RSS_MB = 3.0, 600
+RETURN_SHARE = 0.15  # memory after the class has left: at most this much above the server's after its first visitor
 CANVAS = 'canvas[data-testid="live-canvas"]'
 PREDICTION = """() => { for (const m of document.querySelectorAll('[data-testid="stMetric"]')) {
   const l = m.querySelector('[data-testid="stMetricLabel"]');
@@ -87,16 +88,17 @@ async def settle(page) -> None:
         await page.wait_for_function(SCRIPT_STATE_IS, arg="notRunning", timeout=120000)
 
 
-async def open_session(browser, url: str, model: Path):
+async def open_session(browser, url: str, model: Path | None):
     context = await browser.new_context(viewport={"width": 1280, "height": 900})
     page = await context.new_page()
     page.recorder = Recorder(page)  # what the page sends, for the sessions without a browser (--crowd wire)
     await page.goto(url, timeout=120000)
     await page.locator(CANVAS).first.wait_for(timeout=120000)
     await page.wait_for_function(SCRIPT_STATE_IS, arg="notRunning", timeout=120000)
-    await page.locator('[data-testid="stSidebar"] [data-testid="stFileUploader"] input[type="file"]').set_input_files(
-        str(model), timeout=120000)
-    await page.locator('[data-testid="stSidebar"]').get_by_text(f"{model.name} is now in use").wait_for(timeout=120000)
+    if model is not None:  # else it draws on the shipped model, as most of a class does
+        await page.locator('[data-testid="stSidebar"] [data-testid="stFileUploader"] input[type="file"]').set_input_files(
+            str(model), timeout=120000)
+        await page.locator('[data-testid="stSidebar"]').get_by_text(f"{model.name} is now in use").wait_for(timeout=120000)
     await settle(page)
     await page.evaluate(WATCH)
     await page.evaluate(RUN_ENDS)
@@ -136,10 +138,11 @@ async def run_session(page, digits: list[np.ndarray], move_ms: float, look_s: fl
     return {"waits": waits, "runs": runs, "counts": counts, "lost": lost, "errors": errors, "sent": sent}
 
 
-async def open_wire(url: str, model: Path, first: bytes) -> WireSession:
+async def open_wire(url: str, model: Path | None, first: bytes) -> WireSession:
     wire = WireSession(url)
     await wire.open(first)
-    await wire.upload(model)
+    if model is not None:
+        await wire.upload(model)
     return wire
 
 
@@ -160,7 +163,7 @@ async def phase(browser, url: str, server_pid: int, n: int, models: list[Path], 
     # one after another: not timed
     sessions = [await open_session(browser, url, models[i]) for i in range(1 if wires else n)]
     crowd = [await open_wire(url, models[i], recorded["first"]) for i in range(1, n)] if wires else []
-    print(f"{n} sessions open, each with its model; drawing", flush=True)
+    print(f"{n} sessions open; drawing", flush=True)
     start, cpu = time.perf_counter(), (cpu_seconds(server_pid), cpu_seconds(os.getpid()))
     # alone, the one session draws what 8 draw at once (without their warm-ups): the same digits
     mine = digits[0] + [d for own in digits[1:8] for d in own[1:]]
@@ -191,15 +194,17 @@ async def main_async(args) -> int:
     per = args.digits + 1
     digits = [[images[200 + i * per + j] for j in range(per)] for i in range(max(args.phases))]
     port = free_port()
-    server = start_streamlit(port)
+    server = start_streamlit(port, () if args.session_ttl is None else
+                             ("--server.disconnectedSessionTTL", str(args.session_ttl)))
     url = f"http://127.0.0.1:{port}"
     folder = Path(tempfile.mkdtemp(prefix="load-"))
-    models = [session_model(folder, seed) for seed in range(sum(args.phases))]
+    every = max(1, round(1 / args.own_share)) if args.own_share > 0 else 0  # every k-th session has its own model
+    models = [session_model(folder, seed) if every and seed % every == 0 else None for seed in range(sum(args.phases))]
     rows, medians, failures, used, recorded = [], {}, [], 0, None
     try:
         async with async_playwright() as p:
             browser = await p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            base = rss_mb(server.pid)
+            base, first_visitor = rss_mb(server.pid), None
             for n in args.phases:
                 sessions, results, seconds, cores = await phase(browser, url, server.pid, n, models[used:used + n],
                                                                 digits, args.move_ms, args.look_s, recorded)
@@ -212,6 +217,7 @@ async def main_async(args) -> int:
                 lost, errors = sum(r["lost"] for r in results), sum(r["errors"] for r in results)
                 medians[n] = statistics.median(runs) if runs else float("nan")
                 rss = rss_mb(server.pid)
+                first_visitor = rss if first_visitor is None else first_visitor
                 rows.append((n, len(waits), lost, errors, statistics.median(waits) if waits else float("nan"),
                              medians[n], float(np.percentile(runs, 90)) if runs else float("nan"), per_drawing, seconds,
                              rss, *cores))
@@ -225,9 +231,14 @@ async def main_async(args) -> int:
                 await asyncio.sleep(2)
             await browser.close()
         peak = rss_mb(server.pid, "VmHWM")
+        returned = []
+        for wait in args.memory_returns:  # seconds after the last session closed
+            await asyncio.sleep(wait - (returned[-1][0] if returned else 0))
+            returned.append((wait, rss_mb(server.pid)))
     finally:
         stop(server)
-    print(f"one server, sessions drawing {args.digits} digits each at once, each holding its own 784-512-10 model")
+    own = "each holding its own" if every == 1 else (f"one in {every} holding its own" if every else "none with its own")
+    print(f"one server, sessions drawing {args.digits} digits each at once, {own} 784-512-10 model, the rest the shipped one")
     if args.crowd == "wire":
         print("beyond 1 session: one Chromium page draws the single session's digits again while the others, "
               "without a browser, replay its recorded drawings (harness/wire.py); the medians are that page's")
@@ -246,6 +257,11 @@ async def main_async(args) -> int:
     ok = not failures
     for line in failures:
         print("FAIL", line)
+    for wait, rss in returned:
+        verdict = "PASS" if rss <= first_visitor * (1 + args.return_share) else "FAIL"
+        ok &= verdict == "PASS"
+        print(f"{verdict} memory returns: RSS {rss:.0f} MB {wait:g} s after the last session closed, against "
+              f"{first_visitor:.0f} MB after the first phase (bar +{args.return_share:.0%})")
     if 1 in medians and 8 in medians:
         ratio = medians[8] / max(medians[1], 1.0)  # a 0 ms single median (answer before pen-up) counts as 1 ms
         verdict = "PASS" if ratio <= MAX_RATIO else "FAIL"
@@ -268,6 +284,13 @@ def main() -> int:
                     help="the other sessions of a phase: Chromium pages, or sessions without a browser that replay "
                          "the single session's drawings (harness/wire.py); then one page draws among them")
     ap.add_argument("--look-s", type=float, default=2, help="pause after each answer before Clear")
+    ap.add_argument("--own-share", type=float, default=1.0,
+                    help="share of the sessions that upload a model of their own (1: all; 0.1: one in ten; 0: none)")
+    ap.add_argument("--memory-returns", type=float, nargs="*", default=[], metavar="S",
+                    help="read the server's RSS this many seconds after the last session closed (ascending)")
+    ap.add_argument("--return-share", type=float, default=RETURN_SHARE,
+                    help="how much above the first phase's memory counts as returned")
+    ap.add_argument("--session-ttl", type=int, help="seconds the server keeps a closed session (Streamlit's default: 120)")
     args = ap.parse_args()
     if args.crowd == "wire" and args.phases[0] != 1:
         ap.error("--crowd wire replays the single session's drawings: the phases must start with 1")

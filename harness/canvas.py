@@ -37,6 +37,22 @@ WATCH = """() => {
   }).observe(document.body, {subtree: true, childList: true, characterData: true});
 }"""
 
+# Every message the page sends to the server, with the app's script state at that moment and the pen's
+# (install it with page.add_init_script(f"({SENDS})()") before the page opens).
+SENDS = """() => {
+  window.__sends = []; let down = false;
+  addEventListener('pointerdown', () => { down = true; }, true);
+  addEventListener('pointerup', () => { down = false; }, true);
+  const send = WebSocket.prototype.send;
+  WebSocket.prototype.send = function (data) {
+    const app = document.querySelector('[data-testid="stApp"]');
+    const c = window.__liveCanvas;  // and, should it fail, what the canvas knew: ms, seq, acked, took
+    window.__sends.push([down, app && app.getAttribute('data-test-script-state'), Math.round(performance.now()),
+                         c && [c.seq, c.acked, Math.round(c.took)]]);
+    return send.call(this, data);
+  };
+}"""
+
 
 def open_draw_page(page, url, kind=LIVE):
     page.goto(url)

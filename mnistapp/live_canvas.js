@@ -1,17 +1,98 @@
 // The Draw page's live canvas: a round white pen on black, mouse, touch and stylus alike.
-// While the pen moves it sends the drawing at most every SEND_MS, and only once Python has answered the
-// previous send to the end: the page's last element (live_canvas_answered in live_canvas.py) calls
-// window.__liveCanvas.answered(seq) when a rerun that read drawing seq has finished. So a busy server
-// gets one drawing at a time from each visitor and finishes it, instead of a queue of stale ones that
-// interrupt each other's reruns. When the pen lifts, and on Undo and Clear, it sends at once, answered
-// or not. An answer that never comes stops holding sends after WAIT_MS.
-// What it sends: {png: the canvas as a PNG data URL, strokes: [[width, x0, y0, x1, y1, ...], ...], seq}.
+// When the pen lifts, and on Undo and Clear, it sends the drawing at once, answered or not.
+// While the pen moves, the answer comes from the browser when the page has sent the model
+// (window.__liveModel, set by live_model in live_canvas.py): once per animation frame the canvas reads its
+// own pixels with mnistapp/interim.js (prepended to this file) and shows the result in place of the
+// server's Prediction and softmax bars, as copies over them, until the server answers the pen-up. Without
+// the model (none yet, or one too big to send) the server answers the moving pen too: the canvas sends at
+// most every SEND_MS, and only once Python has answered the previous send to the end: the fragment's last
+// element (live_canvas_answered in live_canvas.py) calls window.__liveCanvas.answered(seq) when a rerun
+// that read drawing seq has finished. So a busy server gets one drawing at a time from each visitor and
+// finishes it, instead of a queue of stale ones that interrupt each other's reruns. An answer that never
+// comes stops holding sends after WAIT_MS.
+// What it sends: {png: the canvas as a PNG data URL, strokes: [[width, x0, y0, x1, y1, ...], ...], seq,
+// model: the digest of the model it holds, or null}, so the page sends the model's arrays only when needed.
 // No preventDefault on pointer events: it would also cancel the mouse events other code listens for;
 // CSS touch-action: none is what stops a finger from scrolling the page instead of drawing.
 // Python keeps the strokes and hands them back in data.restore, so a drawing survives a trip to another
 // page: they are drawn again only when the element is new (mounted), never over a live drawing.
 const SEND_MS = 90;
 const WAIT_MS = 3000;
+const COPY = "data-interim-copy", HIDDEN = "data-interim-hidden";
+const STYLE = `[${HIDDEN}] { display: none !important; }
+.interim-delta { width: fit-content; padding: 2px 6px; border-radius: 9999px; font-size: 0.875rem; opacity: 0.8;
+  background: rgba(128, 128, 128, 0.15); }`;
+
+// The interim answer takes the place of the server's on the page: copies of the Prediction metric's value and
+// delta and of the softmax bars (mnistapp/figures/bars.py) are shown, the originals hidden but never changed,
+// so React keeps its own nodes, and whatever the server last sent shows again as soon as the copies go.
+function cover(orig) {  // the copy shown in place of `orig`, made once until uncover()
+  if (!orig.__copy?.isConnected) {
+    orig.__copy = orig.cloneNode(true);
+    orig.__copy.removeAttribute("data-testid");
+    orig.__copy.setAttribute(COPY, "");
+    orig.after(orig.__copy);
+  }
+  orig.setAttribute(HIDDEN, "");
+  return orig.__copy;
+}
+
+function original(root, selector) {  // the first match that is not in one of our copies
+  return [...root.querySelectorAll(selector)].find((el) => !el.closest(`[${COPY}]`));
+}
+
+function uncover() {
+  document.querySelectorAll(`[${COPY}]`).forEach((el) => el.remove());
+  document.querySelectorAll(`[${HIDDEN}]`).forEach((el) => el.removeAttribute(HIDDEN));
+}
+
+function barsText(probs) {  // bars_text in mnistapp/figures/alt_text.py
+  if (!probs) return "No drawing yet: no probabilities.";
+  const top = [...probs.keys()].sort((a, b) => probs[b] - probs[a]).slice(0, 3);  // stable, as NumPy's
+  return `Top three: ${top.map((d) => `${d} (${(probs[d] * 100).toFixed(1)}%)`).join(", ")}.`;
+}
+
+// answer: {logits, probs} or null (no digit: the empty state); bars: {height, answer, muted} of bars.py.
+function showInterim(answer, bars) {
+  const probs = answer && answer.probs;
+  const winner = probs ? probs.indexOf(Math.max(...probs)) : null;
+  const text = (el, t) => { (el.querySelector("p") || el).textContent = t; };
+  const metric = [...document.querySelectorAll('[data-testid="stMetric"]')].find(
+    (m) => m.querySelector('[data-testid="stMetricLabel"]')?.textContent.trim() === "Prediction");
+  const value = metric && original(metric, '[data-testid="stMetricValue"]');
+  const shown = value && original(value, ":scope > *");
+  if (shown) {
+    text(cover(shown), probs ? String(winner) : "–");
+    const delta = original(metric, '[data-testid="stMetricDelta"]')?.parentElement;
+    let pill = metric.querySelector(".interim-delta");
+    if (delta) {
+      pill?.remove();
+      pill = cover(delta);
+    } else if (!pill) {  // the empty canvas's metric has no delta: a pill of our own in its place
+      pill = document.createElement("div");
+      pill.className = "interim-delta";
+      pill.setAttribute(COPY, "");
+      value.after(pill);
+    }
+    text(pill, probs ? `${(probs[winner] * 100).toFixed(1)}% sure` : "");
+    pill.style.display = probs ? "" : "none";
+  }
+  const chart = original(document, ".softmax-bars");  // the page's first: the Prediction's
+  if (!chart) return;
+  const copy = cover(chart);
+  copy.setAttribute("aria-label", barsText(probs));
+  copy.querySelectorAll(".col").forEach((col, d) => {
+    const p = probs ? probs[d] : 0;
+    col.title = probs ? `digit ${d}: p = ${p.toFixed(4)}, logit z2 = ${answer.logits[d].toFixed(2)}` : "";
+    col.dataset.p = p.toFixed(6);
+    col.querySelector("span").textContent = p >= 0.005 ? `${(p * 100).toFixed(0)}%` : "";
+    const bar = col.querySelector(".bar");
+    bar.style.height = `${roundHalfEven(p * bars.height)}px`;
+    bar.style.background = d === winner ? bars.answer : bars.muted;
+  });
+  const alt = original(chart.parentElement, ":scope > .softmax-alt");
+  if (alt) cover(alt).textContent = barsText(probs);
+}
 
 export default function ({ parentElement, data, setStateValue }) {
   const root = parentElement.querySelector(".live-canvas");
@@ -19,8 +100,13 @@ export default function ({ parentElement, data, setStateValue }) {
   let s = root.__live;  // this function runs on every rerun; the state and listeners are set up once
   if (!s) {
     s = root.__live = { strokes: [], current: null, width: 18, seq: 0, acked: 0, lastSent: 0, timer: null,
-      answeredAt: 0, took: 0 };
-    const ctx = canvas.getContext("2d");
+      answeredAt: 0, took: 0, frame: 0, answer: null, shown: false, bars: data.bars };
+    const ctx = canvas.getContext("2d", { willReadFrequently: true });  // read back on every frame the pen moves
+    if (!document.getElementById("interim-style")) {
+      const style = document.head.appendChild(document.createElement("style"));
+      style.id = "interim-style";
+      style.textContent = STYLE;
+    }
     const size = data.size || 280;
     canvas.width = canvas.height = size;
     canvas.style.width = canvas.style.height = size + "px";
@@ -53,7 +139,25 @@ export default function ({ parentElement, data, setStateValue }) {
       s.lastSent = performance.now();
       const strokes = s.current ? [...s.strokes, s.current] : s.strokes;
       const empty = strokes.length === 0;
-      setStateValue("drawing", { png: empty ? null : canvas.toDataURL("image/png"), strokes, seq: ++s.seq });
+      setStateValue("drawing", { png: empty ? null : canvas.toDataURL("image/png"), strokes, seq: ++s.seq,
+        model: window.__liveModel?.digest ?? null });
+    };
+    const think = () => {  // the interim answer for the canvas as it is now
+      s.frame = 0;
+      const model = window.__liveModel;
+      if (!model) return;
+      s.answer = interimAnswer(model, ctx.getImageData(0, 0, canvas.width, canvas.height));
+      s.shown = true;
+      showInterim(s.answer, s.bars);
+    };
+    const moved = () => {  // the pen drew: answer in the browser if it can, else ask the server
+      if (!window.__liveModel) return sendSoon();
+      if (!s.frame) s.frame = requestAnimationFrame(think);  // at most once per frame
+    };
+    const settled = () => {  // the drawing is final: its interim answer now, not in a frame that may come late
+      if (!s.frame) return;
+      cancelAnimationFrame(s.frame);
+      think();
     };
     const sendSoon = () => {  // throttle while the pen moves: the newest drawing goes out within SEND_MS
       if (s.timer) return;
@@ -68,11 +172,17 @@ export default function ({ parentElement, data, setStateValue }) {
       s.timer = setTimeout(send, Math.max(0, rest));
     };
     s.answered = (ack) => {  // a rerun that read drawing `ack` has finished: a move made meanwhile may go out now
+      // the rerun may have drawn the server's answer to an earlier pen-up over ours: the pen is down, ours is newer
+      if (s.current && s.shown) showInterim(s.answer, s.bars);
       // a seq above the newest sent is an answer to a canvas element this one replaced: not ours
       if (!(ack > s.acked) || ack > s.seq) return;
       s.acked = ack;
       s.answeredAt = performance.now();
       if (ack === s.seq) s.took = s.answeredAt - s.lastSent;
+      if (ack === s.seq && !s.current) {  // the server's answer to the finished drawing replaces ours
+        uncover();
+        s.shown = false;
+      }
       if (s.waiting && s.current) {
         s.waiting = false;
         sendSoon();
@@ -88,20 +198,21 @@ export default function ({ parentElement, data, setStateValue }) {
       canvas.setPointerCapture(e.pointerId);
       s.current = [s.width, ...point(e)];
       redraw();
-      sendSoon();
+      moved();
     });
     canvas.addEventListener("pointermove", (e) => {
       if (!s.current) return;
       const events = e.getCoalescedEvents ? e.getCoalescedEvents() : [e];
       for (const ev of events.length ? events : [e]) s.current.push(...point(ev));
       redraw();
-      sendSoon();
+      moved();
     });
     const lift = (e) => {
       if (!s.current) return;
       s.strokes.push(s.current);
       s.current = null;
       redraw();
+      settled();
       send();  // no debounce on the last send: the answer for the finished stroke goes out now
     };
     canvas.addEventListener("pointerup", lift);
@@ -126,5 +237,7 @@ export default function ({ parentElement, data, setStateValue }) {
     }
   }
   s.width = data.width || s.width;
+  s.bars = data.bars || s.bars;
+  s.interim = () => s.answer && Array.from(s.answer.probs);  // for tests: the last interim probabilities, or null
   window.__liveCanvas = s;  // one live canvas on a page: live_canvas_answered reaches it here
 }

@@ -1,12 +1,14 @@
-"""The live canvas: a drawing element of the project's own that sends the drawing while the pen moves.
+"""The live canvas: a drawing element of the project's own that answers while the pen moves.
 
 A Streamlit components-v2 element (inline HTML and CSS, JS in live_canvas.js beside this file, no
-iframe, no build step). While the pen moves it sends the drawing at most every ~90 ms, and only after
-the rerun that read the previous one has finished (`live_canvas_answered`, the page's last element, hands
-its seq back); when the pen lifts it sends at once.
+iframe, no build step). When the pen lifts, and on Undo and Clear, it sends the drawing at once.
+While the pen moves, the browser answers from the model `live_model` sent it (mnistapp/interim.js);
+without one, the canvas sends the drawing at most every ~90 ms, and only after the rerun that read
+the previous one has finished (`live_canvas_answered`, the fragment's last element, hands its seq back).
 It renders as `<canvas data-testid="live-canvas">` with visible Undo and Clear buttons beside it.
-Each send is a dict {png: data URL or None, strokes: [[width, x0, y0, ...], ...], seq: int};
-`drawing_rgba` turns it into the (H, W, 4) uint8 array that `read_canvas` reads.
+Each send is a dict {png: data URL or None, strokes: [[width, x0, y0, ...], ...], seq: int,
+model: the digest of the model the browser holds, or None}; `drawing_rgba` turns it into the
+(H, W, 4) uint8 array that `read_canvas` reads.
 """
 from __future__ import annotations
 
@@ -17,6 +19,13 @@ from pathlib import Path
 import numpy as np
 import streamlit as st
 from PIL import Image
+
+from mnistcore import Params
+from mnistcore.preprocess import Scaling
+
+from .figures.bars import HEIGHT
+from .figures.style import ANSWER, MUTED
+from .runtime import media_url
 
 MAX_SIDE = 2048  # a sent drawing bigger than this is not from our canvas: refused before it is decoded
 HTML = """<div class="live-canvas">
@@ -43,8 +52,21 @@ CSS = """
 _PLOTLY = next(Path(st.__file__).parent.glob("static/static/js/PlotlyChart.*.js"), None)
 PRELOAD = f"static/js/{_PLOTLY.name}" if _PLOTLY else None
 
+# The interim maths (mnistapp/interim.js) goes in front of each script that uses it: an inline script
+# cannot import a file beside it.
+_INTERIM = Path(__file__).with_name("interim.js").read_text()
 _mount = st.components.v2.component("mnist.live_canvas", html=HTML, css=CSS,
-                                    js=Path(__file__).with_name("live_canvas.js").read_text())
+                                    js=_INTERIM + Path(__file__).with_name("live_canvas.js").read_text())
+
+# The model in the browser, for the interim answers: one file of float32, 4 bytes a parameter, that the browser
+# fetches once per model over HTTP (Streamlit's media files, stored once per server however many visitors
+# share the model, and never through a session's websocket). The shipped 784-512-10 is 1.63 MB; the browser
+# reads it in a few ms and then answers a frame in under 2 ms. Over 1,000,000 parameters it is not offered,
+# and the server answers the moving pen as it does without one. The limit leaves room for 784-1024-10 or
+# three hidden layers of 512.
+LIVE_MODEL_MAX_PARAMS = 1_000_000
+_model = st.components.v2.component("mnist.live_model", html="<span hidden></span>\n",
+                                    js=_INTERIM + Path(__file__).with_name("live_model.js").read_text())
 
 
 # Inline html and js need a newline: Streamlit takes a one-line string with a "/" for a file path.
@@ -59,13 +81,37 @@ def live_canvas(*, key: str, size: int = 280, stroke_width: int = 18, restore: l
 
     restore: strokes to draw when the element is new (a visitor back from another page).
     """
-    result = _mount(key=key, data={"size": size, "width": stroke_width, "restore": restore, "preload": PRELOAD},
+    bars = {"height": HEIGHT, "answer": ANSWER, "muted": MUTED}  # to draw the interim answer as bars.py does
+    result = _mount(key=key, data={"size": size, "width": stroke_width, "restore": restore, "preload": PRELOAD,
+                                   "bars": bars},
                     default={"drawing": None}, on_drawing_change=on_change, width="content", height="content")
     return result.drawing
 
 
+def model_bytes(params: Params) -> bytes:
+    """A model as the browser reads it: W1, b1, W2, b2, ... as little-endian float32, one after another,
+    each row-major in the engine's orientation (Ws[l] of shape (n_in, n_out)); the sizes say where each ends."""
+    return b"".join(np.ascontiguousarray(a, "<f4").tobytes() for W, b in zip(params.Ws, params.bs) for a in (W, b))
+
+
+def live_model(params: Params, scaling: Scaling, *, key: str, browser_has: str | None) -> None:
+    """Send the model and its input scaling to the browser, for the live canvas's interim answers.
+
+    Mount it outside the canvas's fragment, so it goes out with full-page runs only. The browser gets the
+    address of the model's file only when it does not already hold this model (`browser_has`: the digest
+    the canvas reported with its last drawing); a model over LIVE_MODEL_MAX_PARAMS is not offered, and the
+    browser drops the one it had.
+    """
+    data = {"digest": None}
+    if params.n_params <= LIVE_MODEL_MAX_PARAMS:
+        data = {"digest": params.digest, "mean": scaling.mean, "std": scaling.std, "sizes": list(params.sizes)}
+        if browser_has != params.digest:
+            data["url"] = media_url(model_bytes(params), "application/octet-stream", coordinates=key)
+    _model(key=key, data=data, width="content", height="content")
+
+
 def live_canvas_answered(key: str) -> None:
-    """Tell canvas `key` that this rerun is done with its drawing: call it as the page's last element.
+    """Tell canvas `key` that this rerun is done with its drawing: call it as the fragment's last element.
 
     Its JS sends the next drawing while the pen moves only after this, so a visitor's reruns finish
     instead of interrupting each other, and a busy server's load from one visitor stays one rerun at a time.

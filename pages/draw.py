@@ -9,7 +9,7 @@ from mnistapp.figures.images import gray_image, png_data_url
 from mnistapp.hiddenmap import where_it_lands
 from mnistapp.inputs import DRAW, input_source, read_input
 from mnistapp.layers import prediction_views
-from mnistapp.live_canvas import drawing_rgba, live_canvas, live_canvas_answered
+from mnistapp.live_canvas import drawing_rgba, live_canvas, live_canvas_answered, live_model
 from mnistapp.model import current_params, current_scaling
 from mnistapp.runtime import route_through_app
 from mnistapp.session import DRAW_CANVAS, DRAW_CLASSIC, DRAW_LABEL, DRAW_LIVE, DRAW_SAVED, DRAW_STROKE_WIDTH
@@ -99,3 +99,6 @@ def show_drawing() -> None:
 
 
 draw_and_read()
+# Outside the fragment, so the model goes to the browser with full-page runs only, never with a stroke's rerun.
+live_model(current_params(), current_scaling(), key=f"{DRAW_LIVE}.model",
+           browser_has=(st.session_state.get(DRAW_SAVED) or {}).get("model"))

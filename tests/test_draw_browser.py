@@ -73,50 +73,6 @@ def test_the_prediction_follows_the_pen_before_it_lifts(page, app_url):
     assert metric_value(page, "Prediction") == grabbed_prediction(canvas, load_params(SHIPPED_MODEL))
 
 
-# Every message the page sends to the server, with the app's script state at that moment and the pen's.
-SENDS = """() => {
-  window.__sends = []; let down = false;
-  addEventListener('pointerdown', () => { down = true; }, true);
-  addEventListener('pointerup', () => { down = false; }, true);
-  const send = WebSocket.prototype.send;
-  WebSocket.prototype.send = function (data) {
-    const app = document.querySelector('[data-testid="stApp"]');
-    const c = window.__liveCanvas;  // and, should it fail, what the canvas knew: ms, seq, acked, took
-    window.__sends.push([down, app && app.getAttribute('data-test-script-state'), Math.round(performance.now()),
-                         c && [c.seq, c.acked, Math.round(c.took)]]);
-    return send.call(this, data);
-  };
-}"""
-
-
-def test_while_the_pen_moves_the_next_drawing_waits_for_the_last_rerun_to_finish(page, app_url):
-    """Flow control (mnistapp/live_canvas.js): an interim drawing goes out only once the rerun that read the
-    previous one has finished, so one visitor never has reruns interrupting each other. The pen-up still
-    goes at once (it is sent after the pen is up, so it is not among these). The pen keeps circling until
-    three drawings went out while it was down (at most 30 s), so a slow machine, whose reruns and rests
-    take longer, still sees several."""
-    page.add_init_script(f"({SENDS})()")
-    canvas, box = open_draw_page(page, app_url)
-    page.evaluate("window.__sends = []")
-    cx, cy, r = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2, box["width"] / 4
-    page.mouse.move(cx + r, cy)
-    page.mouse.down()
-    deadline = time.monotonic() + 30
-    step = 0
-    while time.monotonic() < deadline:
-        step += 1
-        page.mouse.move(cx + r * np.cos(step / 6), cy + r * np.sin(step / 6))
-        page.wait_for_timeout(30)
-        if step % 10 == 0 and page.evaluate("window.__sends.filter(s => s[0]).length") >= 3:
-            break
-    page.mouse.up()
-    settle(page)
-    sends = page.evaluate("window.__sends")
-    while_drawing = [state for down, state, *_ in sends if down]
-    assert len(while_drawing) >= 2, sends
-    assert all(state == "notRunning" for state in while_drawing), sends
-
-
 def test_forty_digits_in_a_row_each_get_their_prediction(page, app_url):
     """Forty drawings right after the page loads: each one ends with the Prediction the engine reads from
     the browser's own pixels. The time from the last pen-up to the final Prediction (browser clock; zero
