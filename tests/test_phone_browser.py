@@ -76,8 +76,8 @@ def test_no_chart_toolbar_covers_a_chart_title(phone, app_url):
             continue
         plot.tap()  # a tap is a phone's hover: Plotly shows its toolbar then
         covered = plot.evaluate("""(plot) => {
-          const bar = plot.querySelector('.modebar-container');
-          const b = bar && getComputedStyle(bar).display !== 'none' ? bar.getBoundingClientRect() : null;
+          const bar = plot.querySelector('.modebar');  // the buttons (their container has no height)
+          const b = bar && getComputedStyle(bar).opacity !== '0' ? bar.getBoundingClientRect() : null;
           return b ? [...plot.querySelectorAll('.gtitle')].some(t => { const r = t.getBoundingClientRect();
             return r.left < b.right && b.left < r.right && r.top < b.bottom && b.top < r.bottom; }) : false; }""")
         assert not covered
