@@ -85,6 +85,8 @@ MEASURE = """(leafSelector) => {
     const [a, ra] = boxes[i];
     for (let j = i + 1; j < boxes.length; j++) {
       const [b, rb] = boxes[j];
+      const layer = (el) => el.tagName === 'CANVAS' && getComputedStyle(el).position === 'absolute';
+      if (layer(a) && layer(b)) continue;  // the classic canvas's layers of one drawing
       const w = Math.min(ra.right, rb.right) - Math.max(ra.left, rb.left);
       const h = Math.min(ra.bottom, rb.bottom) - Math.max(ra.top, rb.top);
       if (w > 2 && h > 2)

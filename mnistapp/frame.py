@@ -15,23 +15,32 @@ from __future__ import annotations
 import streamlit as st
 
 from .figures.style import key_selector
-from .session import PRESENT
+from .session import DRAW_CANVAS, PRESENT
 
-STACK_BELOW = 660  # px of page width: under it the Draw page's left column (2/5) is narrower than its canvas
+STACK_BELOW = 660  # px of page width: under it the left column (2/5) is too narrow for the live canvas to read well
+CLASSIC_STACK_BELOW = 780  # ...and for the classic canvas, which cannot shrink below its 280 px
 PHONE = 640        # px of window width: Streamlit's own breakpoint, under which it stacks every row of columns
 
-_row = f"{key_selector('draw.layout')} > [data-testid='stLayoutWrapper'] > [data-testid='stHorizontalBlock']"
-FRAME_CSS = f"""<style>
-{key_selector('draw.layout')} {{ container-type: inline-size; }}
-@container (max-width: {STACK_BELOW - 1}px) {{
-  {_row} {{ flex-direction: column; flex-wrap: nowrap; gap: 1rem; }}
-  {_row} > [data-testid='stColumn'] {{ width: 100% !important; flex: none !important; min-width: 0 !important; }}
-  {_row} > [data-testid='stColumn'], {_row} > [data-testid='stColumn'] > [data-testid='stVerticalBlock'] {{
+
+def _stacked(layout: str, below: int) -> str:
+    """The Draw page's columns as one column under `below` px of the container `layout` (a CSS selector)."""
+    row = f"{layout} > [data-testid='stLayoutWrapper'] > [data-testid='stHorizontalBlock']"
+    return f"""@container (max-width: {below - 1}px) {{
+  {row} {{ flex-direction: column; flex-wrap: nowrap; gap: 1rem; }}
+  {row} > [data-testid='stColumn'] {{ width: 100% !important; flex: none !important; min-width: 0 !important; }}
+  {row} > [data-testid='stColumn'], {row} > [data-testid='stColumn'] > [data-testid='stVerticalBlock'] {{
     display: contents; }}
-  {_row} > [data-testid='stColumn']:last-child > [data-testid='stVerticalBlock'] > * {{ order: 1; }}
-  {_row} [data-testid='stLayoutWrapper']:has(> {key_selector('draw.controls')}) {{ order: 2 !important; }}
-  {_row} [data-testid='stLayoutWrapper']:has(> {key_selector('draw.more')}) {{ order: 3 !important; }}
-}}
+  {row} > [data-testid='stColumn']:last-child > [data-testid='stVerticalBlock'] > * {{ order: 1; }}
+  {row} [data-testid='stLayoutWrapper']:has(> {key_selector('draw.controls')}) {{ order: 2 !important; }}
+  {row} [data-testid='stLayoutWrapper']:has(> {key_selector('draw.more')}) {{ order: 3 !important; }}
+}}"""
+
+
+_layout = key_selector("draw.layout")
+FRAME_CSS = f"""<style>
+{_layout} {{ container-type: inline-size; }}
+{_stacked(_layout, STACK_BELOW)}
+{_stacked(_layout + ":has(" + key_selector(DRAW_CANVAS) + ")", CLASSIC_STACK_BELOW)}
 {key_selector('draw.prediction')} [data-testid='stHorizontalBlock'] {{ flex-wrap: nowrap; }}
 {key_selector('draw.prediction')} [data-testid='stColumn'] {{ min-width: 0 !important; }}
 [data-testid='stTabs'] [role='tablist'] {{ flex-wrap: wrap; }}

@@ -17,6 +17,7 @@ WIDTHS = [(320, False), (390, False), (768, False), (1024, True), (1024, False),
 READY = {  # what shows once each page has drawn
     "draw-empty": ("/?source=draw", 'canvas[data-testid="live-canvas"]'),
     "draw-test-image": ("/?source=test&image=3", ".softmax-bars .bar"),
+    "draw-classic-canvas": ("/?canvas=classic", "canvas.upper-canvas"),
     "weights": ("/weights", ".js-plotly-plot"),
     "testset": ("/testset", '[data-testid="stImage"] img'),
     "learn": ("/learn", '[data-testid="stTab"]'),
