@@ -33,7 +33,7 @@ from mnistcore.evaluate import (
 from mnistcore.preprocess import MNIST_MEAN, MNIST_STD, UNIT_SCALING, scale_uint8
 from reference import random_params, torch_logits
 
-CAPTION = re.compile(r"#(\d+) · label (\d) · predicted (\d) · (.+%)")
+CAPTION = re.compile(r"#(\d+) · label (\d) · predicted (\d) · ([<>]?[\d.]+%)")
 
 
 def torch_reference(params: Params, images: np.ndarray, labels: np.ndarray):
