@@ -5,7 +5,8 @@ import sys
 import streamlit as st
 from threadpoolctl import threadpool_limits
 
-from mnistapp.links import apply_link, write_link
+from mnistapp.frame import frame_css, presenting
+from mnistapp.links import apply_link, one_entry_per_visit, write_link
 from mnistapp.runtime import reap_closed_sessions_in_the_background
 from mnistapp.sidebar import model_sidebar
 
@@ -42,7 +43,9 @@ one_blas_thread()
 few_malloc_arenas()
 st.cache_resource(reap_closed_sessions_in_the_background)()  # one per server
 
-st.set_page_config(page_title="How a network reads a digit", page_icon="✏️", layout="wide")
+present = presenting()  # ?present=1: a projector's larger type, fewer panels, the sidebar closed
+st.set_page_config(page_title="How a network reads a digit", page_icon="✏️", layout="wide",
+                   initial_sidebar_state="collapsed" if present else "auto")
 
 pg = st.navigation([
     # Material icons come with Streamlit's own font; emoji need one on the visitor's machine
@@ -53,5 +56,7 @@ pg = st.navigation([
 ])
 apply_link(pg.url_path)  # a shared link's selections, before the page's widgets are made
 model_sidebar()  # after st.navigation: created before it, the first upload of a session is lost
+frame_css(present)
+one_entry_per_visit()
 pg.run()
 write_link(pg.url_path)  # the page's selections into the URL, to share

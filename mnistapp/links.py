@@ -7,7 +7,12 @@ mangled link never raises. A drawing or an uploaded file is never put in the URL
 The Draw page's link also says when the classic canvas is in use (canvas=classic), and which of its
 views are open (open=why,fool,units,steps,map: the expanders, closed at first).
 `apply_link` runs before the page (a link's values become the widgets' values) and `write_link` after
-it (and from the Draw page's fragment), and only when the URL would change.
+it (and from the Draw page's fragment), and only when the URL would change. Presenter mode (present=1,
+mnistapp/frame.py) goes in every page's link.
+
+A visit to a page is one entry in the browser's history, so Back goes to the previous page: Streamlit pushes
+an entry for the page's path as the page opens and would push another for each change of its query string;
+`one_entry_per_visit` makes a push that changes only the query string replace the current entry instead.
 """
 from __future__ import annotations
 
@@ -23,6 +28,7 @@ from .session import (
     DRAW_TEST_INDEX,
     LINK_WRITTEN,
     MAP_OPEN,
+    PRESENT,
     TESTSET_OUTCOME,
     TESTSET_PREDICTED,
     TESTSET_TRUE,
@@ -118,6 +124,8 @@ def current_link(url_path: str) -> dict[str, str]:
         opened = [name for name, key in DRAW_VIEWS.items() if is_open(key)]
         if opened:
             out["open"] = ",".join(opened)
+    if st.session_state.get(PRESENT):
+        out["present"] = "1"
     return out
 
 
@@ -127,3 +135,24 @@ def write_link(url_path: str) -> None:
     if st.query_params.to_dict() != want:
         st.query_params.from_dict(want)
     st.session_state[LINK_WRITTEN] = want
+
+
+# Installed once per browser tab: the same path with another query string replaces the history entry.
+_ONE_ENTRY = """export default function () {
+  if (window.__oneEntryPerVisit) return;
+  window.__oneEntryPerVisit = true;
+  const push = history.pushState.bind(history);
+  history.pushState = (state, title, url) => {
+    const to = new URL(url, location.href);
+    return to.pathname === location.pathname ? history.replaceState(state, title, url) : push(state, title, url);
+  };
+}
+"""
+_one_entry = st.components.v2.component("mnist.one_entry_per_visit", js=_ONE_ENTRY)
+
+
+def one_entry_per_visit() -> None:
+    """Make a page visit one entry in the browser's history (see the module docstring). Call it before the
+    page runs, so it is in place before the page's first link is written; it sits in the sidebar, taking no room."""
+    with st.sidebar:
+        _one_entry(key="link.one_entry", width="content", height="content")

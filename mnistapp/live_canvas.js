@@ -49,7 +49,7 @@ function uncover() {
 function barsText(probs) {  // bars_text in mnistapp/figures/alt_text.py
   if (!probs) return "No drawing yet: no probabilities.";
   const top = [...probs.keys()].sort((a, b) => probs[b] - probs[a]).slice(0, 3);  // stable, as NumPy's
-  return `Top three: ${top.map((d) => `${d} (${(probs[d] * 100).toFixed(1)}%)`).join(", ")}.`;
+  return `Top three: ${top.map((d) => `${d} (${percent(probs[d])})`).join(", ")}.`;
 }
 
 // answer: {logits, probs} or null (no digit: the empty state); bars: {height, answer, muted} of bars.py.
@@ -74,7 +74,7 @@ function showInterim(answer, bars) {
       pill.setAttribute(COPY, "");
       value.after(pill);
     }
-    text(pill, probs ? `${(probs[winner] * 100).toFixed(1)}% sure` : "");
+    text(pill, probs ? `${percent(probs[winner])} sure` : "");
     pill.style.display = probs ? "" : "none";
   }
   const chart = original(document, ".softmax-bars");  // the page's first: the Prediction's
@@ -85,7 +85,7 @@ function showInterim(answer, bars) {
     const p = probs ? probs[d] : 0;
     col.title = probs ? `digit ${d}: p = ${p.toFixed(4)}, logit z2 = ${answer.logits[d].toFixed(2)}` : "";
     col.dataset.p = p.toFixed(6);
-    col.querySelector("span").textContent = p >= 0.005 ? `${(p * 100).toFixed(0)}%` : "";
+    col.querySelector("span").textContent = p >= 0.005 ? percent(p) : "";
     const bar = col.querySelector(".bar");
     bar.style.height = `${roundHalfEven(p * bars.height)}px`;
     bar.style.background = d === winner ? bars.answer : bars.muted;
@@ -109,7 +109,7 @@ export default function ({ parentElement, data, setStateValue }) {
     }
     const size = data.size || 280;
     canvas.width = canvas.height = size;
-    canvas.style.width = canvas.style.height = size + "px";
+    canvas.style.width = size + "px";  // at most: CSS shrinks it to a narrow column, keeping it square
 
     const paint = (stroke) => {
       const [w, ...xy] = stroke;

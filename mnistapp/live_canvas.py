@@ -33,11 +33,16 @@ HTML = """<div class="live-canvas">
   <div class="buttons"><button class="undo" type="button">Undo</button>
   <button class="clear" type="button">Clear the drawing</button></div>
 </div>"""
+# The canvas shrinks to its column (the pen's coordinates are scaled back, live_canvas.js). touch-action: none on
+# the canvas alone: a one-finger stroke in any direction is ink (with pan-x or pan-y the browser would take a
+# stroke along that axis for a scroll and cancel it mid-digit), and a swipe that starts anywhere else scrolls;
+# on a phone the canvas leaves at least 3rem beside it for that.
 CSS = """
-.live-canvas { display: flex; flex-direction: column; gap: 0.5rem; width: max-content; }
+.live-canvas { display: flex; flex-direction: column; gap: 0.5rem; width: fit-content; max-width: 100%; }
 .live-canvas canvas { touch-action: none; user-select: none; cursor: crosshair; border-radius: 0.5rem; background: #000;
-  max-width: 100%; }
-.live-canvas .buttons { display: flex; gap: 0.5rem; }
+  max-width: 100%; height: auto; }
+@media (max-width: 640px) { .live-canvas canvas { max-width: min(100%, calc(100vw - 5rem)); } }
+.live-canvas .buttons { display: flex; flex-wrap: wrap; gap: 0.5rem; }
 .live-canvas button { font: inherit; font-size: 0.875rem; padding: 0.35rem 0.9rem; border-radius: 0.5rem;
   border: 1px solid var(--st-border-color, #d0d3da); background: var(--st-secondary-background-color, #f0f2f6);
   color: var(--st-text-color, #31333f); cursor: pointer; }
@@ -84,7 +89,7 @@ def live_canvas(*, key: str, size: int = 280, stroke_width: int = 18, restore: l
     bars = {"height": HEIGHT, "answer": ANSWER, "muted": MUTED}  # to draw the interim answer as bars.py does
     result = _mount(key=key, data={"size": size, "width": stroke_width, "restore": restore, "preload": PRELOAD,
                                    "bars": bars},
-                    default={"drawing": None}, on_drawing_change=on_change, width="content", height="content")
+                    default={"drawing": None}, on_drawing_change=on_change, width="stretch", height="content")
     return result.drawing
 
 

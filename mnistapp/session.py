@@ -71,6 +71,7 @@ UPLOAD_CALLS = "model.upload_calls"    # [upload calls so far]: an older call st
 DRAW_SAVED = "draw.saved"              # the Draw page's last drawing, kept while away; the Weights page's deeper units read it
 LEARN_DRAWING = "learn.drawing"        # the Draw page's current 28x28 digit, for the Learn page's worked step
 LINK_WRITTEN = "link.written"          # the query parameters this session last put in the URL
+PRESENT = "app.present"                # True: presenter mode (?present=1), mnistapp/frame.py
 # Suffixes after a page's own prefix ("draw" or "testset.detail"): the "why this digit" views of the Draw
 # page and of the Test set page's image up close
 WHY_ATTRIBUTION = ".why.attribution"   # the pixel shares' expander: open or closed

@@ -31,8 +31,10 @@ def teach_views(digit: np.ndarray) -> None:
                    "batch of 64, beside 56 MNIST training images so it does not forget the rest) and becomes "
                    "this session's model.")
         c1, c2, c3 = st.columns([1, 1, 2])
-        label = c1.selectbox("It was", list(range(10)), key=LEARN_TEACH_LABEL)
-        if c2.button("Teach it", type="primary", icon=":material/model_training:"):
+        # no digit until the visitor picks one: a default would teach the drawing to be that digit in one click
+        label = c1.selectbox("It was", list(range(10)), index=None, placeholder="Which digit?", key=LEARN_TEACH_LABEL)
+        if c2.button("Teach it", type="primary", icon=":material/model_training:", disabled=label is None,
+                     help="Pick the digit you drew first." if label is None else None):
             params = current_params()
             x = scale_input(digit[None])
             images, labels = training_data()["train"]

@@ -16,6 +16,7 @@ import streamlit as st
 from mnistapp.paths import DATA_DIR
 from mnistcore import Params, Settings, load_mnist
 
+from .figures.style import plural
 from .runtime import session_alive
 from .session import LEARN_TRAINING, USER_MODEL, USER_MODEL_NAME
 from .training_thread import Training
@@ -84,4 +85,4 @@ def parse_hidden(text: str) -> tuple[int, ...] | None:
 def model_name(settings: Settings, epochs_done: float) -> str:
     """How the sidebar names a model trained here: its sizes, optimiser, rate and epochs."""
     sizes = "–".join(map(str, settings.sizes))
-    return f"trained here: {sizes}, {settings.optimizer} lr {settings.lr:g}, {epochs_done:.2g} epochs"
+    return f"trained here: {sizes}, {settings.optimizer} lr {settings.lr:g}, {plural(epochs_done, 'epoch')}"

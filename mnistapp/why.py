@@ -29,6 +29,7 @@ from .expanders import lazy_expander
 from .figures.bars import softmax_bars_html
 from .figures.images import attribution_png, diverging_rgb, gray_image, png_data_url
 from .figures.panel import pictures_html, stroke_panel, units_html
+from .figures.style import sure
 from .session import (
     WHY_ATTRIBUTION,
     WHY_DIGIT,
@@ -124,13 +125,18 @@ def model_doubt(params: Params) -> Doubt | None:
 warm_up = model_doubt  # called where a model comes into use, for its side effect
 
 
-def not_sure_flag(params: Params, fwd: Forward, where, row: int = 0) -> bool:
-    """Under the Prediction: "not sure" and the two likeliest digits when the input looks like no digit."""
+def prediction_metric(params: Params, fwd: Forward, where, row: int = 0) -> bool:
+    """The Prediction and how sure it is ("99.7% sure"), or, when the input looks like no digit, "not sure" and
+    the two likeliest digits in the pill's place: a softmax that is 93 % sure of a letter is no confidence."""
+    probs = fwd.probs[row]
+    winner = int(probs.argmax())
     doubt = model_doubt(params)
+    unsure = doubt is not None and not_sure(doubt, params, fwd, row)
+    where.metric("Prediction", str(winner), None if unsure else sure(probs[winner]), delta_color="off",
+                 delta_arrow="off")
     if doubt is None:
         where.caption("Learning what \"not sure\" means for this model (once, a few seconds)…")
         return False
-    unsure = not_sure(doubt, params, fwd, row)
     if unsure:
         first, second = two_most_likely(fwd.probs[row])
         where.markdown(f":orange-badge[not sure] {first} or {second}?")
@@ -246,7 +252,7 @@ def units_view(params: Params, fwd: Forward, key: str, row: int = 0) -> None:
         return
     fwd_off = forward(switch_off(params, chosen, layer=layer), fwd.x[row:row + 1])
     now = int(fwd_off.probs[0].argmax())
-    st.metric("Prediction with those units off", str(now), f"{fwd_off.probs[0, now]:.1%} sure",
+    st.metric("Prediction with those units off", str(now), sure(fwd_off.probs[0, now]),
               delta_color="off", delta_arrow="off")
     st.html(stroke_panel(softmax_bars_html(fwd_off.probs[0], fwd_off.logits[0], winner=now)))
 
@@ -274,5 +280,5 @@ def steps_view(params: Params, ink: np.ndarray, key: str) -> None:
     # one block for the six pictures: they change with every stroke (st.image would be six elements)
     st.html(stroke_panel(pictures_html(pictures + [
         (png_data_url(gray_image(steps[-2].image)), "the 28×28 image it reads", 112)])))
-    st.metric("Prediction with these steps", str(said), f"{probs[-1, said]:.1%} sure",
+    st.metric("Prediction with these steps", str(said), sure(probs[-1, said]),
               delta_color="off", delta_arrow="off")

@@ -14,7 +14,7 @@ from mnistapp.model import current_params, current_scaling
 from mnistapp.runtime import route_through_app
 from mnistapp.session import DRAW_CANVAS, DRAW_CLASSIC, DRAW_LABEL, DRAW_LIVE, DRAW_SAVED, DRAW_STROKE_WIDTH
 from mnistapp.teach import teach_views
-from mnistapp.why import not_sure_flag, warm_up, why_views
+from mnistapp.why import prediction_metric, warm_up, why_views
 from mnistcore import cross_entropy, forward, scale_input
 from mnistcore.preprocess import STRAY_DOT, canvas_ink, read_ink
 
@@ -23,7 +23,7 @@ route_through_app()
 CANVAS = 280
 
 st.title("Draw a digit")
-st.markdown("Draw one digit, 0 to 9, in the black box, with the mouse, a finger or a pen. "
+st.markdown("Draw one digit, 0 to 9, with the mouse, a finger or a pen, or take a photo or a test image. "
             "The network reads it while you draw.")
 st.caption("What it computes, in plain NumPy: z1 = x W1 + b1, a1 = ReLU(z1), z2 = a1 W2 + b2, y = softmax(z2).")
 
@@ -52,7 +52,8 @@ def draw_and_read() -> None:
 
 def show_drawing() -> None:
     warm_up(current_params())  # the "not sure" threshold is set in the background while the visitor draws
-    left, right = st.columns([2, 3], gap="large")  # the 280 px canvas needs 2/5 of a wide page
+    # draw.layout and its keyed parts: mnistapp/frame.py stacks the columns when the page is too narrow for both
+    left, right = st.container(key="draw.layout").columns([2, 3], gap="large")  # the canvas needs 2/5 of the page
     with left:
         source = input_source()  # mnistapp/inputs.py: draw, a photo or a test image
         rgba = read_drawing() if source == DRAW else None
@@ -61,21 +62,18 @@ def show_drawing() -> None:
         digit, why_none = read_input(digit, why_none, source)
         # The Prediction sits right under the canvas, so on a phone it is in view after drawing, and in the
         # same place whether the canvas is empty or not, so a stroke updates it in place.
-        c1, c2 = st.columns(2)
+        c1, c2 = st.container(key="draw.prediction").columns(2)
     if digit is None:
         c1.metric("Prediction", "–")
     else:
         params = current_params()
         fwd = forward(params, scale_input(digit[None], current_scaling()))  # (1, 784) -> every layer
-        probs = fwd.probs[0]
-        winner = int(probs.argmax())
-        c1.metric("Prediction", str(winner), f"{probs[winner]:.1%} sure", delta_color="off", delta_arrow="off")
-        not_sure_flag(params, fwd, c1)
+        prediction_metric(params, fwd, c1)
         c2.image(png_data_url(gray_image(digit, scale=4)), caption="what the network sees (28×28)", width=84)
-    with left:
+    with left, st.container(key="draw.controls"):
         if why_none == STRAY_DOT:
             st.info("That looks like a stray dot. Draw a whole digit, as big as the box allows.")
-        elif digit is None:
+        elif digit is None and source == DRAW:  # a photo's and a test image's own captions say what to do
             st.caption("Draw in the black box. Undo takes back the last stroke; Clear starts again.")
         if source == DRAW:  # the pen and the canvas switch mean nothing for a photo or a test image
             st.slider("Pen width", 8, 32, 18, key=DRAW_STROKE_WIDTH)
@@ -92,6 +90,7 @@ def show_drawing() -> None:
         if label is not None:
             st.metric(f"Loss −log y[{label}]", f"{cross_entropy(fwd.logits, np.array([label])):.3f}")
         prediction_views(params, fwd, true_label=label, key="draw")
+    with right, st.container(key="draw.more"):  # on a narrow page, after the canvas's settings
         compare_on_drawing(digit, fwd, true_label=label)  # with the visitor's own model: near its bars
         teach_views(digit)
         why_views(params, fwd, image=digit, ink=ink, key="draw")

@@ -138,9 +138,8 @@ with train_tab:
         training = session_training()
         if training is None:
             st.info("Pick the settings and press Start. The defaults (784–512–10, SGD with momentum 0.9, "
-                    "learning rate 0.05, batch 128, 3 epochs) reach about 97.7% on the test set; on this "
-                    "shared 2-core server an epoch of the default network takes about 15 seconds, longer when "
-                    "it is busy.")
+                    "learning rate 0.05, batch 128, 3 epochs) reach about 97.7% on the test set. Once it runs, "
+                    "the time left is shown, measured from its own steps on this server.")
             return
         results(training)
         still_polling = not training.finished and not training.paused

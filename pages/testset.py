@@ -4,6 +4,7 @@ import streamlit as st
 from mnistapp.compare import compare_on_test_set
 from mnistapp.figures import alt_text as alt
 from mnistapp.figures.images import thumbnail
+from mnistapp.figures.style import plural
 from mnistapp.figures.testset import (
     ORDERS,
     OUTCOMES,
@@ -31,7 +32,7 @@ from mnistapp.session import (
     TESTSET_SCROLL,
     TESTSET_TRUE,
 )
-from mnistapp.why import not_sure_flag, why_views
+from mnistapp.why import prediction_metric, why_views
 from mnistcore import forward
 from mnistcore.evaluate import Evaluation, format_percent, reliability
 from mnistcore.preprocess import scale_uint8
@@ -68,9 +69,8 @@ def detail(params, ev: Evaluation, images, i: int) -> None:
     c1, c2, c3, c4 = st.columns(4)
     c1.image(thumbnail(images[i], wrong=label != predicted, scale=4), caption=f"test image #{i}", width=112)
     c2.metric("Label", str(label))
-    c3.metric("Prediction", str(predicted), f"{ev.confidence[i]:.1%} sure", delta_color="off", delta_arrow="off")
     c4.metric(f"Loss −log y[{label}]", f"{ev.losses[i]:.3f}")
-    not_sure_flag(params, fwd, c3)
+    prediction_metric(params, fwd, c3)
     prediction_views(params, fwd, true_label=label, key="testset.detail")
     why_views(params, fwd, image=images[i] / 255, key="testset.detail")
 
@@ -133,7 +133,8 @@ if st.session_state[TESTSET_PAGE] > pages:
 if len(shown) == 0:
     st.info("No test image matches these filters. Try “any” digit or “all” answers.")
 else:
-    note = f"{len(shown):,} images match. A red frame marks a wrong answer; click a caption for the details."
+    note = (f"{plural(len(shown), 'image')} {'matches' if len(shown) == 1 else 'match'}. "
+            "A red frame marks a wrong answer; click a caption for the details.")
     if pages > 1:
         c1, c2 = st.columns([1, 3], vertical_alignment="bottom")
         c1.number_input(f"Page (of {pages})", min_value=1, max_value=pages, key=TESTSET_PAGE)

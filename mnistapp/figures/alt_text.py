@@ -6,13 +6,15 @@ from __future__ import annotations
 
 import numpy as np
 
+from .style import percent
+
 SIDE = 28
 
 
 def bars_text(probs: np.ndarray) -> str:
     """The softmax bars: the top three digits and their probabilities."""
     top = np.argsort(-probs, kind="stable")[:3]
-    return "Top three: " + ", ".join(f"{d} ({probs[d]:.1%})" for d in top) + "."
+    return "Top three: " + ", ".join(f"{d} ({percent(probs[d])})" for d in top) + "."
 
 
 def hidden_text(a: np.ndarray, name: str = "a1") -> str:

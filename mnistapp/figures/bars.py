@@ -12,7 +12,7 @@ import html
 import numpy as np
 
 from .alt_text import bars_text
-from .style import ANSWER, MUTED
+from .style import ANSWER, MUTED, percent
 
 HEIGHT = 180  # px of a bar at p = 1; the whole chart, with its labels, is 240 px high
 CSS = f"""<style>
@@ -38,7 +38,7 @@ def softmax_bars_html(probs: np.ndarray | None, logits: np.ndarray | None = None
             "" if logits is None else f", logit z2 = {float(logits[d]):.2f}")
         colour = ANSWER if d == winner else MUTED
         label = f"{d} (true)" if d == true_label else str(d)
-        cols.append(f'<div class="col" title="{tip}" data-p="{p:.6f}"><span>{f"{p:.0%}" if p >= 0.005 else ""}</span>'
+        cols.append(f'<div class="col" title="{tip}" data-p="{p:.6f}"><span>{percent(p) if p >= 0.005 else ""}</span>'
                     f'<div class="bar" style="height:{round(p * HEIGHT)}px;background:{colour}"></div>'
                     f'<div class="digit{" true" if d == true_label else ""}">{label}</div></div>')
     alt = "No drawing yet: no probabilities." if probs is None else bars_text(probs)

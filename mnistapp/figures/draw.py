@@ -9,9 +9,11 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
-from .style import ANSWER, DIGITS, MUTED, OUTLINE, key_selector, layout
+from .style import ANSWER, DIGITS, MUTED, OUTLINE, key_selector, layout, percent
 
 GRID_COLS = 32  # cells per row of a grid of units: 512 hidden units -> 16 x 32, 512 W1 tiles -> 16 x 32
+# every digit labelled: on a narrow chart Plotly's automatic ticks label only every other category
+DIGIT_AXIS = dict(type="category", tickmode="array", tickvals=DIGITS, ticktext=DIGITS)
 MAP_HEIGHT = 380  # px, the map and the star laid over it alike
 # Ten digits, ten hues (Plotly's T10): a categorical palette, not the answer/mistake colours
 DIGIT_COLOURS = ["#4C78A8", "#F58518", "#E45756", "#72B7B2", "#54A24B", "#EECA3B", "#B279A2", "#FF9DA6",
@@ -29,13 +31,13 @@ def softmax_bars(probs: np.ndarray, logits: np.ndarray, *, winner: int | None = 
     """The ten probabilities as bars (the winner in the answer colour), logits in the hover and labels."""
     trace = dict(type="bar", x=DIGITS, y=np.round(probs, 4).tolist(),
                  marker=dict(color=[ANSWER if d == winner else MUTED for d in range(10)]),
-                 text=[f"{p:.0%}" if p >= 0.005 else "" for p in probs], textposition="outside",
+                 text=[percent(p) if p >= 0.005 else "" for p in probs], textposition="outside",
                  customdata=np.round(logits, 2).tolist(),
                  hovertemplate="digit %{x}<br>p = %{y:.4f}<br>logit z2 = %{customdata:.2f}<extra></extra>")
     annotations = [] if true_label is None else [
         dict(x=str(true_label), y=float(probs[true_label]), text="true", showarrow=True, arrowhead=2, ay=-30)]
     return _figure([trace], layout(260, top=28, yaxis=dict(range=[0, 1.15], tickformat=".0%"),
-                                 xaxis=dict(type="category"), annotations=annotations))
+                                 xaxis=DIGIT_AXIS, annotations=annotations))
 
 
 def hidden_grid(z: np.ndarray, a: np.ndarray, *, title: str = "hidden layer") -> go.Figure:
@@ -57,7 +59,7 @@ def paired_bars(probs_a: np.ndarray, probs_b: np.ndarray, *, names: tuple[str, s
                 true_label: int | None = None) -> go.Figure:
     """Two models' ten probabilities side by side per digit: the first in the answer colour, the second grey."""
     traces = [dict(type="bar", x=DIGITS, y=np.round(p, 4).tolist(), name=name, marker=dict(color=colour),
-                   text=[f"{v:.0%}" if v >= 0.005 else "" for v in p], textposition="outside",
+                   text=[percent(v) if v >= 0.005 else "" for v in p], textposition="outside",
                    hovertemplate=f"{name}<br>digit %{{x}}<br>p = %{{y:.4f}}<extra></extra>")
               for p, name, colour in ((probs_a, names[0], ANSWER), (probs_b, names[1], MUTED))]
     annotations = [] if true_label is None else [
@@ -65,7 +67,7 @@ def paired_bars(probs_a: np.ndarray, probs_b: np.ndarray, *, names: tuple[str, s
     # uniformtext: plotly.js shrinks an outside label to its bar's width, so beside another tall bar "100%"
     # came out half the size of "97%"; every label at one size, at least 10 px, even if wider than its bar
     return _figure(traces, layout(280, top=36, barmode="group", yaxis=dict(range=[0, 1.15], tickformat=".0%"),
-                                  xaxis=dict(type="category"), annotations=annotations,
+                                  xaxis=DIGIT_AXIS, annotations=annotations,
                                   legend=dict(orientation="h", y=1.12, x=0), uniformtext=dict(minsize=10, mode="show")))
 
 

@@ -19,6 +19,29 @@ GAP_COLOUR = "rgba(120,120,120,0.8)"            # the lines between tiles
 DIGITS = [str(d) for d in range(10)]            # category labels of a per-digit axis
 
 
+def percent(p: float) -> str:
+    """A probability or share as every page writes it: one decimal, 0.997 -> "99.7%". A value that is not
+    exactly 0 or 1 never reads as one: "<0.1%" and ">99.9%" (mnistapp/interim.js's percent does the same)."""
+    p = float(p)
+    if 0 < p < 0.0005:
+        return "<0.1%"
+    if 0.9995 <= p < 1:
+        return ">99.9%"
+    return f"{100 * p:.1f}%"
+
+
+def sure(p: float) -> str:
+    """The confidence under a Prediction: "99.7% sure"."""
+    return f"{percent(p)} sure"
+
+
+def plural(n: float, word: str, words: str | None = None) -> str:
+    """n and the word for it, n as it reads (a whole number with thousands' commas, else two significant digits):
+    plural(1, "epoch") -> "1 epoch", plural(2.333, "epoch") -> "2.3 epochs", plural(1200, "image") -> "1,200 images"."""
+    text = f"{int(n):,}" if float(n).is_integer() else f"{n:.2g}"
+    return f"{text} {word if text == '1' else words or word + 's'}"
+
+
 def layout(height: int, *, title: str | None = None, top: int | None = None, margin: dict | None = None,
            **extra) -> dict:
     """The frame of a figure: its height, tight margins, a transparent ground and an optional title.
@@ -30,7 +53,8 @@ def layout(height: int, *, title: str | None = None, top: int | None = None, mar
     frame = dict(height=height, margin=dict(l=8, r=8, t=top, b=8) | (margin or {}),
                  paper_bgcolor="rgba(0,0,0,0)", plot_bgcolor="rgba(0,0,0,0)")
     if title:
-        frame["title"] = dict(text=title, font=dict(size=14))
+        # on the left: Plotly's toolbar shows at the top right, over a centred title on a narrow chart
+        frame["title"] = dict(text=title, font=dict(size=14), x=0, xanchor="left", xref="paper")
     return frame | extra
 
 

@@ -12,7 +12,7 @@ import plotly.graph_objects as go
 
 from mnistcore.evaluate import Evaluation, Reliability
 
-from .style import ANSWER, DIGITS, MUTED, OUTLINE, RIGHT, RIGHT_SCALE, WRONG, WRONG_SCALE, layout
+from .style import ANSWER, DIGITS, MUTED, OUTLINE, RIGHT, RIGHT_SCALE, WRONG, WRONG_SCALE, layout, percent
 
 PER_PAGE = 24        # gallery images per page
 OUTCOMES = ("all", "right", "wrong")
@@ -164,5 +164,5 @@ def page_of(indices: np.ndarray, page: int, per_page: int = PER_PAGE) -> np.ndar
 
 
 def describe(ev: Evaluation, i: int) -> str:
-    """One gallery caption: '#1234 · label 4 · predicted 9 · 87%'."""
-    return f"#{i} · label {ev.labels[i]} · predicted {ev.predictions[i]} · {100 * ev.confidence[i]:.0f}%"
+    """One gallery caption: '#1234 · label 4 · predicted 9 · 87.1%'."""
+    return f"#{i} · label {ev.labels[i]} · predicted {ev.predictions[i]} · {percent(ev.confidence[i])}"
