@@ -8,7 +8,8 @@ It starts `streamlit run app.py` on 127.0.0.1 and, in each round, opens a fresh 
 HTTP cache, new session) and measures, on the browser's clock as seen from Playwright:
   draw:    GET / until the Draw page shows its canvas and its (empty) probability chart and is idle:
            what any visit costs before the first page is usable (the canvas then has the browser load
-           Plotly's JavaScript while idle, mnistapp/live_canvas.py);
+           Plotly's JavaScript while idle, mnistapp/live_canvas.py; the click below waits for the Draw
+           page's model file and 500 ms more);
   sidebar: then a click on "Weights" in the sidebar until the W1 heatmap (784x512) is drawn and the
            script is idle: the navigation the bar is about;
   slider:  one step of the colour-range slider until the new heatmap is drawn;
@@ -61,6 +62,7 @@ def one_round(browser, url: str) -> dict:
     cdp.send("Network.enable")
     cdp.on("Network.loadingFinished", lambda e: http.append(int(e["encodedDataLength"])))
     out["draw"] = timed(lambda: page.goto(url), '[data-testid="live-canvas"]', ".softmax-bars", page=page)
+    page.wait_for_function("() => window.__liveModel", timeout=60000)  # the Draw page's model file has arrived
     page.wait_for_timeout(500)
     seen, seen_http = len(frames), len(http)
     out["sidebar"] = timed(lambda: page.locator('[data-testid="stSidebarNav"] a', has_text="Weights").click(),

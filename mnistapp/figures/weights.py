@@ -4,11 +4,12 @@ Each builder takes arrays and options, returns a `go.Figure` with its own hover 
 range, and never calls Streamlit. Weights are drawn on a diverging scale centred on zero (purple <0,
 white 0, orange >0) over a symmetric range [-vmax, vmax]; values beyond it take the end colours.
 
-Size: Plotly sends a NumPy array as base64 of its bytes, so a float32 784x512 heatmap costs
-4 B x 401,408 x 4/3 = 2.1 MB whatever the values. Its values are rounded to the 3 significant digits
-the hover shows: 400,000 distinct floats become ~7,000, which the websocket's deflate squeezes to
-1.2 MB instead of 1.6 MB. The 512-tile grid is an image instead (`binary_string`-style PNG inside
-the figure) with a 64-colour palette: about 0.3 MB.
+Size: Plotly sends a NumPy array as base64 of its bytes, so a float32 784x512 heatmap would cost
+4 B x 401,408 x 4/3 = 2.1 MB, and the browser would paint 400,000 cells. The heatmap is a 128-colour
+PNG instead (0.3 MB in the figure); its hover reads the weights, rounded to the 3 significant digits
+it shows, from `hover_values`: a 2-byte index a cell into a table of the ~7,000 distinct values,
+deflated to 0.6 MB, which the browser fetches once per model (mnistapp/heatmap_hover.py). The
+512-tile grid is a 64-colour PNG too: about 0.3 MB.
 """
 from __future__ import annotations
 
@@ -76,7 +77,8 @@ def weight_heatmap(W: np.ndarray, *, vmax: float, name: str = "W1", rows_are_pix
             "digits": HOVER_DIGITS, "shape": [n_in, n_out]}
     fig = go.Figure([
         go.Image(source=palette_png(W, vmax, HEATMAP_LEVELS), x0=col_offset, dx=1, y0=0, dy=1, name=name,
-                 hoverinfo="none", meta=meta),  # "none" still sends the hover events that heatmap_hover.js reads
+                 hoverinfo="none", meta=meta,  # "none" still sends the hover events that heatmap_hover.js reads
+                 hoverlabel=dict(bgcolor="white", bordercolor=MUTED)),  # not from the pixel: Plotly warns
         go.Scatter(x=[None], y=[None], mode="markers", hoverinfo="skip", showlegend=False,
                    marker=dict(color=[0], colorscale=DIVERGING, cmin=-vmax, cmax=vmax, showscale=True,
                                colorbar=dict(thickness=10, title=dict(text=name, side="right"))))])
