@@ -37,7 +37,8 @@ from playwright.sync_api import sync_playwright
 
 from harness.server import CHROMIUM, CHROMIUM_ARGS, free_port, start_streamlit, stop, wait_for_app_idle
 
-HEATMAP = '[data-testid="stPlotlyChart"] .js-plotly-plot .hm image'
+# the W1 heatmap's one <image>: an image trace's, or a Plotly heatmap's (so one copy times both, before and after)
+HEATMAP = ", ".join(f'[data-testid="stPlotlyChart"] .js-plotly-plot .{layer} image' for layer in ("im", "hm"))
 MAX_SECONDS, MAX_BYTES = 1.5, 1_500_000
 
 
@@ -78,8 +79,9 @@ def one_round(browser, url: str) -> dict:
 
     def step():
         page.get_by_role("slider").first.press("ArrowLeft")
-        page.wait_for_function("""(old) => { const i = document.querySelector('.hm image');
-            return i && (i.getAttribute('href') || i.getAttribute('xlink:href')) !== old; }""", arg=old, timeout=60000)
+        page.wait_for_function("""([old, sel]) => { const i = document.querySelector(sel);
+            return i && (i.getAttribute('href') || i.getAttribute('xlink:href')) !== old; }""", arg=[old, HEATMAP],
+                               timeout=60000)
     out["slider"] = timed(step, HEATMAP, page=page)
     context.close()
     context = browser.new_context(viewport={"width": 1280, "height": 900})

@@ -1,7 +1,6 @@
 """The Weights page's maths and figures without a browser: the pictures show the numbers they claim to."""
 import io
 import re
-import zlib
 
 import numpy as np
 import plotly.io as pio
@@ -192,7 +191,9 @@ def test_heatmap_picture_colours_each_weight_on_the_diverging_scale_clipped_at_t
     W = np.zeros((784, 8), np.float32)
     W[0, 0], W[1, 1], W[2, 2], W[3, 3] = 5.0, -5.0, 0.5, -0.25  # beyond the range, inside it, and 0 elsewhere
     img = image_of(wf.weight_heatmap(W, vmax=1.0)).astype(int)
-    level = lambda x: np.round((x + 1) / 2 * (wf.HEATMAP_LEVELS - 1)) / (wf.HEATMAP_LEVELS - 1) * 2 - 1  # noqa: E731
+
+    def level(x: float) -> float:  # the palette's colour nearest x on [-1, 1]
+        return np.round((x + 1) / 2 * (wf.HEATMAP_LEVELS - 1)) / (wf.HEATMAP_LEVELS - 1) * 2 - 1
     expected = {(0, 0): 1.0, (1, 1): -1.0, (2, 2): level(0.5), (3, 3): level(-0.25), (5, 6): level(0.0)}
     for (i, j), t in expected.items():
         np.testing.assert_array_equal(img[i, j], diverging_rgb(np.array([[t]]), 1.0)[0, 0], err_msg=str((i, j)))
