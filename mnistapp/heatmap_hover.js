@@ -25,8 +25,12 @@ function load(url) {  // one fetch per file, kept while a chart uses it
       .then((r) => new Response(r.body.pipeThrough(new DecompressionStream("deflate"))).arrayBuffer())
       .then(decode)
       .catch(() => null);
-    state.loads.set(url, { values, result: undefined });
-    values.then((v) => { state.loads.get(url).result = v; });
+    const entry = { values, result: undefined };
+    state.loads.set(url, entry);
+    values.then((v) => {
+      if (v) entry.result = v;
+      else if (state.loads.get(url) === entry) state.loads.delete(url);  // failed: the next hover asks again
+    });
   }
   return state.loads.get(url);
 }
@@ -35,9 +39,12 @@ function fill(template, fields) {
   return template.replace(/\{(\w+)\}/g, (_, k) => fields[k]);
 }
 
-function label(meta, values, row, col) {
+function label(meta, chart, values, row, col) {
   const [r, c] = [Math.floor(row / 28), row % 28];
-  const v = values && row < values.rows && col < values.cols ? values.at(row, col) : null;
+  // the values are this picture's only when they have its shape and first column: a new figure and its
+  // values arrive in one run, but not in one instant
+  const mine = values && chart.x0 === meta.x0 && values.rows === meta.shape[0] && values.cols === meta.shape[1];
+  const v = mine && row < values.rows && col < values.cols ? values.at(row, col) : null;
   const shown = v === null ? "…" : v.toPrecision(meta.digits).replaceAll("-", "−");  // as Plotly's ".3g" shows it
   return [fill(meta.row, { r, c, i: row }), fill(meta.col, { j: meta.x0 + col }), fill(meta.value, { v: shown })]
     .join("\n");
@@ -69,8 +76,8 @@ function attach(selector, gd) {
     const row = Math.round(point.y), col = Math.round(point.x) - meta.x0;
     const values = load(chart.url);
     const el = tip();
-    el.textContent = label(meta, values.result, row, col);
-    if (values.result === undefined) values.values.then((v) => { el.textContent = label(meta, v, row, col); });
+    el.textContent = label(meta, chart, values.result, row, col);
+    if (values.result === undefined) values.values.then((v) => { el.textContent = label(meta, chart, v, row, col); });
     el.style.display = "block";
     const { clientX: x, clientY: y } = ev.event;
     const right = x + 16 + el.offsetWidth > window.innerWidth;  // near the right edge the label goes left of the pointer
@@ -89,7 +96,7 @@ function attachAll() {
 
 export default function ({ data }) {
   if (!data || !data.chart || !data.url) return;
-  state.charts.set(data.chart, { url: data.url });
+  state.charts.set(data.chart, { url: data.url, x0: data.x0 });
   load(data.url);  // fetched while the chart draws, so the first hover has its values
   attachAll();
   state.timer ??= setInterval(attachAll, 300);  // a chart drawn or drawn anew after this mount

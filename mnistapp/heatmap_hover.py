@@ -18,7 +18,8 @@ _mount = st.components.v2.component("mnist.heatmap_hover", html="<span hidden></
                                     js=Path(__file__).with_name("heatmap_hover.js").read_text())
 
 
-def heatmap_hover(chart_key: str, values: bytes, *, key: str) -> None:
-    """Name each cell's value on hover over the chart made with `chart_key`; values: `hover_values`' bytes."""
+def heatmap_hover(chart_key: str, values: bytes, *, x0: int, key: str) -> None:
+    """Name each cell's value on hover over the chart made with `chart_key`; values: `hover_values`' bytes
+    of the matrix shown, whose first column is column x0 of the whole (the heatmap's `col_offset`)."""
     url = media_url(values, "application/octet-stream", coordinates=key)
-    _mount(key=key, data={"chart": key_selector(chart_key), "url": url}, width="content", height="content")
+    _mount(key=key, data={"chart": key_selector(chart_key), "url": url, "x0": x0}, width="content", height="content")

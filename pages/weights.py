@@ -54,7 +54,7 @@ def heatmap_tab(params: Params, clip: float) -> None:
                           0, W.shape[1] - width, 0, step=max(1, width // 4), key=WEIGHTS_FIRST_COL)
     st.plotly_chart(cached_heatmap(params.digest, params, layer, clip, start), key=WEIGHTS_HEATMAP,
                     config=wf.png_config(f"W{layer + 1}"))
-    heatmap_hover(WEIGHTS_HEATMAP, cached_hover_values(params.digest, params, layer, start),
+    heatmap_hover(WEIGHTS_HEATMAP, cached_hover_values(params.digest, params, layer, start), x0=start,
                   key="weights.heatmap_hover")
     st.caption(alt.matrix_text(W, f"W{layer + 1}"))
     if layer == 0:

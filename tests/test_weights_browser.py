@@ -247,6 +247,23 @@ def test_hovering_a_w1_cell_names_its_pixel_unit_and_exact_weight(weights_page, 
         page.get_by_role("button", name="W1.npy").click()
     np.testing.assert_array_equal(np.load(download.value.path(), allow_pickle=False), W1)
 
+    # W2 in the same chart: its own picture, wording and values, never W1's
+    old = image_href(page)
+    page.locator('[data-testid="stSelectbox"]').first.click()
+    page.get_by_role("option", name="W2 (512×10)").click()
+    page.wait_for_function(f"(old) => {{ const i = document.querySelector('{HEATMAP_DRAWN}');"
+                           " return i && (i.getAttribute('href') || i.getAttribute('xlink:href')) !== old; }",
+                           arg=old, timeout=30000)
+    wait_for_app_idle(page)
+    W2 = load_params(SHIPPED_MODEL).Ws[1]
+    for fx, fy in [(0.35, 0.5), (0.95, 0.05)]:
+        text = heatmap_label(page, page.locator(CHART).first, fx, fy)
+        m = re.fullmatch(r"unit of layer 1 (\d+)\ndigit (\d+)\nW2\[i, j\] = (\S+)", text)
+        assert m, text
+        j, k = int(m.group(1)), int(m.group(2))
+        assert abs(j - fy * 512) <= 2 and abs(k - fx * 10) <= 1, (fx, fy, j, k)
+        assert float(m.group(3).replace("−", "-")) == float(f"{W2[j, k]:.3g}"), (text, W2[j, k])
+
 
 def test_clicking_a_tile_shows_that_unit(weights_page, app_url, W1):
     page = weights_page
