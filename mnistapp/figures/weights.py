@@ -55,12 +55,6 @@ def round_significant(a: np.ndarray, digits: int = HOVER_DIGITS) -> np.ndarray:
     return (np.round(a / step) * step).astype(np.float32)
 
 
-def pixel_label(i: int) -> str:
-    """'pixel (r, c) · input i' for input index i = r*28 + c."""
-    r, c = divmod(int(i), SIDE)
-    return f"pixel ({r}, {c}) · input {i}"
-
-
 def weight_heatmap(W: np.ndarray, *, vmax: float, name: str = "W1", rows_are_pixels: bool = True,
                    row_name: str = "input", col_name: str = "hidden unit", col_offset: int = 0,
                    title: str | None = None, height: int = 660) -> go.Figure:
@@ -77,8 +71,7 @@ def weight_heatmap(W: np.ndarray, *, vmax: float, name: str = "W1", rows_are_pix
             "digits": HOVER_DIGITS, "shape": [n_in, n_out]}
     fig = go.Figure([
         go.Image(source=palette_png(W, vmax, HEATMAP_LEVELS), x0=col_offset, dx=1, y0=0, dy=1, name=name,
-                 hoverinfo="none", meta=meta,  # "none" still sends the hover events that heatmap_hover.js reads
-                 hoverlabel=dict(bgcolor="white", bordercolor=MUTED)),  # not from the pixel: Plotly warns
+                 hoverinfo="none", meta=meta),  # "none" still sends the hover events that heatmap_hover.js reads
         go.Scatter(x=[None], y=[None], mode="markers", hoverinfo="skip", showlegend=False,
                    marker=dict(color=[0], colorscale=DIVERGING, cmin=-vmax, cmax=vmax, showscale=True,
                                colorbar=dict(thickness=10, title=dict(text=name, side="right"))))])
