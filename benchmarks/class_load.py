@@ -26,6 +26,10 @@ Prediction appears within 60 s, or a Clear does not empty the Prediction within 
 Streamlit exception element. The server's resident memory (VmRSS) is read after each phase, its peak
 (VmHWM) at the end.
 
+With `--crowd wire --browse-share F`, each phase beyond the first runs a second time, with a share F of
+the sessions without a browser walking through the Draw, Weights and Test set pages instead of drawing
+(benchmarks/class_browse.py), and the Chromium page's times are printed with and without them.
+
 Bars, printed as PASS or FAIL (exit status 1 on a FAIL): no lost drawing, no error; the median under 8
 sessions at most 3x the single session's; the server's peak RSS at most 600 MB with 20 sessions.
 """
@@ -43,6 +47,7 @@ from pathlib import Path
 import numpy as np
 from playwright.async_api import async_playwright
 
+from benchmarks.class_browse import browsing_sessions, drawer_times, print_browsing, record_walk
 from harness.canvas import RUN_ENDS, WATCH
 from harness.server import CHROMIUM, CHROMIUM_ARGS, SCRIPT_STATE_IS, cpu_seconds, free_port, rss_mb, start_streamlit, stop
 from harness.strokes import digit_strokes
@@ -156,9 +161,11 @@ async def run_wire(wire: WireSession, drawings: list, stop: asyncio.Event) -> di
 
 
 async def phase(browser, url: str, server_pid: int, n: int, models: list[Path], digits: list[np.ndarray],
-                move_ms: float, look_s: float, recorded: dict | None = None):
+                move_ms: float, look_s: float, recorded: dict | None = None, walk: list | None = None,
+                browsing: int = 0):
     """`recorded` (--crowd wire): the single session's first message and drawings, replayed by n - 1
-    sessions without a browser while one browser session draws what the single session drew."""
+    sessions without a browser while one browser session draws what the single session drew; the first
+    `browsing` of them replay `walk` (class_browse.py) instead."""
     wires = recorded is not None and n > 1
     # one after another: not timed
     sessions = [await open_session(browser, url, models[i]) for i in range(1 if wires else n)]
@@ -172,7 +179,9 @@ async def phase(browser, url: str, server_pid: int, n: int, models: list[Path], 
     elif wires:  # each of the crowd starts at another drawing of the recording, so they do not all pen-up at once
         drawings, stop = recorded["drawings"], asyncio.Event()
         starts = [7 * i % len(drawings) for i in range(1, n)]  # the i-th begins at its own digits' place
-        tasks = [asyncio.create_task(run_wire(w, drawings[s:] + drawings[:s], stop)) for w, s in zip(crowd, starts)]
+        plans = [drawings[s:] + drawings[:s] for s in starts]
+        plans[:browsing] = [[walk]] * browsing  # these look at the other pages instead of drawing
+        tasks = [asyncio.create_task(run_wire(w, plan, stop)) for w, plan in zip(crowd, plans)]
         results = [await run_session(sessions[0][1], mine, move_ms, look_s)]
         stop.set()
         results += await asyncio.gather(*tasks)
@@ -185,6 +194,24 @@ async def phase(browser, url: str, server_pid: int, n: int, models: list[Path], 
     server_cpu = cpu_seconds(server_pid) - cpu[0]
     browsers_cpu = cpu_seconds(os.getpid()) - cpu[1] - server_cpu  # Chromium, Playwright and this script
     return sessions, results, seconds, (server_cpu / seconds, browsers_cpu / seconds)
+
+
+async def browse_phase(browser, url: str, server_pid: int, n: int, models: list[Path], digits: list[np.ndarray],
+                       args, recorded: dict, walks: list) -> tuple:
+    """Phase n again (--crowd wire), with a share of its sessions without a browser walking through the
+    pages instead of drawing (class_browse.py); `walks` keeps the recorded walk for the next phase.
+    Returns (n, sessions browsing, (the Chromium page's median, p90, drawings), walks done, lost, errors)."""
+    if not walks:
+        walks.append(await record_walk(browser, url, args.look_s))
+    k = browsing_sessions(n, args.browse_share)
+    print(f"{n} sessions again, {k} of them browsing", flush=True)
+    sessions, results, _, _ = await phase(browser, url, server_pid, n, models, digits, args.move_ms, args.look_s,
+                                          recorded, walk=walks[0], browsing=k)
+    for context, _ in sessions:
+        await context.close()
+    await asyncio.sleep(2)
+    walked = sum(r.get("replayed", 0) for r in results[1:1 + k])  # results: the page's, then the crowd's in order
+    return (n, k, drawer_times(results), walked, sum(r["lost"] for r in results), sum(r["errors"] for r in results))
 
 
 async def main_async(args) -> int:
@@ -201,6 +228,7 @@ async def main_async(args) -> int:
     every = max(1, round(1 / args.own_share)) if args.own_share > 0 else 0  # every k-th session has its own model
     models = [session_model(folder, seed) if every and seed % every == 0 else None for seed in range(sum(args.phases))]
     rows, medians, failures, used, recorded = [], {}, [], 0, None
+    browsed, walks = [], []  # --browse-share: the phases run again with browsing, and the recorded walk
     try:
         async with async_playwright() as p:
             browser = await p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
@@ -229,6 +257,12 @@ async def main_async(args) -> int:
                 for context, _ in sessions:  # the next phase starts from fresh sessions
                     await context.close()
                 await asyncio.sleep(2)
+                if args.browse_share > 0 and recorded is not None and n > 1:
+                    browsed.append(await browse_phase(browser, url, server.pid, n, models[used - n:used], digits,
+                                                      args, recorded, walks))
+                    if browsed[-1][4] or browsed[-1][5]:
+                        failures.append(f"{n} sessions with browsing: {browsed[-1][4]} lost drawings or walks, "
+                                        f"{browsed[-1][5]} errors")
             await browser.close()
         peak = rss_mb(server.pid, "VmHWM")
         returned = []
@@ -254,6 +288,7 @@ async def main_async(args) -> int:
         print(f"{n:8d}  {k:8d}  {lost:4d}  {errors:6d}  {shown:12.0f}  {med:12.0f}  {p90:9.0f}  {n_runs:4.1f}  {seconds:7.1f}"
               f"  {rss:12.0f}  {server_cores:10.2f}  {browser_cores:12.2f}")
     print(f"server peak RSS (VmHWM): {peak:.0f} MB")
+    print_browsing(rows, browsed, args.browse_share, args.look_s)
     ok = not failures
     for line in failures:
         print("FAIL", line)
@@ -290,10 +325,15 @@ def main() -> int:
                     help="read the server's RSS this many seconds after the last session closed (ascending)")
     ap.add_argument("--return-share", type=float, default=RETURN_SHARE,
                     help="how much above the first phase's memory counts as returned")
+    ap.add_argument("--browse-share", type=float, default=0,
+                    help="with --crowd wire: run each phase beyond the first again, with this share of the sessions "
+                         "without a browser walking through the Weights and Test set pages instead of drawing")
     ap.add_argument("--session-ttl", type=int, help="seconds the server keeps a closed session (Streamlit's default: 120)")
     args = ap.parse_args()
     if args.crowd == "wire" and args.phases[0] != 1:
         ap.error("--crowd wire replays the single session's drawings: the phases must start with 1")
+    if args.browse_share and (args.crowd != "wire" or not 0 < args.browse_share <= 1):
+        ap.error("--browse-share takes a share in (0, 1] of the sessions without a browser: it needs --crowd wire")
     return asyncio.run(main_async(args))
 
 

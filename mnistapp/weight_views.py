@@ -61,13 +61,21 @@ def cached_stats(digest: str, _params: Params, scaling: Scaling) -> UnitStats | 
     return unit_stats(_params, images, scaling=scaling)
 
 
-# The two big figures live under cache_resource: one shared, never-mutated object per model and option,
-# rather than a 2 MB unpickled copy on every rerun (st.plotly_chart only reads a figure).
+# The big figures live under cache_resource: one shared, never-mutated object per model and option,
+# rather than an unpickled copy on every rerun (st.plotly_chart only reads a figure).
 @st.cache_resource(max_entries=8, show_spinner="Drawing the heatmap…")
 def cached_heatmap(digest: str, _params: Params, layer: int, clip: float, start: int) -> go.Figure:
     W = _params.Ws[layer]
     return wf.matrix_heatmap(W, layer=layer, last=layer == len(_params.Ws) - 1, vmax=wf.symmetric_range(W, clip),
                              start=start, width=wf.column_window(*W.shape, MAX_HEATMAP_CELLS))
+
+
+@st.cache_resource(max_entries=8, show_spinner=False)
+def cached_hover_values(digest: str, _params: Params, layer: int, start: int) -> bytes:
+    """The values the heatmap of `cached_heatmap` names on hover (the same columns); the colour range
+    changes only the picture."""
+    W = _params.Ws[layer]
+    return wf.hover_values(W[:, start:start + wf.column_window(*W.shape, MAX_HEATMAP_CELLS)])
 
 
 @st.cache_resource(max_entries=16, show_spinner="Drawing the tiles…")

@@ -1,6 +1,7 @@
 """Weights: every number of the network as heatmaps, 28x28 tiles, bars and histograms, all downloadable.
 
-Four lazy tabs, so a visit sends only what the open tab shows (the W1 heatmap alone is 2.1 MB).
+Four lazy tabs, so a visit sends only what the open tab shows. The W1 heatmap is a PNG (0.3 MB) whose
+values the browser fetches once for its hover (0.6 MB, mnistapp/heatmap_hover.py).
 Derived data (test-set statistics, the big figures) is cached per model by its sha256 digest.
 """
 from __future__ import annotations
@@ -11,12 +12,14 @@ from mnistapp.deeper import deeper_units
 from mnistapp.figures import alt_text as alt
 from mnistapp.figures import weights as wf
 from mnistapp.figures.draw import GRID_COLS
+from mnistapp.heatmap_hover import heatmap_hover
 from mnistapp.model import current_params, current_scaling
 from mnistapp.runtime import route_through_app
 from mnistapp.session import WEIGHTS_CLIP, WEIGHTS_DIGIT, WEIGHTS_FIRST_COL, WEIGHTS_LAYER, WEIGHTS_ORDER, WEIGHTS_TAB, WEIGHTS_TILES
 from mnistapp.weight_views import (
     MAX_HEATMAP_CELLS,
     cached_heatmap,
+    cached_hover_values,
     cached_stats,
     cached_tiles,
     digit_picker,
@@ -34,6 +37,7 @@ route_through_app()
 
 TABS = ["W1 heatmap", "W1 as images", "W2 and templates", "Biases and histograms"]
 N_VOTERS = 10
+WEIGHTS_HEATMAP = "weights.heatmap"
 
 
 def heatmap_tab(params: Params, clip: float) -> None:
@@ -48,8 +52,10 @@ def heatmap_tab(params: Params, clip: float) -> None:
     if width < W.shape[1]:
         start = st.slider(f"First column shown ({width} at a time, to keep the page light)",
                           0, W.shape[1] - width, 0, step=max(1, width // 4), key=WEIGHTS_FIRST_COL)
-    st.plotly_chart(cached_heatmap(params.digest, params, layer, clip, start), key="weights.heatmap",
+    st.plotly_chart(cached_heatmap(params.digest, params, layer, clip, start), key=WEIGHTS_HEATMAP,
                     config=wf.png_config(f"W{layer + 1}"))
+    heatmap_hover(WEIGHTS_HEATMAP, cached_hover_values(params.digest, params, layer, start), x0=start,
+                  key="weights.heatmap_hover")
     st.caption(alt.matrix_text(W, f"W{layer + 1}"))
     if layer == 0:
         st.caption("Row i is input pixel (r, c) with i = 28·r + c; column j is unit j, whose pre-activation "

@@ -4,16 +4,18 @@ Each builder takes arrays and options, returns a `go.Figure` with its own hover 
 range, and never calls Streamlit. Weights are drawn on a diverging scale centred on zero (purple <0,
 white 0, orange >0) over a symmetric range [-vmax, vmax]; values beyond it take the end colours.
 
-Size: Plotly sends a NumPy array as base64 of its bytes, so a float32 784x512 heatmap costs
-4 B x 401,408 x 4/3 = 2.1 MB whatever the values. Its values are rounded to the 3 significant digits
-the hover shows: 400,000 distinct floats become ~7,000, which the websocket's deflate squeezes to
-1.2 MB instead of 1.6 MB. The 512-tile grid is an image instead (`binary_string`-style PNG inside
-the figure) with a 64-colour palette: about 0.3 MB.
+Size: Plotly sends a NumPy array as base64 of its bytes, so a float32 784x512 heatmap would cost
+4 B x 401,408 x 4/3 = 2.1 MB, and the browser would paint 400,000 cells. The heatmap is a 128-colour
+PNG instead (0.3 MB in the figure); its hover reads the weights, rounded to the 3 significant digits
+it shows, from `hover_values`: a 2-byte index a cell into a table of the ~7,000 distinct values,
+deflated to 0.6 MB, which the browser fetches once per model (mnistapp/heatmap_hover.py). The
+512-tile grid is a 64-colour PNG too: about 0.3 MB.
 """
 from __future__ import annotations
 
 import base64
 import io
+import zlib
 
 import numpy as np
 import plotly.graph_objects as go
@@ -26,6 +28,7 @@ from .images import diverging_rgb
 from .style import ANSWER, DIGITS, DIVERGING, GAP_COLOUR, GAP_RGB, MUTED, NEGATIVE, POSITIVE, key_selector, layout
 
 PALETTE_LEVELS = 64     # colours in the tile grid's PNG: enough for the eye, and it compresses 4x
+HEATMAP_LEVELS = 128    # colours in the heatmap's PNG: smooth to the eye, 15 % more bytes than 64
 HEATMAP_MARGIN = dict(l=92, r=82, b=70, autoexpand=False)  # px; see weight_heatmap
 HOVER_DIGITS = 3        # weights show 3 significant digits in every hover label
 HOVER_FMT = f".{HOVER_DIGITS}g"
@@ -52,40 +55,68 @@ def round_significant(a: np.ndarray, digits: int = HOVER_DIGITS) -> np.ndarray:
     return (np.round(a / step) * step).astype(np.float32)
 
 
-def pixel_label(i: int) -> str:
-    """'pixel (r, c) · input i' for input index i = r*28 + c."""
-    r, c = divmod(int(i), SIDE)
-    return f"pixel ({r}, {c}) · input {i}"
-
-
 def weight_heatmap(W: np.ndarray, *, vmax: float, name: str = "W1", rows_are_pixels: bool = True,
                    row_name: str = "input", col_name: str = "hidden unit", col_offset: int = 0,
                    title: str | None = None, height: int = 660) -> go.Figure:
-    """(n_in, n_out) weights as a heatmap: row i is input i, column j is unit col_offset + j.
+    """(n_in, n_out) weights as one PNG image: row i is input i, column j is unit col_offset + j.
 
-    Hover names the row (the pixel (r, c) when rows are the 784 inputs), the unit and W[i, j].
-    The rows are categories so the hover can name the pixel without sending a label per cell.
+    The image carries colours, not numbers. Its trace's `meta` holds the hover's wording: `row` (with
+    {r}, {c}, {i}), `col` (with {j}) and `value` (with {v}); mnistapp/heatmap_hover.js fills it in from
+    `hover_values(W)`, sent once beside the figure, so the hover names W[i, j] to HOVER_DIGITS digits.
+    An invisible marker holds the colour bar, which an image trace has not.
     """
     n_in, n_out = W.shape
-    rows = [pixel_label(i) if rows_are_pixels else f"{row_name} {i}" for i in range(n_in)]
-    fig = go.Figure(go.Heatmap(
-        z=round_significant(W), x=np.arange(col_offset, col_offset + n_out), y=rows,
-        colorscale=DIVERGING, zmid=0, zmin=-vmax, zmax=vmax,
-        colorbar=dict(thickness=10, title=dict(text=name, side="right")),
-        hovertemplate=(f"%{{y}}<br>{col_name} %{{x}}<br>{name}[i, j] = %{{z:{HOVER_FMT}}}<extra></extra>")))
+    meta = {"row": "pixel ({r}, {c}) · input {i}" if rows_are_pixels else f"{row_name} {{i}}",
+            "col": f"{col_name} {{j}}", "value": f"{name}[i, j] = {{v}}", "x0": col_offset,
+            "digits": HOVER_DIGITS, "shape": [n_in, n_out]}
+    fig = go.Figure([
+        go.Image(source=palette_png(W, vmax, HEATMAP_LEVELS), x0=col_offset, dx=1, y0=0, dy=1, name=name,
+                 hoverinfo="none", meta=meta),  # "none" still sends the hover events that heatmap_hover.js reads
+        go.Scatter(x=[None], y=[None], mode="markers", hoverinfo="skip", showlegend=False,
+                   marker=dict(color=[0], colorscale=DIVERGING, cmin=-vmax, cmax=vmax, showscale=True,
+                               colorbar=dict(thickness=10, title=dict(text=name, side="right"))))])
     if rows_are_pixels:  # one tick per 4 image rows: input r*28 starts image row r
         ticks = list(range(0, n_in, 4 * SIDE))
-        fig.update_yaxes(tickmode="array", tickvals=[rows[i] for i in ticks],
-                         ticktext=[f"row {i // SIDE}" for i in ticks])
+        fig.update_yaxes(tickmode="array", tickvals=ticks, ticktext=[f"row {i // SIDE}" for i in ticks])
     else:
-        fig.update_yaxes(tickmode="array", tickvals=rows[::max(1, n_in // 8)],
-                         ticktext=[f"{i}" for i in range(0, n_in, max(1, n_in // 8))])
-    fig.update_yaxes(autorange="reversed", title=dict(text=f"{row_name} (784 = 28×28 pixels, row-major)"
-                                                      if rows_are_pixels else row_name))
-    fig.update_xaxes(title=col_name)
-    # Fixed margins that fit the tick labels, axis titles and colour bar: with Plotly's auto-margins the
-    # browser draws the 400,000 cells once, measures the labels, then draws them all again (~150 ms).
+        ticks = list(range(0, n_in, max(1, n_in // 8)))
+        fig.update_yaxes(tickmode="array", tickvals=ticks, ticktext=[f"{i}" for i in ticks])
+    # the image fills the plot: its cells need not be square
+    fig.update_yaxes(autorange="reversed", scaleanchor=False, range=[n_in - 0.5, -0.5], showgrid=False,
+                     zeroline=False, title=dict(text=f"{row_name} (784 = 28×28 pixels, row-major)"
+                                                if rows_are_pixels else row_name))
+    fig.update_xaxes(title=col_name, range=[col_offset - 0.5, col_offset + n_out - 0.5], showgrid=False,
+                     zeroline=False)
+    fig.update_layout(hovermode="closest")
+    # Fixed margins that fit the tick labels, axis titles and colour bar: Plotly's auto-margins would draw
+    # the chart once, measure the labels, then draw it again.
     return _style(fig, height, title, margin=HEATMAP_MARGIN)
+
+
+def hover_values(W: np.ndarray, digits: int = HOVER_DIGITS) -> bytes:
+    """(n_in, n_out) weights -> the bytes heatmap_hover.js reads to name each cell's value, zlib-compressed.
+
+    Rounded to `digits` significant digits, 400,000 weights take ~7,000 distinct values, so each cell
+    is an index into the sorted table of those values, 2 bytes (4 above 65,536 values). Layout, little-endian:
+    n_in, n_out, n_table (uint32); the table (float32); the indices, row-major, one byte plane after
+    another (all the low bytes first), which zlib packs ~10 % better than whole indices.
+    """
+    table, codes = np.unique(round_significant(W, digits), return_inverse=True)
+    width = "<u2" if len(table) <= 1 << 16 else "<u4"
+    planes = codes.reshape(-1).astype(width).view(np.uint8).reshape(-1, np.dtype(width).itemsize).T
+    head = np.array([*W.shape, len(table)], "<u4").tobytes()
+    return zlib.compress(head + table.astype("<f4").tobytes() + planes.tobytes(), 6)
+
+
+def read_hover_values(data: bytes) -> np.ndarray:
+    """`hover_values`' bytes -> the (n_in, n_out) float32 values the hover shows, as heatmap_hover.js reads them."""
+    raw = zlib.decompress(data)
+    n_in, n_out, n_table = np.frombuffer(raw[:12], "<u4")
+    table = np.frombuffer(raw[12:12 + 4 * n_table], "<f4")
+    width = 2 if n_table <= 1 << 16 else 4
+    planes = np.frombuffer(raw[12 + 4 * n_table:], np.uint8).reshape(width, n_in * n_out)
+    codes = sum(planes[b].astype(np.uint32) << (8 * b) for b in range(width))
+    return table[codes].reshape(n_in, n_out)
 
 
 def matrix_heatmap(W: np.ndarray, *, layer: int, last: bool, vmax: float, start: int = 0,
@@ -101,12 +132,12 @@ def matrix_heatmap(W: np.ndarray, *, layer: int, last: bool, vmax: float, start:
                           title=f"W{layer + 1}: {W.shape[0]} inputs × {W.shape[1]} outputs")
 
 
-def palette_png(grid: np.ndarray, vmax: float) -> str:
-    """(h, w) weights (NaN for gaps) -> 'data:image/png;base64,...' on the diverging scale, 64 colours."""
+def palette_png(grid: np.ndarray, vmax: float, levels: int = PALETTE_LEVELS) -> str:
+    """(h, w) weights (NaN for gaps) -> 'data:image/png;base64,...' on the diverging scale, `levels` colours."""
     t = np.clip(np.nan_to_num(grid) / vmax, -1, 1)
-    idx = np.round((t + 1) / 2 * (PALETTE_LEVELS - 1)).astype(np.uint8)
-    idx[np.isnan(grid)] = PALETTE_LEVELS  # one extra palette entry for the gaps
-    colours = diverging_rgb(np.linspace(-1, 1, PALETTE_LEVELS)[None, :], 1.0)[0]
+    idx = np.round((t + 1) / 2 * (levels - 1)).astype(np.uint8)
+    idx[np.isnan(grid)] = levels  # one extra palette entry for the gaps
+    colours = diverging_rgb(np.linspace(-1, 1, levels)[None, :], 1.0)[0]
     palette = np.vstack([colours, GAP_RGB]).astype(np.uint8)
     img = Image.fromarray(idx, mode="P")
     img.putpalette(palette.ravel().tolist())
