@@ -51,6 +51,8 @@ def drawing_column() -> Reading:
     restore = saved["strokes"] if saved and LESSON_LIVE not in st.session_state else None  # back from another page
     drawing = live_canvas(key=LESSON_LIVE, size=CANVAS, restore=restore)
     if drawing is not None:
+        if not drawing.get("png") and (saved or {}).get("png"):  # cleared: the next drawing needs its own answer
+            st.session_state.pop(LESSON_MEANT, None)
         st.session_state[LESSON_SAVED] = saved = drawing
     rgba = drawing_rgba(saved)
     ink = canvas_ink(rgba) if rgba is not None else None

@@ -108,6 +108,7 @@ def apply_link(url_path: str) -> None:
     if _page(url_path) == "":
         for name in parse_views(url.get("open", "")) or ():
             open_next_time(DRAW_VIEWS[name])
+    st.session_state[LINK_WRITTEN] = url  # applied once: a rerun before write_link must not apply it again
 
 
 def current_link(url_path: str) -> dict[str, str]:

@@ -24,17 +24,14 @@ def go_to(step: int) -> None:
 st.title(_("Lesson: how a network reads a digit"))
 st.caption(_("Six steps from a drawing to learning, about 45 minutes. Each step has a task that the app checks "
              "while you work."))
-st.session_state[SELECT] = progress.step
-st.segmented_control(_("Step"), list(range(1, N_STEPS + 1)), key=SELECT, required=True,
-                     format_func=lambda n: f"{n} ✓" if n in progress.done else str(n),
-                     on_change=lambda: go_to(st.session_state[SELECT]))
+selector = st.empty()  # filled once this step's task is checked, so that its tick shows at once
 n = progress.step
 step = STEPS[n - 1]
 st.header(f"{n}. {_(step.title)}")
 st.markdown(_(step.text))
 
 if n < N_STEPS:  # the last step trains on the Learn page and needs no drawing
-    left, right = st.columns([2, 3], gap="large")
+    left, right = st.columns(2, gap="large")  # the digits' row needs 400 px beside the canvas
     with left:
         reading = drawing_column()
 else:
@@ -54,7 +51,10 @@ with right:
 if met and n not in progress.done:
     progress = Progress(n, (*progress.done, n))
     save(progress)
-    st.rerun()  # the step selector shows the tick at once
+st.session_state[SELECT] = n
+selector.segmented_control(_("Step"), list(range(1, N_STEPS + 1)), key=SELECT, required=True,
+                           format_func=lambda s: f"{s} ✓" if s in progress.done else str(s),
+                           on_change=lambda: go_to(st.session_state[SELECT]))
 
 buttons = st.container(horizontal=True)
 buttons.button(_("Back"), on_click=go_to, args=(n - 1,), disabled=n == 1, icon=":material/arrow_back:")
@@ -66,7 +66,8 @@ if len(progress.done) == N_STEPS:
 with st.expander(_("For the teacher")):
     st.markdown(_("A link that opens the lesson at this step, in this language (the progress stays in the "
                   "address, so a reload keeps it):"))
-    st.code(f"?step={n}&lang={language()}", language=None)
+    here = (st.context.url or "").rstrip("/")  # this page's address as the browser has it, without its query
+    st.code(f"{here}?step={n}&lang={language()}", language=None)
     st.download_button(_("Download the handout (HTML, prints well)"), data=lambda: handout_html(language()),
                        file_name=f"handout_{language()}.html", mime="text/html", on_click="ignore",
                        icon=":material/print:")
