@@ -25,7 +25,7 @@ from .inputs import test_mistakes
 from .layers import incoming_png
 from .live_canvas import drawing_rgba, live_canvas, live_canvas_answered
 from .model import current_params, current_scaling, test_set
-from .session import LESSON_GALLERY, LESSON_LIVE, LESSON_MEANT, LESSON_RUNNER_UP, LESSON_SAVED, LESSON_TASKS, LESSON_UNIT
+from .session import DRAW_SAVED, LESSON_GALLERY, LESSON_LIVE, LESSON_MEANT, LESSON_RUNNER_UP, LESSON_TASKS, LESSON_UNIT
 from .trainer import session_training
 
 CANVAS = 280
@@ -47,13 +47,14 @@ class Reading(NamedTuple):
 
 def drawing_column() -> Reading:
     """The canvas, the digit the student meant and the network's answer; the reading for the step beside it."""
-    saved = st.session_state.get(LESSON_SAVED)
-    restore = saved["strokes"] if saved and LESSON_LIVE not in st.session_state else None  # back from another page
+    # The drawing is the Draw page's too (DRAW_SAVED), so a link into that page shows it, and it comes back here
+    saved = st.session_state.get(DRAW_SAVED)
+    restore = saved["strokes"] if saved and LESSON_LIVE not in st.session_state else None  # new element: restore
     drawing = live_canvas(key=LESSON_LIVE, size=CANVAS, restore=restore)
     if drawing is not None:
         if not drawing.get("png") and (saved or {}).get("png"):  # cleared: the next drawing needs its own answer
             st.session_state.pop(LESSON_MEANT, None)
-        st.session_state[LESSON_SAVED] = saved = drawing
+        st.session_state[DRAW_SAVED] = saved = drawing
     rgba = drawing_rgba(saved)
     ink = canvas_ink(rgba) if rgba is not None else None
     digit = read_ink(ink)[0] if ink is not None else None

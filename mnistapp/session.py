@@ -89,8 +89,7 @@ WHY_STEPS_OFF = ".why.steps_off"       # the preprocessing steps switched off
 LANG = "i18n.lang"                     # the language the visitor chose (sidebar or ?lang=), or absent: the browser's
 LESSON_STEP = "lesson.step"            # the lesson's open step, from 1
 LESSON_DONE = "lesson.done"            # the steps whose task is done, a sorted tuple (mnistapp/lesson_progress.py)
-LESSON_LIVE = "lesson.live"            # the lesson's live canvas's own state
-LESSON_SAVED = "lesson.saved"          # the lesson's last drawing, kept while away
+LESSON_LIVE = "lesson.live"            # the lesson's live canvas's own state; its drawing is kept in DRAW_SAVED
 LESSON_MEANT = "lesson.meant"          # the digit the student says they drew
 LESSON_UNIT = "lesson.unit"            # step 3: the unit the student picked
 LESSON_RUNNER_UP = "lesson.runner_up"  # step 4: the digit the student named as the runner-up

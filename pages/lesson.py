@@ -9,7 +9,7 @@ from mnistapp.lesson_views import STEP_VIEWS, drawing_column
 from mnistapp.live_canvas import live_model
 from mnistapp.model import current_params, current_scaling
 from mnistapp.runtime import route_through_app
-from mnistapp.session import LESSON_LIVE, LESSON_SAVED, LESSON_STEP
+from mnistapp.session import DRAW_SAVED, LESSON_LIVE, LESSON_STEP
 
 route_through_app()
 
@@ -74,4 +74,4 @@ with st.expander(_("For the teacher")):
 
 if n < N_STEPS:  # the model for the canvas's answers while the pen moves, with full-page runs only
     live_model(current_params(), current_scaling(), key=f"{LESSON_LIVE}.model",
-               browser_has=(st.session_state.get(LESSON_SAVED) or {}).get("model"))
+               browser_has=(st.session_state.get(DRAW_SAVED) or {}).get("model"))

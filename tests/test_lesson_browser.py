@@ -225,3 +225,19 @@ def test_a_teachers_link_opens_the_lesson_at_its_step_in_its_language(page, app_
     open_lesson(page, app_url, "?step=3&lang=de")
     shows(page, "3. Ein verborgenes Neuron")
     shows(page, "Zeichne zuerst eine Ziffer.")
+
+
+def test_a_step_links_into_its_page_with_the_drawing_and_the_sidebar_leads_back(page, app_url):
+    open_lesson(page, app_url, "?step=2")
+    draw_on_lesson(page, digit_strokes(images_of(3)[0], SIZE))
+    page.get_by_role("link", name="See every step of the preprocessing on the Draw page").click()
+    page.wait_for_function("() => location.pathname === '/' && /open=steps/.test(location.search)", timeout=WAIT)
+    page.locator('[data-testid="stMetric"]').filter(has_text="Prediction").first.wait_for(timeout=WAIT)
+    page.wait_for_function(  # the lesson's drawing, read on the Draw page
+        """() => [...document.querySelectorAll('[data-testid="stMetric"]')].some(m => m.innerText.includes('Prediction')
+                 && m.querySelector('[data-testid="stMetricValue"]').innerText.trim() === '3')""", timeout=WAIT)
+    page.get_by_role("link", name="Back to the lesson, step 2").click()
+    shows(page, "2. What it sees")
+    wait_for_app_idle(page, WAIT)
+    assert page.locator(CANVAS).count() == 1
+    shows(page, "what it sees, 28 × 28")  # the drawing came back with the student
