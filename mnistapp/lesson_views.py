@@ -53,7 +53,7 @@ def drawing_column() -> Reading:
     drawing = live_canvas(key=LESSON_LIVE, size=CANVAS, restore=restore)
     if drawing is not None:
         if not drawing.get("png") and (saved or {}).get("png"):  # cleared: the next drawing needs its own answer
-            st.session_state.pop(LESSON_MEANT, None)
+            st.session_state[LESSON_MEANT] = None  # set, not dropped: the browser's pills then show no pick
         st.session_state[DRAW_SAVED] = saved = drawing
     rgba = drawing_rgba(saved)
     ink = canvas_ink(rgba) if rgba is not None else None

@@ -96,6 +96,10 @@ def test_a_student_follows_the_whole_lesson_by_drawing_and_clicking(page, app_ur
     shows(page, "2. What it sees")
     for img in images_of(3):
         draw_on_lesson(page, small_in_a_corner(digit_strokes(img, SIZE)))
+        meant = page.get_by_role("radiogroup", name="The digit you meant").locator('[aria-checked="true"]')
+        assert meant.count() == 0  # Clear forgot the digit meant: this drawing needs its own
+        shows(page, "Not yet: draw your digit small in a corner")
+        pick(page, "The digit you meant", "3")
         if showing(page, "Done: small and in a corner"):
             break
     shows(page, "Done: small and in a corner, and it still reads your 3.")
@@ -213,6 +217,8 @@ def test_the_lesson_in_german_leaves_no_english_catalogue_string_on_screen(brows
                 screenshot(page, "lesson_de_step3")
             if n < 6:
                 next_step(page, "Nächster Schritt")
+        assert set(english_left("Next step\nDone: the network reads your 3.\nA Next step")) == {
+            "Next step", "Done: the network reads your {d}."}  # the search finds what it looks for
         left = sorted({s for text in seen for s in english_left(text)})
         assert not left, left
         assert all("Schritt" in text for text in seen)
