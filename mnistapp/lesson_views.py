@@ -1,4 +1,4 @@
-"""The Lesson page's pieces: the drawing beside each step, each step's figure and task, and the teacher's box.
+"""The Lesson page's pieces: the drawing beside each step, and each step's figure and task.
 
 Each `step_N(reading)` shows its figure and task and returns whether the task is met now; pages/lesson.py
 marks a step done (mnistapp/lesson_progress.py) the first time it is. The figures come from
@@ -23,7 +23,7 @@ from .figures.panel import pictures_html, stroke_panel
 from .i18n import _, ngettext, number, percent
 from .inputs import test_mistakes
 from .layers import incoming_png
-from .live_canvas import drawing_rgba, live_canvas, live_canvas_answered
+from .live_canvas import drawing_rgba, live_canvas
 from .model import current_params, current_scaling, test_set
 from .session import DRAW_SAVED, LESSON_GALLERY, LESSON_LIVE, LESSON_MEANT, LESSON_RUNNER_UP, LESSON_TASKS, LESSON_UNIT
 from .trainer import session_training
@@ -33,7 +33,7 @@ POLL_SECONDS = 1.0  # how often step 6 redraws while the session's training runs
 
 
 class Reading(NamedTuple):
-    """The student's drawing as the network reads it; every field None while nothing is drawn."""
+    """The student's drawing as the network reads it; ink, digit and fwd are None while nothing is drawn."""
     ink: np.ndarray | None       # (H, W) ink in [0, 1] as drawn
     digit: np.ndarray | None     # (28, 28) what the network sees
     params: Params
@@ -70,7 +70,6 @@ def drawing_column() -> Reading:
         c1.metric(_("The network reads"), str(int(p.argmax())), _("{p} sure").format(p=percent(p.max(), 1)),
                   delta_color="off", delta_arrow="off")
         c2.image(png_data_url(gray_image(digit, scale=3)), caption=_("what it sees, 28 × 28"), width=84)
-    live_canvas_answered(LESSON_LIVE)
     return Reading(ink, digit, params, fwd, meant)
 
 

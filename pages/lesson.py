@@ -6,7 +6,7 @@ from mnistapp.i18n import _, language
 from mnistapp.lesson_progress import N_STEPS, Progress, load, save
 from mnistapp.lesson_steps import STEPS
 from mnistapp.lesson_views import STEP_VIEWS, drawing_column
-from mnistapp.live_canvas import live_model
+from mnistapp.live_canvas import live_canvas_answered, live_model
 from mnistapp.model import current_params, current_scaling
 from mnistapp.runtime import route_through_app
 from mnistapp.session import DRAW_SAVED, LESSON_LIVE, LESSON_STEP
@@ -66,12 +66,13 @@ if len(progress.done) == N_STEPS:
 with st.expander(_("For the teacher")):
     st.markdown(_("A link that opens the lesson at this step, in this language (the progress stays in the "
                   "address, so a reload keeps it):"))
-    here = (st.context.url or "").rstrip("/")  # this page's address as the browser has it, without its query
-    st.code(f"{here}?step={n}&lang={language()}", language=None)
-    st.download_button(_("Download the handout (HTML, prints well)"), data=lambda: handout_html(language()),
-                       file_name=f"handout_{language()}.html", mime="text/html", on_click="ignore",
-                       icon=":material/print:")
+    here, lang = (st.context.url or "").rstrip("/"), language()  # the address without its query
+    st.code(f"{here}?step={n}&lang={lang}", language=None)
+    # the file is made when the button is pressed, outside this run, so the language is taken now
+    st.download_button(_("Download the handout (HTML, prints well)"), data=lambda: handout_html(lang),
+                       file_name=f"handout_{lang}.html", mime="text/html", on_click="ignore", icon=":material/print:")
 
-if n < N_STEPS:  # the model for the canvas's answers while the pen moves, with full-page runs only
+if n < N_STEPS:
+    live_canvas_answered(LESSON_LIVE)  # the canvas sends its next drawing once all of the above is on the page
     live_model(current_params(), current_scaling(), key=f"{LESSON_LIVE}.model",
                browser_has=(st.session_state.get(DRAW_SAVED) or {}).get("model"))

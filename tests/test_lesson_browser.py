@@ -4,6 +4,7 @@ string is left on screen."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -183,6 +184,14 @@ def test_a_reload_in_the_middle_of_the_lesson_keeps_its_progress(page, app_url):
     step_done(page, 1)
 
 
+def open_expander(page, title: str) -> None:
+    """Open the expander labelled `title` unless it is open (Streamlit keeps it open from step to step)."""
+    details = page.locator("details").filter(has=page.locator("summary", has_text=title)).first
+    if details.get_attribute("open") is None:
+        details.locator("summary").click()
+    page.wait_for_function("(d) => d.open", arg=details.element_handle(), timeout=WAIT)
+
+
 def english_left(text: str) -> list[str]:
     """The catalogue's English strings (those German changes) that `text` still shows: a string of one or
     two words only as a whole line, a longer one anywhere, with its placeholders matching anything."""
@@ -199,7 +208,8 @@ def english_left(text: str) -> list[str]:
 
 
 def test_the_lesson_in_german_leaves_no_english_catalogue_string_on_screen(browser, app_url):
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="de-DE")  # the browser's language
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="de-DE",  # the browser's language
+                                  accept_downloads=True)
     page = context.new_page()
     try:
         open_lesson(page, app_url)
@@ -209,7 +219,7 @@ def test_the_lesson_in_german_leaves_no_english_catalogue_string_on_screen(brows
         seen = []
         for n in range(1, 7):
             for title in ("Tipp", "Für die Mathematik", "Für die Lehrkraft"):
-                page.get_by_text(title, exact=True).first.click()
+                open_expander(page, title)
             wait_for_app_idle(page, WAIT)
             page.wait_for_timeout(300)
             seen.append(page.inner_text("body"))
@@ -223,6 +233,11 @@ def test_the_lesson_in_german_leaves_no_english_catalogue_string_on_screen(brows
         assert not left, left
         assert all("Schritt" in text for text in seen)
         assert re.search(r"lang=de", page.url), page.url
+        with page.expect_download() as download:  # the teacher's handout, in the page's language
+            page.get_by_role("button", name=re.compile("Arbeitsblatt herunterladen")).click()
+        handout = Path(download.value.path()).read_text(encoding="utf-8")
+        assert download.value.suggested_filename == "handout_de.html"
+        assert '<html lang="de">' in handout and "6. Lernen" in handout and "Aufgabe" in handout
     finally:
         context.close()
 
