@@ -97,7 +97,9 @@ STEPS = (
             "loss smaller. Backpropagation is how it finds that direction."),
          N_("On the Learn page, train a network of your own until it reads 95% of the held-out digits right, "
             "and watch the tiles of W1 turn from noise into strokes."),
-         N_("Press Start training; the defaults pass 95% within the first epoch. Then come back here."),
+         N_("Press Start training; the defaults pass 95% within the first epoch. Their 512 units change little "
+            "each, so for tiles that clearly turn into strokes, set Hidden sizes to 32 and Epochs to 3. Then come "
+            "back here."),
          (Equation(r"\frac{\partial L}{\partial z_2} = y - \mathrm{onehot}(t)",
                    "∂<i>L</i>/∂<i>z</i><sub>2</sub> = <i>y</i> − onehot(<i>t</i>)"),
           Equation(r"\frac{\partial L}{\partial W_2} = a_1^\top \frac{\partial L}{\partial z_2}, \quad "
