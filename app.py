@@ -6,6 +6,8 @@ import streamlit as st
 from threadpoolctl import threadpool_limits
 
 from mnistapp.frame import frame_css, presenting
+from mnistapp.i18n import _, language_selector
+from mnistapp.lesson_progress import back_to_lesson
 from mnistapp.links import apply_link, one_entry_per_visit, write_link
 from mnistapp.runtime import reap_closed_sessions_in_the_background
 from mnistapp.sidebar import model_sidebar
@@ -49,12 +51,15 @@ st.set_page_config(page_title="How a network reads a digit", page_icon="✏️",
 
 pg = st.navigation([
     # Material icons come with Streamlit's own font; emoji need one on the visitor's machine
-    st.Page("pages/draw.py", title="Draw", icon=":material/draw:", default=True),
-    st.Page("pages/weights.py", title="Weights", icon=":material/grid_on:"),
-    st.Page("pages/testset.py", title="Test set", icon=":material/fact_check:"),
-    st.Page("pages/learn.py", title="Learn", icon=":material/school:"),
+    st.Page("pages/draw.py", title=_("Draw"), icon=":material/draw:", default=True),
+    st.Page("pages/lesson.py", title=_("Lesson"), icon=":material/route:"),
+    st.Page("pages/weights.py", title=_("Weights"), icon=":material/grid_on:"),
+    st.Page("pages/testset.py", title=_("Test set"), icon=":material/fact_check:"),
+    st.Page("pages/learn.py", title=_("Learn"), icon=":material/school:"),
 ])
 apply_link(pg.url_path)  # a shared link's selections, before the page's widgets are made
+language_selector()
+back_to_lesson(pg.url_path)  # on the other pages, the way back to the lesson's step
 model_sidebar()  # after st.navigation: created before it, the first upload of a session is lost
 frame_css(present)
 one_entry_per_visit()

@@ -20,12 +20,18 @@ from collections.abc import Callable
 
 import streamlit as st
 
+from .catalogue import LANGUAGES, SOURCE
 from .expanders import is_open, open_next_time
 from .figures.testset import OUTCOMES
+from .i18n import language
+from .lesson_progress import parse_done, parse_step
 from .session import (
     DRAW_CLASSIC,
     DRAW_SOURCE,
     DRAW_TEST_INDEX,
+    LANG,
+    LESSON_DONE,
+    LESSON_STEP,
     LINK_WRITTEN,
     MAP_OPEN,
     PRESENT,
@@ -74,7 +80,10 @@ LINKED: dict[str, dict[str, tuple[str, Callable]]] = {
     "testset": {"digit": (TESTSET_TRUE, _one_of([ANY, *range(10)])),
                 "predicted": (TESTSET_PREDICTED, _one_of([ANY, *range(10)])),
                 "answers": (TESTSET_OUTCOME, _one_of(OUTCOMES))},
+    "lesson": {"step": (LESSON_STEP, parse_step), "done": (LESSON_DONE, parse_done)},
 }
+# on every page: the language (?lang=de), which current_link writes only when it says something
+EVERY_PAGE: dict[str, tuple[str, Callable]] = {"lang": (LANG, _one_of(LANGUAGES))}
 
 
 # open=...: the Draw page's views a link opens, by name -> the key of each one's expander
@@ -94,7 +103,7 @@ def _page(url_path: str) -> str:
 
 def apply_link(url_path: str) -> None:
     """A link's valid values become the page's selections, when the URL is not the one we last wrote."""
-    linked = LINKED.get(_page(url_path), {})
+    linked = {**LINKED.get(_page(url_path), {}), **EVERY_PAGE}
     url = st.query_params.to_dict()
     if url == st.session_state.get(LINK_WRITTEN):
         return  # our own URL: the session state is already ahead of it
@@ -105,6 +114,7 @@ def apply_link(url_path: str) -> None:
     if _page(url_path) == "":
         for name in parse_views(url.get("open", "")) or ():
             open_next_time(DRAW_VIEWS[name])
+    st.session_state[LINK_WRITTEN] = url  # applied once: a rerun before write_link must not apply it again
 
 
 def current_link(url_path: str) -> dict[str, str]:
@@ -113,13 +123,17 @@ def current_link(url_path: str) -> dict[str, str]:
     out = {}
     for name, (key, parse) in LINKED.get(page, {}).items():
         value = st.session_state.get(key)
-        text = getattr(parse, "text", {}).get(value, str(value))
-        if value is not None and parse(text) is not None:
+        if value is None:
+            continue
+        text = parse.format(value) if hasattr(parse, "format") else getattr(parse, "text", {}).get(value, str(value))
+        if parse(text) is not None:
             out[name] = text
     if page == "" and out.get("source") != "test":
         out.pop("image", None)
     if page == "" and out.get("canvas") != "classic":  # the live canvas is the default: no need to say it
         out.pop("canvas", None)
+    if LANG in st.session_state or language() != SOURCE:  # chosen, or not the default: the link says it
+        out["lang"] = language()
     if page == "":
         opened = [name for name, key in DRAW_VIEWS.items() if is_open(key)]
         if opened:

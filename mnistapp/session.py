@@ -85,3 +85,14 @@ WHY_FOOL_TARGET = ".why.fool_target"   # "make it say" this digit
 WHY_FOOL_FOR = ".why.fool_for"         # the drawing that pick was made for (a new one clears it)
 WHY_UNITS_OFF = ".why.units_off"       # the hidden units switched off
 WHY_STEPS_OFF = ".why.steps_off"       # the preprocessing steps switched off
+
+# --- Lesson and language ---------------------------------------------------------------------------
+LANG = "i18n.lang"                     # the language the visitor chose (sidebar or ?lang=), or absent: the browser's
+LESSON_STEP = "lesson.step"            # the lesson's open step, from 1
+LESSON_DONE = "lesson.done"            # the steps whose task is done, a sorted tuple (mnistapp/lesson_progress.py)
+LESSON_LIVE = "lesson.live"            # the lesson's live canvas's own state; its drawing is kept in DRAW_SAVED
+LESSON_MEANT = "lesson.meant"          # the digit the student says they drew
+LESSON_UNIT = "lesson.unit"            # step 3: the unit the student picked
+LESSON_RUNNER_UP = "lesson.runner_up"  # step 4: the digit the student named as the runner-up
+LESSON_GALLERY = "lesson.gallery"      # step 5: the test images shown, and which the student has looked at
+LESSON_TASKS = "lesson.tasks"          # each step's sub-tasks met so far, by step
