@@ -5,6 +5,8 @@ import sys
 import streamlit as st
 from threadpoolctl import threadpool_limits
 
+from mnistapp.keep import keep_frame, on_restore
+from mnistapp.keep_draw import restore_drawing
 from mnistapp.links import apply_link, write_link
 from mnistapp.runtime import reap_closed_sessions_in_the_background
 from mnistapp.sidebar import model_sidebar
@@ -53,5 +55,8 @@ pg = st.navigation([
 ])
 apply_link(pg.url_path)  # a shared link's selections, before the page's widgets are made
 model_sidebar()  # after st.navigation: created before it, the first upload of a session is lost
+on_restore(restore_drawing)
+with st.sidebar:
+    keep_frame()  # the visitor's work, kept in their browser: read back once per server session, written as it changes
 pg.run()
 write_link(pg.url_path)  # the page's selections into the URL, to share

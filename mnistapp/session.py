@@ -71,6 +71,18 @@ UPLOAD_CALLS = "model.upload_calls"    # [upload calls so far]: an older call st
 DRAW_SAVED = "draw.saved"              # the Draw page's last drawing, kept while away; the Weights page's deeper units read it
 LEARN_DRAWING = "learn.drawing"        # the Draw page's current 28x28 digit, for the Learn page's worked step
 LINK_WRITTEN = "link.written"          # the query parameters this session last put in the URL
+KEEP = "keep"                          # the browser store's element (mnistapp/keep.py); + ".latest." + a name: a writer's
+KEEP_SESSION = "keep.session"          # a random token of this server session: a store new to it reads everything back
+KEEP_READY = "keep.ready"              # True once the browser has said what it keeps (writers wait for it)
+KEEP_OPS = "keep.ops"                  # writes sent to the browser and not yet done there
+KEEP_MODELS = "keep.models"            # the ModelCards of the models kept in this browser, newest first
+KEEP_CURRENT = "keep.current"          # the id of the kept model in use, or None
+KEEP_WANT = "keep.want"                # the id of the kept model whose file is asked for
+KEEP_OFF = "keep.off"                  # why nothing is kept (the browser's storage failed), or absent
+KEEP_NOTES = "keep.notes"              # what could not be read back, and was deleted
+KEEP_VALUES = "keep.values"            # other modules' values read back: name -> value (keep.get)
+KEEP_DRAWING = "keep.drawing"          # (the drawing's content as JSON, when it was saved): saved again only when it changes
+DRAW_RESTORE = "draw.restore"          # True: the canvas draws DRAW_SAVED's strokes, read back from the browser
 # Suffixes after a page's own prefix ("draw" or "testset.detail"): the "why this digit" views of the Draw
 # page and of the Test set page's image up close
 WHY_ATTRIBUTION = ".why.attribution"   # the pixel shares' expander: open or closed

@@ -1,0 +1,152 @@
+"""The visitor's work kept in their own browser (mnistapp/keep.py): the drawing and their models come back after a
+reload and a server restart, never in another browser; what was edited by hand is refused in plain words; a
+browser that cannot store keeps the app working with one notice."""
+import base64
+import io
+import json
+import os
+import zipfile
+
+import numpy as np
+import pytest
+import torch
+
+from conftest import screenshot
+from harness.canvas import PREDICTION_IS, draw, open_draw_page, settle
+from harness.server import free_port, metric_value, start_streamlit, stop, wait_for_app_idle
+from harness.strokes import digit_strokes
+from mnistapp.paths import DATA_DIR
+from mnistcore import load_mnist
+
+pytestmark = pytest.mark.browser
+
+# The store as the app opens it (mnistapp/keep.js), read and written from the page, as a visitor could.
+OPEN = """() => new Promise((resolve, reject) => {
+  const r = indexedDB.open('mnist-keep', 1);
+  r.onupgradeneeded = () => ['meta', 'blob'].forEach((n) => r.result.createObjectStore(n));
+  r.onsuccess = () => resolve(r.result); r.onerror = () => reject(r.error); })"""
+READ = f"""async (store) => {{ const db = await ({OPEN})();
+  return new Promise((resolve) => {{ const out = {{}}; const tx = db.transaction(store);
+    tx.objectStore(store).openCursor().onsuccess = (e) => {{ const c = e.target.result;
+      if (c) {{ out[c.key] = c.value; c.continue(); }} }};
+    tx.oncomplete = () => {{ db.close(); resolve(out); }}; }}); }}"""
+WRITE = f"""async ([store, name, value]) => {{ const db = await ({OPEN})();
+  return new Promise((resolve) => {{ const tx = db.transaction(store, 'readwrite');
+    tx.objectStore(store).put(value, name); tx.oncomplete = () => {{ db.close(); resolve(true); }}; }}); }}"""
+
+
+class Server:
+    """`streamlit run app.py` on one port that a test can stop and start again (the browser's store is per origin:
+    scheme, host and port)."""
+
+    def __init__(self):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.proc = start_streamlit(self.port)
+
+    def restart(self):
+        stop(self.proc)
+        self.proc = start_streamlit(self.port)
+
+
+@pytest.fixture(scope="module")
+def server():
+    s = Server()
+    yield s
+    stop(s.proc)
+
+
+def new_page(browser, init_script: str | None = None):
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    if init_script:
+        context.add_init_script(init_script)
+    return context, context.new_page()
+
+
+def kept(page, store="meta") -> dict:
+    return page.evaluate(READ, store)
+
+
+def wait_kept(page, what, timeout_s=60):
+    """Wait until the browser's store holds something `what(meta)` accepts (the writes go out after the rerun)."""
+    for _ in range(int(timeout_s * 4)):
+        if what(kept(page)):
+            return
+        page.wait_for_timeout(250)
+    raise AssertionError(f"never kept: {sorted(kept(page))}")
+
+
+def tiny_model(tmp_path, hidden=32, seed=0):
+    torch.manual_seed(seed)
+    model = torch.nn.Sequential(torch.nn.Linear(784, hidden), torch.nn.ReLU(), torch.nn.Linear(hidden, 10))
+    path = tmp_path / f"tiny{hidden}.pth"
+    torch.save(model.state_dict(), path)
+    return path
+
+
+def upload(page, url, path):
+    page.goto(url)
+    page.locator('[data-testid="stFileUploader"]').first.wait_for(timeout=60000)
+    wait_for_app_idle(page, 60000)
+    page.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(str(path))
+    page.locator('[data-testid="stSidebar"]').get_by_text("Your model").wait_for(timeout=60000)
+    wait_kept(page, lambda meta: any(k.startswith("model.") for k in meta))
+
+
+def sidebar_text(page) -> str:
+    return page.locator('[data-testid="stSidebar"]').inner_text()
+
+
+def wait_sidebar(page, text, timeout_ms=60000):
+    page.locator('[data-testid="stSidebar"]').get_by_text(text).first.wait_for(timeout=timeout_ms)
+
+
+def test_a_drawing_and_its_prediction_come_back_after_a_reload(browser, server):
+    context, page = new_page(browser)
+    try:
+        images, _ = load_mnist("test", DATA_DIR)
+        canvas, box = open_draw_page(page, server.url)
+        draw(page, box, digit_strokes(images[3], 280))
+        settle(page)
+        page.wait_for_function("() => document.body.innerText.includes('sure')", timeout=30000)
+        drawn = metric_value(page, "Prediction")
+        assert drawn not in (None, "–")
+        wait_kept(page, lambda meta: (meta.get("drawing") or {}).get("strokes"))
+        before = canvas.evaluate("(c) => c.toDataURL('image/png')")
+
+        page.reload()
+        page.wait_for_function(PREDICTION_IS, arg=drawn, timeout=60000)
+        wait_for_app_idle(page)
+        canvas = page.locator('canvas[data-testid="live-canvas"]').first
+        assert canvas.evaluate("(c) => c.toDataURL('image/png')") == before  # the same strokes, drawn again
+        assert page.locator('[data-testid="stException"]').count() == 0
+        screenshot(page, "keep_drawing_reloaded")
+    finally:
+        context.close()
+
+
+def test_an_uploaded_model_is_back_and_in_use_after_a_server_restart_and_nowhere_else(browser, server, tmp_path):
+    a, page_a = new_page(browser)
+    b, page_b = new_page(browser)
+    try:
+        upload(page_a, server.url, tiny_model(tmp_path))
+        accuracy = [line for line in sidebar_text(page_a).splitlines() if "test images" in line]
+        page_b.goto(server.url)
+        wait_sidebar(page_b, "Shipped model")
+
+        server.restart()
+        page_a.reload()
+        wait_sidebar(page_a, "tiny32.pth")
+        wait_for_app_idle(page_a, 60000)
+        text = sidebar_text(page_a)
+        assert "784–32–10" in text and [line for line in text.splitlines() if "test images" in line] == accuracy
+        page_b.reload()
+        wait_sidebar(page_b, "Shipped model")
+        wait_for_app_idle(page_b, 60000)
+        page_b.wait_for_timeout(1000)  # the store's answer has come and gone: still the shipped model
+        assert "tiny32.pth" not in sidebar_text(page_b) and "Your model" not in sidebar_text(page_b)
+        assert not any(k.startswith("model.") for k in kept(page_b))
+        screenshot(page_a, "keep_model_after_restart")
+    finally:
+        a.close()
+        b.close()
