@@ -3,7 +3,6 @@ reload and a server restart, never in another browser; what was edited by hand i
 browser that cannot store keeps the app working with one notice."""
 import base64
 import io
-import json
 import os
 import zipfile
 
@@ -150,3 +149,98 @@ def test_an_uploaded_model_is_back_and_in_use_after_a_server_restart_and_nowhere
     finally:
         a.close()
         b.close()
+
+
+class Hostile:
+    def __init__(self, marker):
+        self.marker = marker
+
+    def __reduce__(self):
+        return (os.system, (f"touch {self.marker}",))
+
+
+def npz_declaring_a_huge_array() -> bytes:
+    """An .npz whose W1 says it is 784 x 100,000,000 floats and holds 40 bytes."""
+    head = io.BytesIO()
+    np.lib.format.write_array_header_1_0(head, {"descr": "<f4", "fortran_order": False, "shape": (784, 10**8)})
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as zf:
+        zf.writestr("W1.npy", head.getvalue() + bytes(40))
+        zf.writestr("b1.npy", head.getvalue() + bytes(40))
+    return out.getvalue()
+
+
+def tampered(kind: str, tmp_path) -> bytes:
+    if kind == "pickle":
+        path = tmp_path / "hostile.pth"
+        torch.save({"0.weight": Hostile(tmp_path / "marker")}, path)
+        return path.read_bytes()
+    if kind == "huge array":
+        return npz_declaring_a_huge_array()
+    return np.random.default_rng(0).integers(0, 256, 5000, dtype=np.uint8).tobytes()
+
+
+@pytest.mark.parametrize("kind", ["pickle", "huge array", "garbage"])
+def test_kept_data_edited_by_hand_is_refused_with_a_message_and_the_app_goes_on(browser, server, tmp_path, kind):
+    context, page = new_page(browser)
+    try:
+        upload(page, server.url, tiny_model(tmp_path))
+        meta = kept(page)
+        name = next(k for k in meta if k.startswith("model."))
+        data = tampered(kind, tmp_path)
+        page.evaluate(WRITE, ["blob", meta[name]["id"], base64.b64encode(data).decode()])
+        page.evaluate(WRITE, ["meta", name, {**meta[name], "size": len(data)}])
+        page.evaluate(WRITE, ["meta", "drawing", {"strokes": "x" * 1000, "png": 5}])
+
+        page.reload()
+        wait_sidebar(page, "could not be read back")
+        wait_sidebar(page, "not in the shape the app keeps it")
+        wait_for_app_idle(page, 60000)
+        assert "Shipped model" in sidebar_text(page) and "tiny32.pth" in sidebar_text(page)  # named in the message
+        assert not (tmp_path / "marker").exists()
+        assert page.locator('[data-testid="stException"]').count() == 0
+        # deleted in the browser too (the Draw page then keeps its own drawing, empty)
+        wait_kept(page, lambda meta: name not in meta and isinstance((meta.get("drawing") or {}).get("strokes", []), list))
+
+        images, _ = load_mnist("test", DATA_DIR)  # the app goes on: a drawing is read
+        canvas, box = open_draw_page(page, server.url)
+        draw(page, box, digit_strokes(images[0], 280))
+        settle(page)
+        page.wait_for_function("() => document.body.innerText.includes('sure')", timeout=30000)
+        screenshot(page, f"keep_tampered_{kind.replace(' ', '_')}")
+    finally:
+        context.close()
+
+
+# Each makes the browser's storage fail a different way, before the page's own scripts run.
+FAULTS = {
+    "blocked": """Object.defineProperty(window, 'indexedDB', {get() { throw new DOMException('no', 'SecurityError'); }});
+                  Object.defineProperty(window, 'localStorage', {get() { throw new DOMException('no', 'SecurityError'); }});""",
+    "full": """IDBObjectStore.prototype.put = function () { throw new DOMException('full', 'QuotaExceededError'); };""",
+    "read-only": """IDBObjectStore.prototype.put = function () { throw new DOMException('ro', 'ReadOnlyError'); };""",
+    "corrupt": """IDBFactory.prototype.open = function () {
+                    const r = {}; setTimeout(() => { r.error = new DOMException('bad', 'UnknownError');
+                    r.onerror && r.onerror(); }); return r; };""",
+}
+
+
+@pytest.mark.parametrize("fault", list(FAULTS))
+def test_a_browser_that_cannot_keep_shows_one_notice_and_the_app_works(browser, server, tmp_path, fault):
+    context, page = new_page(browser, FAULTS[fault])
+    try:
+        images, _ = load_mnist("test", DATA_DIR)
+        canvas, box = open_draw_page(page, server.url)
+        draw(page, box, digit_strokes(images[0], 280))
+        settle(page)
+        page.wait_for_function("() => document.body.innerText.includes('sure')", timeout=30000)
+        page.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(str(tiny_model(tmp_path)))
+        wait_sidebar(page, "Your model")
+        wait_sidebar(page, "Your work is not being kept")
+        wait_for_app_idle(page, 60000)
+        notices = page.locator('[data-testid="stAlert"]').filter(has_text="not being kept")
+        assert notices.count() == 1
+        assert page.locator('[data-testid="stException"]').count() == 0
+        assert metric_value(page, "Prediction") not in (None, "–")  # the drawing is still read, by the new model
+        screenshot(page, f"keep_fault_{fault}")
+    finally:
+        context.close()
