@@ -3,7 +3,7 @@
 // (each model's file, base64, by the model's id), so listing what is kept never reads a model's bytes.
 // data: {session, ops: [{id, op: "put" | "delete" | "clear", store, name, value}], want, latest: {name: value}}.
 // - session: a token of the server's session; when it is new to this element (a reload, or a reconnect to
-//   another server) every "meta" value goes back as state "index": {session, items, error}.
+//   another server) every "meta" value goes back as state "index": {session, items, files: the "blob" keys, error}.
 // - ops: writes, done in order, each once; state "done": {ids, error} says which finished.
 // - want: a model id whose file goes back as state "blob": {id, data, error}.
 // - latest: values written whenever they change, and never acknowledged (the drawing, on every stroke).
@@ -77,8 +77,9 @@ export default function ({ parentElement, data, setStateValue }) {
   if (data.session && data.session !== s.session) {
     s.session = data.session;
     const session = data.session;
-    readAll().then((items) => setStateValue("index", { session, items, error: null }),
-      (e) => setStateValue("index", { session, items: {}, error: why(e) }));
+    Promise.all([readAll(), run("blob", "readonly", (st) => st.getAllKeys())])
+      .then(([items, files]) => setStateValue("index", { session, items, files, error: null }),
+        (e) => setStateValue("index", { session, items: {}, files: [], error: why(e) }));
   }
   const ops = (data.ops || []).filter((op) => !done.has(op.id));
   for (const [name, value] of Object.entries(data.latest || {})) {
@@ -98,6 +99,7 @@ export default function ({ parentElement, data, setStateValue }) {
       if (ids.length || error) setStateValue("done", { ids, error });
     });
   }
+  if (!data.want) s.want = null;  // the last one asked for has come: the same id may be asked for again
   if (data.want && data.want !== s.want) {
     s.want = data.want;
     const id = data.want;

@@ -12,10 +12,13 @@ If the browser's storage fails in any way, nothing more is kept and the sidebar 
 The API for other pages:
 - `put(name, value)`: keep a small JSON value (at most MAX_VALUE_CHARS) under `name`; written with the next
   full run.
-- `get(name)`: the value read back for `name` in this session, or None; the caller checks its shape.
+- `get(name)`: the value read back for `name` in this session, or None; the caller checks its shape. A value
+  that is a dict with "file": a blob id keeps that file (keep_file) alive; files no value names are deleted.
 - `keep_latest(name, value)`: mount, where it is called (in a fragment, say), a writer that keeps `value`
   whenever it changes, without a rerun; None deletes it.
 - `keep_model(params, name, kind, scaling)`: keep a model and mark it the one in use.
+- `keep_file(blob_id, params)` and `fetch(blob_id, size, name, then, refused)`: keep a network's file, and ask for
+  it back (read as an upload is); `flush_here(key)`: send the waiting writes from inside a fragment.
 """
 from __future__ import annotations
 
@@ -56,6 +59,7 @@ from .session import (
     KEEP_SESSION,
     KEEP_VALUES,
     KEEP_WANT,
+    KEEP_WANT_FOR,
     USER_MODEL,
     USER_MODEL_NAME,
     USER_SCALING,
@@ -96,6 +100,23 @@ def keep_latest(name: str, value) -> None:
            height="content")
 
 
+def flush_here(key: str) -> None:
+    """Send the writes waiting in this session from here (a fragment that reruns alone), not with the next full run."""
+    ops = st.session_state.get(KEEP_OPS) if available() else None
+    if ops:
+        _mount(key=key, data={"ops": ops}, on_done_change=partial(_on_done, key), width="content", height="content")
+
+
+def keep_file(blob_id: str, params: Params) -> int | None:
+    """Keep a network's file under `blob_id` (a model's id, or a name such as "training"); its size in bytes, or
+    None when it is not kept (too big, or the browser keeps nothing)."""
+    data = npz_bytes(params)
+    if not available() or len(data) > MAX_MODEL_BYTES:
+        return None
+    _write("put", "blob", blob_id, base64.b64encode(data).decode("ascii"))
+    return len(data)
+
+
 def put(name: str, value) -> None:
     """Keep a small JSON value under `name` (sent with the next full run); a bigger one is not kept."""
     record = {"saved": time.time(), "value": value}
@@ -113,14 +134,12 @@ def keep_model(params: Params, name: str, kind: str, scaling: Scaling) -> None:
     s = st.session_state
     if not available():
         return
-    data = npz_bytes(params)
-    if len(data) > MAX_MODEL_BYTES:
-        s.setdefault(KEEP_NOTES, []).append(f"{name} is in use but not kept: its file takes more than "
-                                            f"{MAX_MODEL_BYTES // 2**20} MB.")
+    model_id = secrets.token_hex(16)
+    size = keep_file(model_id, params)
+    if size is None:
+        _note(f"{name} is in use but not kept: its file takes more than {MAX_MODEL_BYTES // 2**20} MB.")
         return
-    card = ModelCard(secrets.token_hex(16), name[:200], kind, float(scaling.mean), float(scaling.std), len(data),
-                     time.time())
-    _write("put", "blob", card.id, base64.b64encode(data).decode("ascii"))
+    card = ModelCard(model_id, name[:200], kind, float(scaling.mean), float(scaling.std), size, time.time())
     _write("put", "meta", f"model.{card.id}", asdict(card))
     _set_current(card.id)
     _keep_cards([card] + s.get(KEEP_MODELS, []), card.saved)
@@ -144,7 +163,29 @@ def keep_shipped() -> None:
 
 def use_kept(model_id: str) -> None:
     """Ask the browser for a kept model's file: it becomes the session's model when it has been read."""
-    st.session_state[KEEP_WANT] = model_id
+    card = next((c for c in st.session_state.get(KEEP_MODELS, []) if c.id == model_id), None)
+    if card is not None:
+        fetch(card.id, card.size, card.name, partial(_use_card, card), partial(_drop_card, card))
+
+
+def fetch(blob_id: str, size: int, name: str, then, refused) -> None:
+    """Ask the browser for the file kept under `blob_id` (`size` bytes, called `name` in messages); once it is
+    read as an upload is, `then(params)`, or, if it cannot be, `refused()` after a note saying why."""
+    st.session_state[KEEP_WANT] = blob_id
+    st.session_state[KEEP_WANT_FOR] = (size, name, then, refused)
+
+
+def _use_card(card: ModelCard, params: Params) -> None:
+    s = st.session_state
+    s[USER_MODEL], s[USER_MODEL_NAME] = params, card.name
+    s[USER_SCALING] = Scaling(card.mean, card.std)
+    _set_current(card.id)
+
+
+def _drop_card(card: ModelCard) -> None:
+    s = st.session_state
+    _keep_cards([c for c in s.get(KEEP_MODELS, []) if c.id != card.id] + [_expired(card)], time.time())
+    s[KEEP_CURRENT] = None
 
 
 def forget_everything() -> None:
@@ -183,6 +224,7 @@ def _note(text: str) -> None:
 def refuse(name: str) -> None:
     """A small value read back is not what the app keeps there: delete it in the browser, and say so."""
     _write("delete", "meta", name, None)
+    st.session_state.get(KEEP_VALUES, {}).pop(name.removeprefix("x."), None)
     _note("Something kept in this browser was not in the shape the app keeps it, so it was deleted.")
 
 
@@ -209,32 +251,38 @@ def _on_index() -> None:
             else:
                 cards.append(card)
         elif name.startswith("x."):
-            if isinstance(value, dict) and fresh(value.get("saved"), now) and len(json.dumps(value)) <= MAX_VALUE_CHARS:
-                s.setdefault(KEEP_VALUES, {})[name[2:]] = value.get("value")
-            else:
+            if not isinstance(value, dict) or len(json.dumps(value)) > MAX_VALUE_CHARS:
                 bad.append(name)
+            elif not fresh(value.get("saved"), now):
+                _write("delete", "meta", name, None)
+            else:
+                s.setdefault(KEEP_VALUES, {})[name[2:]] = value.get("value")
     for name in bad:
         refuse(name)
     _keep_cards(cards, now)
+    named = {c.id for c in s[KEEP_MODELS]} | {v.get("file") for v in s.get(KEEP_VALUES, {}).values()
+                                             if isinstance(v, dict)}
+    files = answer.get("files")
+    for name in files[:1000] if isinstance(files, list) else []:
+        if name not in named:  # a file whose card expired or was refused: deleted too
+            _write("delete", "blob", name, None)
     for reader in _readers:
         reader(items, now)
     current = model_id(items.get("current"))
     if current in {c.id for c in s[KEEP_MODELS]} and USER_MODEL not in s:
         s[KEEP_CURRENT] = current
-        s[KEEP_WANT] = current
+        use_kept(current)
 
 
 def _on_blob() -> None:
-    """A kept model's file, asked for by KEEP_WANT: read it as an upload is, then use it."""
+    """A kept file, asked for by fetch(): read it as an upload is, then hand it on."""
     s = st.session_state
     answer = (s.get(KEEP) or {}).get("blob") or {}
     wanted = s.get(KEEP_WANT)
-    if not wanted or answer.get("id") != wanted:
+    if not wanted or answer.get("id") != wanted or KEEP_WANT_FOR not in s:
         return
-    s.pop(KEEP_WANT, None)
-    card = next((c for c in s.get(KEEP_MODELS, []) if c.id == wanted), None)
-    if card is None:
-        return
+    s.pop(KEEP_WANT)
+    size, name, then, refused = s.pop(KEEP_WANT_FOR)
     if answer.get("error"):
         s[KEEP_OFF] = str(answer["error"])[:300]
         return
@@ -246,19 +294,16 @@ def _on_blob() -> None:
             data = base64.b64decode(payload, validate=True)
         except (binascii.Error, ValueError):
             raise ModelFileError("Its file is not in the form the app keeps it.") from None
-        if len(data) != card.size:
+        if len(data) != size:
             raise ModelFileError("Its file is not the size it was kept with.")
         params = load_params_isolated(data)
     except LoadStopped:
         return
     except ModelFileError as e:
-        _note(f"The kept model {card.name} could not be read back, so it was deleted. {e}")
-        _keep_cards([c for c in s[KEEP_MODELS] if c.id != card.id] + [_expired(card)], time.time())
-        s[KEEP_CURRENT] = None
+        _note(f"The kept model {name} could not be read back, so it was deleted. {e}")
+        refused()
         return
-    s[USER_MODEL], s[USER_MODEL_NAME] = params, card.name
-    s[USER_SCALING] = Scaling(card.mean, card.std)
-    s[KEEP_CURRENT] = card.id
+    then(params)
 
 
 def _expired(card: ModelCard) -> ModelCard:
@@ -278,5 +323,6 @@ def _on_done(key: str) -> None:
 
 def kept_summary() -> str:
     """What is kept, where and for how long, in one sentence for the sidebar and the Learn page."""
-    return (f"Your drawing and up to {MAX_MODELS} of your models ({MAX_MODEL_BYTES // 2**20} MB) are kept in this "
-            f"browser only, never on the server, for {EXPIRY_S // 3600} hours after you last change them.")
+    return (f"Your drawing, up to {MAX_MODELS} of your models ({MAX_MODEL_BYTES // 2**20} MB) and your training's "
+            f"network after each epoch are kept in this browser only, never on the server, for {EXPIRY_S // 3600} "
+            "hours after you last change them.")

@@ -96,3 +96,17 @@ def model_id(value) -> str | None:
 
 def _number(v) -> bool:
     return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+
+
+def training(value) -> dict | None:
+    """A stored training record -> {name, sizes, epoch, epochs, size, saved}, or None when it is not one."""
+    if not isinstance(value, dict):
+        return None
+    sizes, epochs = value.get("sizes"), value.get("epochs")
+    ok = (isinstance(value.get("name"), str) and 0 < len(value["name"]) <= 200
+          and isinstance(sizes, list) and 2 <= len(sizes) <= 10 and all(isinstance(n, int) and 0 < n <= 4096 for n in sizes)
+          and isinstance(epochs, int) and 1 <= epochs <= 100
+          and isinstance(value.get("epoch"), int) and 1 <= value["epoch"] <= epochs
+          and isinstance(value.get("size"), int) and 0 < value["size"] <= MAX_MODEL_BYTES
+          and _number(value.get("saved")))
+    return {k: value[k] for k in ("name", "sizes", "epoch", "epochs", "size", "saved")} if ok else None

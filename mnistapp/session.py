@@ -57,6 +57,7 @@ LEARN_IMAGE = "learn.image"            # the worked step's test image, by index
 LEARN_LABEL = "learn.label"            # the drawing's true digit, for the worked step
 LEARN_CHECK = "learn.check"            # (the input, the weights the gradient check perturbs); with a suffix, its widgets
 LEARN_DOWNLOAD = "learn.download."     # + the format (pth, safetensors, npz): its download button
+LEARN_KEPT_EPOCH = "learn.kept_epoch"  # (the training, its epoch) whose network was last sent to the browser
 
 # --- shared by several pages -----------------------------------------------------------------------
 USER_MODEL = "model.user_params"       # Params of the session's own model (uploaded, trained or fine-tuned), or absent
@@ -77,7 +78,8 @@ KEEP_READY = "keep.ready"              # True once the browser has said what it 
 KEEP_OPS = "keep.ops"                  # writes sent to the browser and not yet done there
 KEEP_MODELS = "keep.models"            # the ModelCards of the models kept in this browser, newest first
 KEEP_CURRENT = "keep.current"          # the id of the kept model in use, or None
-KEEP_WANT = "keep.want"                # the id of the kept model whose file is asked for
+KEEP_WANT = "keep.want"                # the id of the kept file asked for
+KEEP_WANT_FOR = "keep.want_for"        # (its size, its name, what to do with its Params, what to do if it is refused)
 KEEP_OFF = "keep.off"                  # why nothing is kept (the browser's storage failed), or absent
 KEEP_NOTES = "keep.notes"              # what could not be read back, and was deleted
 KEEP_VALUES = "keep.values"            # other modules' values read back: name -> value (keep.get)

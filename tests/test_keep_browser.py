@@ -244,3 +244,72 @@ def test_a_browser_that_cannot_keep_shows_one_notice_and_the_app_works(browser, 
         screenshot(page, f"keep_fault_{fault}")
     finally:
         context.close()
+
+
+def small_training(page, url, hidden: str, epochs: int, batch: int | None = None) -> None:
+    """The Learn page with a 784-`hidden`-10 network for `epochs` epochs, started."""
+    page.goto(f"{url}/learn")
+    page.get_by_role("button", name="Start training").wait_for(timeout=60000)
+    wait_for_app_idle(page)
+    for label, value in (("Hidden sizes", hidden), ("Epochs", str(epochs))):
+        box = page.get_by_label(label, exact=True)
+        box.fill(value)
+        box.press("Enter")
+        wait_for_app_idle(page)
+    if batch is not None:
+        page.get_by_label("Batch size").click()
+        page.get_by_role("option", name=str(batch), exact=True).click()
+        wait_for_app_idle(page)
+    page.get_by_role("button", name="Start training").click()
+
+
+def accuracy_line(page) -> str:
+    return next(line for line in sidebar_text(page).splitlines() if "test images" in line)
+
+
+def test_a_network_trained_on_learn_is_the_sessions_model_again_after_a_reload(browser, server):
+    context, page = new_page(browser)
+    try:
+        small_training(page, server.url, "16", 1)
+        page.get_by_text("Test accuracy").wait_for(timeout=300000)
+        wait_for_app_idle(page)
+        page.get_by_role("button", name="Use it on every page").click(timeout=30000)
+        wait_sidebar(page, "trained here")
+        wait_for_app_idle(page)
+        accuracy = accuracy_line(page)
+        wait_kept(page, lambda meta: any(k.startswith("model.") for k in meta) and "x.training" in meta)
+
+        page.reload()
+        wait_sidebar(page, "trained here")
+        wait_for_app_idle(page, 60000)
+        assert "784–16–10" in sidebar_text(page) and accuracy_line(page) == accuracy  # the same network
+        screenshot(page, "keep_trained_reloaded")
+    finally:
+        context.close()
+
+
+def test_a_training_the_server_stopped_says_so_and_offers_its_last_epochs_network(browser, tmp_path):
+    own = Server()  # restarted mid-training: a server of its own, so no other test's session is cut off
+    context, page = new_page(browser)
+    try:
+        small_training(page, own.url, "16", 30, batch=16)  # ~3,400 steps an epoch: minutes, not seconds
+        wait_kept(page, lambda meta: (meta.get("x.training") or {}).get("value", {}).get("epoch", 0) >= 1,
+                  timeout_s=300)
+        assert kept(page)["x.training"]["value"]["epochs"] == 30
+
+        own.restart()
+        epoch = kept(page)["x.training"]["value"]["epoch"]  # the last one kept before the server stopped
+        page.reload()
+        try:
+            page.get_by_text(f"stopped after epoch {epoch} of 30").wait_for(timeout=60000)
+        except Exception:
+            print(screenshot(page, "FAILED-keep_training_stopped"), page.inner_text("body")[:3000])
+            raise
+        page.get_by_role("button", name=f"Use the network after epoch {epoch}").click()
+        wait_sidebar(page, "trained here")
+        wait_for_app_idle(page, 60000)
+        assert "784–16–10" in sidebar_text(page) and f"{epoch} epochs" in sidebar_text(page)
+        screenshot(page, "keep_training_stopped")
+    finally:
+        context.close()
+        stop(own.proc)
