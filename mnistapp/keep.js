@@ -5,7 +5,8 @@
 // - session: a token of the server's session; when it is new to this element (a reload, or a reconnect to
 //   another server) every "meta" value goes back as state "index": {session, items, files: the "blob" keys, error}.
 // - ops: writes, done in order, each once; state "done": {ids, error} says which finished.
-// - want: a model id whose file goes back as state "blob": {id, data, error}.
+// - want: "<id>.<n>": the file kept under id goes back as state "blob": {id, data, error}, once for each n
+//   (a page change can drop an answer: the next full run asks again with another n).
 // - latest: values written whenever they change, and never acknowledged (the drawing, on every stroke).
 // Every failure (no IndexedDB, blocked, full, read-only, corrupt) is caught and reported as a sentence in
 // `error`; the page goes on either way.
@@ -99,10 +100,9 @@ export default function ({ parentElement, data, setStateValue }) {
       if (ids.length || error) setStateValue("done", { ids, error });
     });
   }
-  if (!data.want) s.want = null;  // the last one asked for has come: the same id may be asked for again
-  if (data.want && data.want !== s.want) {
+  if (data.want && data.want !== s.want) {  // each full run asks again until the file has come
     s.want = data.want;
-    const id = data.want;
+    const id = data.want.split(".")[0];
     queue = window.__keepQueue = queue.then(() => run("blob", "readonly", (st) => st.get(id)))
       .then((value) => setStateValue("blob", { id, data: typeof value === "string" ? value : null, error: null }),
         (e) => setStateValue("blob", { id, data: null, error: why(e) }));

@@ -50,6 +50,7 @@ from .keep_rules import (
 )
 from .session import (
     KEEP,
+    KEEP_ASKED,
     KEEP_CURRENT,
     KEEP_MODELS,
     KEEP_NOTES,
@@ -86,7 +87,11 @@ def keep_frame() -> None:
     s = st.session_state
     token = s.setdefault(KEEP_SESSION, secrets.token_hex(16))
     ops = s.get(KEEP_OPS, []) if available() else []
-    _mount(key=KEEP, data={"session": token, "ops": ops, "want": s.get(KEEP_WANT)},
+    want = None
+    if s.get(KEEP_WANT):  # asked again on each full run until it has come: a page change can drop the answer
+        s[KEEP_ASKED] = s.get(KEEP_ASKED, 0) + 1
+        want = f"{s[KEEP_WANT]}.{s[KEEP_ASKED]}"
+    _mount(key=KEEP, data={"session": token, "ops": ops, "want": want},
            on_index_change=_on_index, on_blob_change=_on_blob, on_done_change=partial(_on_done, KEEP),
            width="content", height="content")
 

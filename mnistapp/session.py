@@ -79,6 +79,7 @@ KEEP_OPS = "keep.ops"                  # writes sent to the browser and not yet 
 KEEP_MODELS = "keep.models"            # the ModelCards of the models kept in this browser, newest first
 KEEP_CURRENT = "keep.current"          # the id of the kept model in use, or None
 KEEP_WANT = "keep.want"                # the id of the kept file asked for
+KEEP_ASKED = "keep.asked"              # how many times a kept file was asked for (each ask goes out once)
 KEEP_WANT_FOR = "keep.want_for"        # (its size, its name, what to do with its Params, what to do if it is refused)
 KEEP_OFF = "keep.off"                  # why nothing is kept (the browser's storage failed), or absent
 KEEP_NOTES = "keep.notes"              # what could not be read back, and was deleted

@@ -12,27 +12,13 @@ import torch
 
 from conftest import screenshot
 from harness.canvas import PREDICTION_IS, draw, open_draw_page, settle
+from harness.keep import WRITE, kept, sidebar_text, wait_kept, wait_sidebar
 from harness.server import free_port, metric_value, start_streamlit, stop, wait_for_app_idle
 from harness.strokes import digit_strokes
 from mnistapp.paths import DATA_DIR
 from mnistcore import load_mnist
 
 pytestmark = pytest.mark.browser
-
-# The store as the app opens it (mnistapp/keep.js), read and written from the page, as a visitor could.
-OPEN = """() => new Promise((resolve, reject) => {
-  const r = indexedDB.open('mnist-keep', 1);
-  r.onupgradeneeded = () => ['meta', 'blob'].forEach((n) => r.result.createObjectStore(n));
-  r.onsuccess = () => resolve(r.result); r.onerror = () => reject(r.error); })"""
-READ = f"""async (store) => {{ const db = await ({OPEN})();
-  return new Promise((resolve) => {{ const out = {{}}; const tx = db.transaction(store);
-    tx.objectStore(store).openCursor().onsuccess = (e) => {{ const c = e.target.result;
-      if (c) {{ out[c.key] = c.value; c.continue(); }} }};
-    tx.oncomplete = () => {{ db.close(); resolve(out); }}; }}); }}"""
-WRITE = f"""async ([store, name, value]) => {{ const db = await ({OPEN})();
-  return new Promise((resolve) => {{ const tx = db.transaction(store, 'readwrite');
-    tx.objectStore(store).put(value, name); tx.oncomplete = () => {{ db.close(); resolve(true); }}; }}); }}"""
-
 
 class Server:
     """`streamlit run app.py` on one port that a test can stop and start again (the browser's store is per origin:
@@ -62,19 +48,6 @@ def new_page(browser, init_script: str | None = None):
     return context, context.new_page()
 
 
-def kept(page, store="meta") -> dict:
-    return page.evaluate(READ, store)
-
-
-def wait_kept(page, what, timeout_s=60):
-    """Wait until the browser's store holds something `what(meta)` accepts (the writes go out after the rerun)."""
-    for _ in range(int(timeout_s * 4)):
-        if what(kept(page)):
-            return
-        page.wait_for_timeout(250)
-    raise AssertionError(f"never kept: {sorted(kept(page))}")
-
-
 def tiny_model(tmp_path, hidden=32, seed=0):
     torch.manual_seed(seed)
     model = torch.nn.Sequential(torch.nn.Linear(784, hidden), torch.nn.ReLU(), torch.nn.Linear(hidden, 10))
@@ -89,15 +62,7 @@ def upload(page, url, path):
     wait_for_app_idle(page, 60000)
     page.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(str(path))
     page.locator('[data-testid="stSidebar"]').get_by_text("Your model").wait_for(timeout=60000)
-    wait_kept(page, lambda meta: any(k.startswith("model.") for k in meta))
-
-
-def sidebar_text(page) -> str:
-    return page.locator('[data-testid="stSidebar"]').inner_text()
-
-
-def wait_sidebar(page, text, timeout_ms=60000):
-    page.locator('[data-testid="stSidebar"]').get_by_text(text).first.wait_for(timeout=timeout_ms)
+    wait_kept(page, lambda meta: (meta.get("current") or {}).get("id"))
 
 
 def test_a_drawing_and_its_prediction_come_back_after_a_reload(browser, server):
