@@ -5,7 +5,7 @@
 // - session: a token of the server's session; when it is new to this element (a reload, or a reconnect to
 //   another server) every "meta" value goes back as state "index": {session, items, files: the "blob" keys, error}.
 // - ops: writes, done in order, each once; state "done": {ids, error} says which finished.
-// - want: "<id>.<n>": the file kept under id goes back as state "blob": {id, data, error}, once for each n
+// - want: "<id>.<n>": the file kept under id goes back as state "blob": {id, ask: want, data, error}, once for each n
 //   (a page change can drop an answer: the next full run asks again with another n).
 // - latest: values written whenever they change, and never acknowledged (the drawing, on every stroke).
 // Every failure (no IndexedDB, blocked, full, read-only, corrupt) is caught and reported as a sentence in
@@ -102,9 +102,9 @@ export default function ({ parentElement, data, setStateValue }) {
   }
   if (data.want && data.want !== s.want) {  // each full run asks again until the file has come
     s.want = data.want;
-    const id = data.want.split(".")[0];
+    const ask = data.want, id = ask.split(".")[0];  // each answer differs, so the server's callback runs for each
     queue = window.__keepQueue = queue.then(() => run("blob", "readonly", (st) => st.get(id)))
-      .then((value) => setStateValue("blob", { id, data: typeof value === "string" ? value : null, error: null }),
-        (e) => setStateValue("blob", { id, data: null, error: why(e) }));
+      .then((value) => setStateValue("blob", { id, ask, data: typeof value === "string" ? value : null, error: null }),
+        (e) => setStateValue("blob", { id, ask, data: null, error: why(e) }));
   }
 }

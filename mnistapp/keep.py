@@ -33,7 +33,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from mnistapp.sandbox import LoadStopped, load_params_isolated
+from mnistapp.sandbox import load_params_isolated
 from mnistcore import ModelFileError, Params, npz_bytes
 from mnistcore.preprocess import Scaling
 
@@ -67,6 +67,7 @@ from .session import (
 )
 
 MAX_BLOB_CHARS = MAX_MODEL_BYTES * 4 // 3 + 4  # a model's file as base64
+MAX_ASKS = 5  # full runs that ask for a kept file before the app gives up on it
 _mount = st.components.v2.component("mnist.keep", html="<span hidden></span>\n",
                                     js=Path(__file__).with_name("keep.js").read_text())
 _readers = []  # functions (items: dict, now) -> None that restore a page's values: see on_restore
@@ -86,9 +87,15 @@ def keep_frame() -> None:
     """Mount the store's element (call once per full run, in the sidebar) and say what is kept."""
     s = st.session_state
     token = s.setdefault(KEEP_SESSION, secrets.token_hex(16))
+    if not s.get(KEEP_READY):
+        _on_index()  # an answer whose callback a rerun stopped half-way: read it again
+
     ops = s.get(KEEP_OPS, []) if available() else []
     want = None
-    if s.get(KEEP_WANT):  # asked again on each full run until it has come: a page change can drop the answer
+    if s.get(KEEP_WANT) and s.get(KEEP_ASKED, 0) >= MAX_ASKS:  # it never came: use the app without it
+        _note("A model kept in this browser did not come back; the shipped model is in use.")
+        s.pop(KEEP_WANT, None)
+    elif s.get(KEEP_WANT):  # asked again on each full run until it has come: a page change can drop the answer
         s[KEEP_ASKED] = s.get(KEEP_ASKED, 0) + 1
         want = f"{s[KEEP_WANT]}.{s[KEEP_ASKED]}"
     _mount(key=KEEP, data={"session": token, "ops": ops, "want": want},
@@ -178,12 +185,13 @@ def fetch(blob_id: str, size: int, name: str, then, refused) -> None:
     read as an upload is, `then(params)`, or, if it cannot be, `refused()` after a note saying why."""
     st.session_state[KEEP_WANT] = blob_id
     st.session_state[KEEP_WANT_FOR] = (size, name, then, refused)
+    st.session_state[KEEP_ASKED] = 0
 
 
 def _use_card(card: ModelCard, params: Params) -> None:
     s = st.session_state
-    s[USER_MODEL], s[USER_MODEL_NAME] = params, card.name
-    s[USER_SCALING] = Scaling(card.mean, card.std)
+    s[USER_MODEL_NAME], s[USER_SCALING] = card.name, Scaling(card.mean, card.std)
+    s[USER_MODEL] = params  # after its name: the sidebar shows a model with its name
     _set_current(card.id)
 
 
@@ -239,9 +247,9 @@ def _on_index() -> None:
     answer = (s.get(KEEP) or {}).get("index") or {}
     if answer.get("session") != s.get(KEEP_SESSION) or s.get(KEEP_READY):
         return
-    s[KEEP_READY] = True
     if answer.get("error"):
         s[KEEP_OFF] = str(answer["error"])[:300]
+        s[KEEP_READY] = True
         return
     items = answer.get("items")
     items = items if isinstance(items, dict) else {}
@@ -277,38 +285,40 @@ def _on_index() -> None:
     if current in {c.id for c in s[KEEP_MODELS]} and USER_MODEL not in s:
         s[KEEP_CURRENT] = current
         use_kept(current)
+    s[KEEP_READY] = True  # last: a rerun the visitor asks for can stop a callback at any session_state access
 
 
 def _on_blob() -> None:
-    """A kept file, asked for by fetch(): read it as an upload is, then hand it on."""
+    """A kept file, asked for by fetch(): read it as an upload is, then hand it on. The request is dropped only
+    at the end: a rerun the visitor asks for can stop a callback at any session_state access, and the next
+    full run then asks again."""
     s = st.session_state
     answer = (s.get(KEEP) or {}).get("blob") or {}
     wanted = s.get(KEEP_WANT)
     if not wanted or answer.get("id") != wanted or KEEP_WANT_FOR not in s:
         return
-    s.pop(KEEP_WANT)
-    size, name, then, refused = s.pop(KEEP_WANT_FOR)
+    size, name, then, refused = s[KEEP_WANT_FOR]
     if answer.get("error"):
         s[KEEP_OFF] = str(answer["error"])[:300]
-        return
-    try:
-        payload = answer.get("data")
-        if not isinstance(payload, str) or len(payload) > MAX_BLOB_CHARS:
-            raise ModelFileError("Its file is missing or too big.")
+    else:
         try:
-            data = base64.b64decode(payload, validate=True)
-        except (binascii.Error, ValueError):
-            raise ModelFileError("Its file is not in the form the app keeps it.") from None
-        if len(data) != size:
-            raise ModelFileError("Its file is not the size it was kept with.")
-        params = load_params_isolated(data)
-    except LoadStopped:
-        return
-    except ModelFileError as e:
-        _note(f"The kept model {name} could not be read back, so it was deleted. {e}")
-        refused()
-        return
-    then(params)
+            payload = answer.get("data")
+            if not isinstance(payload, str) or len(payload) > MAX_BLOB_CHARS:
+                raise ModelFileError("Its file is missing or too big.")
+            try:
+                data = base64.b64decode(payload, validate=True)
+            except (binascii.Error, ValueError):
+                raise ModelFileError("Its file is not in the form the app keeps it.") from None
+            if len(data) != size:
+                raise ModelFileError("Its file is not the size it was kept with.")
+            params = load_params_isolated(data)
+        except ModelFileError as e:
+            refused()
+            _note(f"The kept model {name} could not be read back, so it was deleted. {e}")
+        else:
+            then(params)
+    s.pop(KEEP_WANT_FOR, None)
+    s.pop(KEEP_WANT, None)
 
 
 def _expired(card: ModelCard) -> ModelCard:
