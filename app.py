@@ -7,6 +7,8 @@ from threadpoolctl import threadpool_limits
 
 from mnistapp.frame import frame_css, presenting
 from mnistapp.i18n import _, language_selector
+from mnistapp.keep import keep_frame, on_restore
+from mnistapp.keep_draw import restore_drawing
 from mnistapp.lesson_progress import back_to_lesson
 from mnistapp.links import apply_link, one_entry_per_visit, write_link
 from mnistapp.runtime import reap_closed_sessions_in_the_background
@@ -63,5 +65,8 @@ back_to_lesson(pg.url_path)  # on the other pages, the way back to the lesson's 
 model_sidebar()  # after st.navigation: created before it, the first upload of a session is lost
 frame_css(present)
 one_entry_per_visit()
+on_restore(restore_drawing)
+with st.sidebar:
+    keep_frame()  # the visitor's work, kept in their browser: read back once per server session, written as it changes
 pg.run()
 write_link(pg.url_path)  # the page's selections into the URL, to share

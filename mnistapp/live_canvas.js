@@ -15,7 +15,7 @@
 // No preventDefault on pointer events: it would also cancel the mouse events other code listens for;
 // CSS touch-action: none is what stops a finger from scrolling the page instead of drawing.
 // Python keeps the strokes and hands them back in data.restore, so a drawing survives a trip to another
-// page: they are drawn again only when the element is new (mounted), never over a live drawing.
+// page or the browser's store (mnistapp/keep.py): they are drawn only on an empty canvas, never over a live drawing.
 const SEND_MS = 90;
 const WAIT_MS = 3000;
 const COPY = "data-interim-copy", HIDDEN = "data-interim-hidden";
@@ -228,13 +228,17 @@ export default function ({ parentElement, data, setStateValue }) {
       redraw();
       send();
     });
-    if (Array.isArray(data.restore)) s.strokes = data.restore.map((st) => [...st]);
+    s.redraw = redraw;
     redraw();
     if (data.preload && !window.__plotlyPreload) {  // other pages' charts: plotly.js loads once the page is idle
       window.__plotlyPreload = true;
       const idle = window.requestIdleCallback || ((f) => setTimeout(f, 500));
       idle(() => import(new URL(data.preload, document.baseURI).href).catch(() => {}));
     }
+  }
+  if (Array.isArray(data.restore) && !s.strokes.length && !s.current) {  // a new element, or one read back
+    s.strokes = data.restore.map((st) => [...st]);
+    s.redraw();
   }
   s.width = data.width || s.width;
   s.bars = data.bars || s.bars;

@@ -57,6 +57,7 @@ LEARN_IMAGE = "learn.image"            # the worked step's test image, by index
 LEARN_LABEL = "learn.label"            # the drawing's true digit, for the worked step
 LEARN_CHECK = "learn.check"            # (the input, the weights the gradient check perturbs); with a suffix, its widgets
 LEARN_DOWNLOAD = "learn.download."     # + the format (pth, safetensors, npz): its download button
+LEARN_KEPT_EPOCH = "learn.kept_epoch"  # (the training, its epoch) whose network was last sent to the browser
 
 # --- shared by several pages -----------------------------------------------------------------------
 USER_MODEL = "model.user_params"       # Params of the session's own model (uploaded, trained or fine-tuned), or absent
@@ -72,6 +73,20 @@ DRAW_SAVED = "draw.saved"              # the Draw page's last drawing, kept whil
 LEARN_DRAWING = "learn.drawing"        # the Draw page's current 28x28 digit, for the Learn page's worked step
 LINK_WRITTEN = "link.written"          # the query parameters this session last put in the URL
 PRESENT = "app.present"                # True: presenter mode (?present=1), mnistapp/frame.py
+KEEP = "keep"                          # the browser store's element (mnistapp/keep.py); + ".latest." + a name: a writer's
+KEEP_SESSION = "keep.session"          # a random token of this server session: a store new to it reads everything back
+KEEP_READY = "keep.ready"              # True once the browser has said what it keeps (writers wait for it)
+KEEP_OPS = "keep.ops"                  # writes sent to the browser and not yet done there
+KEEP_MODELS = "keep.models"            # the ModelCards of the models kept in this browser, newest first
+KEEP_CURRENT = "keep.current"          # the id of the kept model in use, or None
+KEEP_WANT = "keep.want"                # the id of the kept file asked for
+KEEP_ASKED = "keep.asked"              # how many times a kept file was asked for (each ask goes out once)
+KEEP_WANT_FOR = "keep.want_for"        # (its size, its name, what to do with its Params, what to do if it is refused)
+KEEP_OFF = "keep.off"                  # why nothing is kept (the browser's storage failed), or absent
+KEEP_NOTES = "keep.notes"              # what could not be read back, and was deleted
+KEEP_VALUES = "keep.values"            # other modules' values read back: name -> value (keep.get)
+KEEP_DRAWING = "keep.drawing"          # (the drawing's content as JSON, when it was saved): saved again only when it changes
+DRAW_RESTORE = "draw.restore"          # True: the canvas draws DRAW_SAVED's strokes, read back from the browser
 # Suffixes after a page's own prefix ("draw" or "testset.detail"): the "why this digit" views of the Draw
 # page and of the Test set page's image up close
 WHY_ATTRIBUTION = ".why.attribution"   # the pixel shares' expander: open or closed

@@ -11,6 +11,8 @@ from mnistcore import ModelFileError
 from mnistcore.evaluate import format_percent
 from mnistcore.preprocess import MNIST_SCALING, UNIT_SCALING, Scaling, card_scaling
 
+from .keep import keep_model, keep_scaling, keep_shipped
+from .keep_sidebar import kept_sidebar
 from .model import current_scaling, shipped_model, test_accuracy
 from .runtime import forget_uploads, still_uploaded
 from .session import (
@@ -76,6 +78,7 @@ def _on_upload(key: str) -> None:
             st.session_state[USER_MODEL] = params
             st.session_state[USER_MODEL_NAME] = file.name
             st.session_state.setdefault(USER_SCALING, MNIST_SCALING)  # no card yet: the user picks; the app's own
+            keep_model(params, file.name, "uploaded", st.session_state[USER_SCALING])
             notes.append(f"{file.name} is now in use.")
     forget_uploads(files)
     started.difference_update(f.file_id for f in files)  # what is left there was stopped by a newer drop
@@ -106,6 +109,7 @@ def _scaling_name(s: Scaling) -> str:
 def _back_to_shipped() -> None:
     for key in (USER_MODEL, USER_MODEL_NAME, UPLOAD_ERROR, UPLOAD_NOTE, USER_SCALING, COMPARE):
         st.session_state.pop(key, None)
+    keep_shipped()
 
 
 def model_sidebar() -> None:
@@ -122,6 +126,7 @@ def model_sidebar() -> None:
             st.markdown(f"**Your model** `{st.session_state[USER_MODEL_NAME]}` · {'–'.join(map(str, user.sizes))}")
             choices = list(SCALINGS) + [s for s in [st.session_state.get(USER_SCALING)] if s and s not in SCALINGS]
             st.radio("Input scaling", choices, key=USER_SCALING, format_func=_scaling_name,
+                     on_change=lambda: keep_scaling(st.session_state[USER_SCALING]),
                      help="How the pixels (0..1, ink = 1) were scaled when the model was trained. A model card "
                           "(.json, uploaded with the model) sets it; the accuracy below shows at once if it is right.")
             acc = test_accuracy(user.digest, user, current_scaling())
@@ -138,3 +143,4 @@ def model_sidebar() -> None:
             st.success(st.session_state[UPLOAD_NOTE])
         if UPLOAD_ERROR in st.session_state:
             st.error(st.session_state[UPLOAD_ERROR])
+        kept_sidebar()

@@ -14,6 +14,7 @@ from mnistcore.train_loop import fine_tune
 from .expanders import lazy_expander
 from .figures.draw import softmax_bars
 from .figures.learn import saliency_rgb
+from .keep import keep_shipped
 from .model import current_params
 from .session import LEARN_DRAWING, LEARN_TEACH_BACK, LEARN_TEACH_LABEL, LEARN_TEACH_RESULT, USER_MODEL, USER_MODEL_NAME
 from .trainer import training_data, use_as_model
@@ -43,12 +44,13 @@ def teach_views(digit: np.ndarray) -> None:
             st.session_state[LEARN_TEACH_RESULT] = {
                 "label": int(label), "before": before, "after": forward(tuned, x),
                 "dx": backward(params, before, np.array([label])).dx[0]}
-            use_as_model(tuned, f"fine-tuned on your {label}")
+            use_as_model(tuned, f"fine-tuned on your {label}", "taught")
             st.rerun()  # the whole app: the sidebar names the new model
         if st.session_state.get(USER_MODEL) is not None and c3.button("Back to the shipped model",
                                                                       key=LEARN_TEACH_BACK):
             for key in (USER_MODEL, USER_MODEL_NAME, LEARN_TEACH_RESULT):
                 st.session_state.pop(key, None)
+            keep_shipped()
             st.rerun()
         result = st.session_state.get(LEARN_TEACH_RESULT)
         if result is None:

@@ -15,10 +15,12 @@ import streamlit as st
 
 from mnistapp.paths import DATA_DIR
 from mnistcore import Params, Settings, load_mnist
+from mnistcore.preprocess import MNIST_SCALING
 
 from .figures.style import plural
+from .keep import keep_model
 from .runtime import session_alive
-from .session import LEARN_TRAINING, USER_MODEL, USER_MODEL_NAME
+from .session import LEARN_TRAINING, USER_MODEL, USER_MODEL_NAME, USER_SCALING
 from .training_thread import Training
 
 MAX_TRAININGS = int(os.environ.get("LEARN_MAX_TRAININGS", "2"))
@@ -62,10 +64,12 @@ def running_elsewhere() -> int:
     return MAX_TRAININGS - training_slots()._value  # the semaphore keeps no public count
 
 
-def use_as_model(params: Params, name: str) -> None:
-    """Make `params` the session's model: the Draw, Weights and Test set pages and the sidebar use it."""
+def use_as_model(params: Params, name: str, kind: str = "trained") -> None:
+    """Make `params` the session's model: the Draw, Weights and Test set pages and the sidebar use it; and keep
+    it in the visitor's browser (kind: "trained" here, "taught" on the Draw page)."""
     st.session_state[USER_MODEL] = params
     st.session_state[USER_MODEL_NAME] = name
+    keep_model(params, name, kind, st.session_state.get(USER_SCALING, MNIST_SCALING))
 
 
 OPTIMIZERS = {"sgd": "SGD", "momentum": "SGD with momentum", "adam": "Adam"}  # the names mnistcore.optim knows

@@ -37,6 +37,7 @@ class Progress:
     test_acc: float | None = None   # measured once the last epoch ends
     seconds: float = 0.0            # time spent running (waiting and pauses excluded)
     params: Params | None = None
+    checkpoint: Params | None = None  # the network as the last finished epoch left it (epoch says which)
     error: str = ""
 
     @property
@@ -164,6 +165,7 @@ class Training:
                         right = seen = 0  # the evaluation's time counts into the next step's
                 with self._lock:
                     self._progress.epoch = epoch + 1
+                    self._progress.checkpoint = params
                     self._progress.epoch_losses.append(float(np.mean(epoch_losses)))
                 if seen:
                     self._evaluate(params, right / seen)

@@ -8,11 +8,14 @@ from mnistapp.figures.bars import softmax_bars_html
 from mnistapp.figures.images import gray_image, png_data_url
 from mnistapp.hiddenmap import where_it_lands
 from mnistapp.inputs import DRAW, input_source, read_input
+from mnistapp.keep import keep_latest
+from mnistapp.keep_draw import NAME as KEPT_DRAWING
+from mnistapp.keep_draw import drawing_record
 from mnistapp.layers import prediction_views
 from mnistapp.live_canvas import drawing_rgba, live_canvas, live_canvas_answered, live_model
 from mnistapp.model import current_params, current_scaling
 from mnistapp.runtime import route_through_app
-from mnistapp.session import DRAW_CANVAS, DRAW_CLASSIC, DRAW_LABEL, DRAW_LIVE, DRAW_SAVED, DRAW_STROKE_WIDTH
+from mnistapp.session import DRAW_CANVAS, DRAW_CLASSIC, DRAW_LABEL, DRAW_LIVE, DRAW_RESTORE, DRAW_SAVED, DRAW_STROKE_WIDTH
 from mnistapp.teach import teach_views
 from mnistapp.why import prediction_metric, warm_up, why_views
 from mnistcore import cross_entropy, forward, scale_input
@@ -36,8 +39,9 @@ def read_drawing() -> np.ndarray | None:
                          width=CANVAS, drawing_mode="freedraw", return_image_data=True, key=DRAW_CANVAS).image_data
     saved = st.session_state.get(DRAW_SAVED)
     # The strokes go back to the browser only when the element is new (its own state is gone, as after a
-    # trip to another page), not with every rerun while the visitor draws.
-    restore = saved["strokes"] if saved and DRAW_LIVE not in st.session_state else None
+    # trip to another page) or the drawing was read back from the browser's store, not with every stroke's rerun.
+    fresh = DRAW_LIVE not in st.session_state or st.session_state.pop(DRAW_RESTORE, False)
+    restore = saved["strokes"] if saved and fresh else None
     drawing = live_canvas(key=DRAW_LIVE, size=CANVAS, stroke_width=width, restore=restore)
     if drawing is not None:  # kept outside the widget, whose state Streamlit drops when the page is left
         st.session_state[DRAW_SAVED] = saved = drawing
@@ -47,6 +51,7 @@ def read_drawing() -> np.ndarray | None:
 @st.fragment
 def draw_and_read() -> None:
     show_drawing()
+    keep_latest(KEPT_DRAWING, drawing_record())  # in the browser's store, whenever it changes
     live_canvas_answered(DRAW_LIVE)  # last: the canvas sends the next drawing once all of this is on the page
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 import streamlit as st
 
 from mnistapp.figures.learn import accuracy_curves, loss_curves, tile_strip
+from mnistapp.keep import kept_summary
+from mnistapp.keep_learn import keep_checkpoint, stopped_training_offer
 from mnistapp.runtime import route_through_app
 from mnistapp.session import LEARN_BATCH, LEARN_DOWNLOAD, LEARN_EPOCHS, LEARN_HIDDEN, LEARN_LR, LEARN_OPTIMIZER, LEARN_SEED
 from mnistapp.trainer import (
@@ -37,6 +39,7 @@ st.title("Learn")
 st.caption("Train a network from scratch, here, in plain NumPy: forward, backward (backpropagation) and an "
            "optimiser step for every batch of 128 images. Your training is yours alone: other visitors "
            "keep their own model.")
+st.caption(kept_summary())
 train_tab, step_tab = st.tabs(["Train from scratch", "One step of backprop, worked"])
 
 
@@ -137,11 +140,13 @@ with train_tab:
         controls(settings)
         training = session_training()
         if training is None:
+            stopped_training_offer()  # a training a reload or a restart stopped: its last epoch's network
             st.info("Pick the settings and press Start. The defaults (784–512–10, SGD with momentum 0.9, "
                     "learning rate 0.05, batch 128, 3 epochs) reach about 97.7% on the test set. Once it runs, "
                     "the time left is shown, measured from its own steps on this server.")
             return
         results(training)
+        keep_checkpoint(training)  # its network after each finished epoch, in the visitor's browser
         still_polling = not training.finished and not training.paused
         if polling and not still_polling:
             st.rerun()  # the run ended: redraw the page once more, and stop polling
