@@ -61,7 +61,7 @@ def upload(page, url, path):
     page.locator('[data-testid="stFileUploader"]').first.wait_for(timeout=60000)
     wait_for_app_idle(page, 60000)
     page.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(str(path))
-    page.locator('[data-testid="stSidebar"]').get_by_text("Your model").wait_for(timeout=60000)
+    page.locator('[data-testid="stSidebar"]').get_by_text("Your model", exact=True).wait_for(timeout=60000)
     wait_kept(page, lambda meta: (meta.get("current") or {}).get("id"))
 
 

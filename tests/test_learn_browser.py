@@ -154,7 +154,7 @@ def test_one_session_trains_while_the_other_keeps_the_shipped_model(browser, app
         # sidebar's model status to name the file (or for a refusal), not for the name alone.
         sidebar = a.locator('[data-testid="stSidebar"]')
         sidebar.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(str(path))
-        sidebar.get_by_text("Your model").or_(sidebar.locator('[data-testid="stAlert"]')).first.wait_for(timeout=60000)
+        sidebar.get_by_text("Your model", exact=True).or_(sidebar.locator('[data-testid="stAlert"]')).first.wait_for(timeout=60000)
         assert "Your model learned.pth · 784–64–10" in sidebar.inner_text(), sidebar.inner_text()
         a.locator('[data-testid="stSidebarNav"] a', has_text="Test set").click()  # goto would open a new session
         a.wait_for_url(TESTSET_URL, timeout=30000)
@@ -199,7 +199,7 @@ def test_a_finished_run_shows_its_test_accuracy_downloads_three_ways_and_becomes
 
         page.get_by_role("button", name="Use it on every page").click(timeout=30000)
         sidebar = page.locator('[data-testid="stSidebar"]')
-        sidebar.get_by_text("Your model").wait_for(timeout=30000)
+        sidebar.get_by_text("Your model", exact=True).wait_for(timeout=30000)
         assert "784–16–10" in sidebar.inner_text() and "trained here" in sidebar.inner_text()
         screenshot(page, "learn_use_it")
         sidebar.get_by_role("button", name="Back to the shipped model").click()
