@@ -89,7 +89,7 @@ def test_trainings_that_wait_start_in_the_order_they_asked_and_one_that_leaves_f
     for i, a in enumerate(alive):
         a.set()
         runs.append(Training(Settings(hidden=(16,), epochs=20, batch=50, seed=i), mnist, slots, alive=a.is_set).start())
-        wait(lambda: runs[-1].ahead == i)  # each queues behind the ones before it
+        wait(lambda i=i: runs[-1].ahead == i)  # each queues behind the ones before it
     alive[1].clear()  # the second one's session goes away while it waits
     wait(lambda: runs[1].finished and runs[2].ahead == 1)
     assert runs[1].snapshot().state == "stopped" and runs[1].ahead is None
