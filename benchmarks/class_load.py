@@ -249,7 +249,10 @@ def learn_report(learned: dict, median: float, alone: float | None, peak: float)
              f"{learned['errors']} errors, {len(learned['failed'])} failed"]
     ok = len(done) == len(secs) and not learned["errors"] and not learned["failed"]
     lines.append(f"{'PASS' if ok else 'FAIL'} every training finished or waited visibly, without an error")
-    if alone is not None:
+    if not learned["ends"]:  # the page saw no script run end: its final times are all 0, not measured
+        lines.append("FAIL drawers' median with the trainings: not measured (the drawing page saw no run end)")
+        ok = False
+    elif alone is not None:
         ratio = median / max(alone, 1.0)
         lines.append(f"{'PASS' if ratio <= MAX_LEARN_RATIO else 'FAIL'} drawers' median with the trainings / without: "
                      f"{median:.0f} / {alone:.0f} ms = {ratio:.2f} (bar {MAX_LEARN_RATIO:g})")
@@ -384,10 +387,13 @@ async def main_async(args) -> int:
                     browser, url, server.pid, args.learn, models[used:used + args.learn], digits, args, recorded)
                 runs = [w for r in results for w in r["runs"]]
                 learned["median"] = statistics.median(runs) if runs else float("nan")
+                learned["p90"] = float(np.percentile(runs, 90)) if runs else float("nan")
+                learned["ends"] = sum(c for r in results for c in r["counts"])  # script runs the page saw end
                 lost, errors = sum(r["lost"] for r in results), sum(r["errors"] for r in results)
                 if lost or errors:
                     failures.append(f"Learn phase's drawers: {lost} lost drawings, {errors} errors")
-                print(f"Learn phase: drawers' final median {learned['median']:.0f} ms, RSS {rss_mb(server.pid):.0f} MB",
+                print(f"Learn phase: {len(runs)} drawings timed, drawers' final median {learned['median']:.0f} ms, "
+                      f"p90 {learned['p90']:.0f} ms, {learned['ends']} run ends seen, RSS {rss_mb(server.pid):.0f} MB",
                       flush=True)
                 for context, _ in sessions:
                     await context.close()
