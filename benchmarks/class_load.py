@@ -168,7 +168,14 @@ async def run_wire(wire: WireSession, drawings: list, stop: asyncio.Event) -> di
         replayed, lost = await wire.replay(drawings, stop), 0
     except TimeoutError:
         replayed, lost = 0, 1
-    return {"waits": [], "runs": [], "counts": [], "lost": lost, "errors": wire.errors, "replayed": replayed}
+    return {"waits": [], "runs": [], "counts": [], "lost": lost, "errors": wire.errors, "replayed": replayed,
+            "wire_ms": [1000 * w for w in wire.waits]}
+
+
+def wire_median(results: list[dict]) -> float:
+    """The median of the crowd's answers: from each rerun message sent to the end of the server's run (ms)."""
+    waits = [w for r in results for w in r.get("wire_ms", [])]
+    return statistics.median(waits) if waits else float("nan")
 
 
 async def phase(browser, url: str, server_pid: int, n: int, models: list[Path], digits: list[np.ndarray],
@@ -352,7 +359,7 @@ async def main_async(args) -> int:
     folder = Path(tempfile.mkdtemp(prefix="load-"))
     every = max(1, round(1 / args.own_share)) if args.own_share > 0 else 0  # every k-th session has its own model
     models = [session_model(folder, seed) if every and seed % every == 0 else None for seed in range(sum(args.phases) + args.learn)]
-    rows, medians, failures, used, recorded = [], {}, [], 0, None
+    rows, medians, failures, used, recorded, crowd_medians = [], {}, [], 0, None, {}
     try:
         async with async_playwright() as p:
             browser = await p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
@@ -374,8 +381,10 @@ async def main_async(args) -> int:
                              medians[n], float(np.percentile(runs, 90)) if runs else float("nan"), per_drawing, seconds,
                              rss, *cores))
                 replayed = sum(r.get("replayed", 0) for r in results)
+                crowd_medians[n] = wire_median(results)
                 print(f"{n} sessions: {len(runs)} drawings timed" + (f" ({replayed} replayed beside them)" if replayed else "")
-                      + f", final median {medians[n]:.0f} ms, RSS {rss:.0f} MB", flush=True)
+                      + f", final median {medians[n]:.0f} ms (the crowd's, message to run's end: {crowd_medians[n]:.0f} ms)"
+                      + f", RSS {rss:.0f} MB", flush=True)
                 if lost or errors:
                     failures.append(f"{n} sessions: {lost} lost drawings, {errors} errors")
                 for context, _ in sessions:  # the next phase starts from fresh sessions
@@ -389,10 +398,12 @@ async def main_async(args) -> int:
                 learned["median"] = statistics.median(runs) if runs else float("nan")
                 learned["p90"] = float(np.percentile(runs, 90)) if runs else float("nan")
                 learned["ends"] = sum(c for r in results for c in r["counts"])  # script runs the page saw end
+                learned["wire"] = wire_median(results)
                 lost, errors = sum(r["lost"] for r in results), sum(r["errors"] for r in results)
                 if lost or errors:
                     failures.append(f"Learn phase's drawers: {lost} lost drawings, {errors} errors")
-                print(f"Learn phase: {len(runs)} drawings timed, drawers' final median {learned['median']:.0f} ms, "
+                print(f"Learn phase: {len(runs)} drawings timed, drawers' final median {learned['median']:.0f} ms "
+                      f"(the crowd's, message to run's end: {learned['wire']:.0f} ms), "
                       f"p90 {learned['p90']:.0f} ms, {learned['ends']} run ends seen, RSS {rss_mb(server.pid):.0f} MB",
                       flush=True)
                 for context, _ in sessions:
@@ -442,6 +453,12 @@ async def main_async(args) -> int:
         print(f"{verdict} peak RSS with 20 sessions {peak:.0f} MB (bar {MAX_RSS_MB} MB)")
     if learned is not None:
         lines, passed = learn_report(learned, learned["median"], medians.get(args.learn), peak)
+        if args.learn in crowd_medians:  # the same, as the sessions without a browser timed their answers
+            ratio = learned["wire"] / max(crowd_medians[args.learn], 1.0)
+            lines.append(f"{'PASS' if ratio <= MAX_LEARN_RATIO else 'FAIL'} the crowd's median with the trainings / "
+                         f"without: {learned['wire']:.0f} / {crowd_medians[args.learn]:.0f} ms = {ratio:.2f} "
+                         f"(bar {MAX_LEARN_RATIO:g})")
+            passed &= ratio <= MAX_LEARN_RATIO
         print("\n".join(lines))
         ok &= passed
     return 0 if ok else 1

@@ -62,6 +62,7 @@ class WireSession:
         self.texts: list[str] = []           # the markdown and alert bodies of the last run
         self.metrics: dict[str, str] = {}    # label -> value of every metric shown, the latest of each
         self.runs = 0                        # script runs that ended
+        self.waits: list[float] = []         # per rerun sent: seconds until the server had finished its run
         self._idle = asyncio.Event()
         self._files = asyncio.Queue()
         self._ws = None
@@ -111,9 +112,11 @@ class WireSession:
         """Send one message; for a rerun, wait until the server has finished running the script."""
         rerun = is_rerun(message)
         self._idle.clear()
+        sent = time.monotonic()
         await self._ws.send(message)
         if rerun:
             await asyncio.wait_for(self._idle.wait(), timeout)
+            self.waits.append(time.monotonic() - sent)
             await asyncio.sleep(0.05)  # a run that follows at once (a rerun the app asks for) is waited for too
             await asyncio.wait_for(self._idle.wait(), timeout)
 
