@@ -6,6 +6,7 @@ Streamlit calls only; the numbers come from `mnistcore` (forward, explain) and t
 from __future__ import annotations
 
 import threading
+import weakref
 from collections import OrderedDict
 
 import streamlit as st
@@ -23,6 +24,15 @@ from .figures.panel import hidden_layer_html, stroke_panel, units_html
 _tiles: OrderedDict[tuple[str, int], str] = OrderedDict()  # (model digest, unit) -> data URL, the newest last
 _tiles_lock = threading.Lock()
 MAX_TILES = 4096  # ~3 KB each
+_tile_models: weakref.WeakSet = weakref.WeakSet()  # the Params whose tiles are kept only while they live
+
+
+def _forget_tiles(digest: str) -> None:
+    """A model is gone (one of its copies, if several sessions loaded it): its tiles go with it, so a class of 60
+    models leaves no thousands of tiles behind; a copy still in use encodes its own again."""
+    with _tiles_lock:
+        for key in [k for k in _tiles if k[0] == digest]:
+            del _tiles[key]
 
 
 def incoming_png(params: Params, unit: int) -> str:
@@ -38,6 +48,9 @@ def incoming_png(params: Params, unit: int) -> str:
             return _tiles[key]
     url = png_data_url(diverging_rgb(incoming_image(params, unit), scale=3), compress_level=6)
     with _tiles_lock:
+        if params not in _tile_models:
+            _tile_models.add(params)
+            weakref.finalize(params, _forget_tiles, params.digest)
         _tiles[key] = url
         while len(_tiles) > MAX_TILES:
             _tiles.popitem(last=False)

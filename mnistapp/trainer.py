@@ -2,14 +2,14 @@
 
 Each browser session trains its own `training_thread.Training`, kept in its session state and
 run on a daemon thread the session owns. The server lets at most MAX_TRAININGS of them run at once
-(environment variable LEARN_MAX_TRAININGS, default 2 for this 2-core machine); the others wait for a
-slot and say so. A training stops by itself once Streamlit no longer counts its session as active
-(the tab was closed or lost its connection), and a reset stops it at once.
+(environment variable LEARN_MAX_TRAININGS, default 2 for this 2-core machine); the others wait in one
+queue, first come first served, and the page shows each its place in it. A training stops by itself
+(and leaves the queue) once Streamlit no longer counts its session as active (the tab was closed or
+lost its connection), and a reset stops it at once.
 """
 from __future__ import annotations
 
 import os
-import threading
 
 import streamlit as st
 
@@ -21,16 +21,16 @@ from .figures.style import plural
 from .keep import keep_model
 from .runtime import session_alive
 from .session import LEARN_TRAINING, USER_MODEL, USER_MODEL_NAME, USER_SCALING
-from .training_thread import Training
+from .training_thread import SlotQueue, Training
 
 MAX_TRAININGS = int(os.environ.get("LEARN_MAX_TRAININGS", "2"))
 N_HELDOUT = 5000  # the last 5,000 training images, as train.py holds them out
 
 
 @st.cache_resource
-def training_slots() -> threading.BoundedSemaphore:
-    """The server's slots: one per training allowed to run at once, shared by every session."""
-    return threading.BoundedSemaphore(MAX_TRAININGS)
+def training_slots() -> SlotQueue:
+    """The server's slots, one per training allowed to run at once, and the queue for them: shared by every session."""
+    return SlotQueue(MAX_TRAININGS)
 
 
 @st.cache_resource(show_spinner="Reading the MNIST training set…")
@@ -60,8 +60,15 @@ def stop_training() -> None:
 
 
 def running_elsewhere() -> int:
-    """How many slots are taken right now (by any session): for the 'waiting' message."""
-    return MAX_TRAININGS - training_slots()._value  # the semaphore keeps no public count
+    """How many trainings run right now (any session's): for the 'waiting' message."""
+    return training_slots().running
+
+
+def waiting_text(ahead: int) -> str:
+    """A waiting training's place in the queue, as the Learn page says it."""
+    if ahead == 0:
+        return "Waiting: yours is next."
+    return f"Waiting: {ahead} training{'s' if ahead != 1 else ''} ahead of yours."
 
 
 def use_as_model(params: Params, name: str, kind: str = "trained") -> None:

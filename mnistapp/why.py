@@ -30,6 +30,7 @@ from .figures.bars import softmax_bars_html
 from .figures.images import attribution_png, diverging_rgb, gray_image, png_data_url
 from .figures.panel import pictures_html, stroke_panel, units_html
 from .figures.style import sure
+from .model import shipped_model
 from .session import (
     WHY_ATTRIBUTION,
     WHY_DIGIT,
@@ -55,10 +56,15 @@ OVERCONFIDENT = ("Why not just the softmax: it always shares 100 % among the ten
 
 _doubts: OrderedDict[str, Doubt] = OrderedDict()  # model digest -> its calibration, the newest last
 _calibrating: set[str] = set()                      # digests whose calibration is running (or failed)
+_no_room: set[str] = set()                          # digests waiting for another model's references to go
 _in_use: dict[str, int] = {}                        # digest -> how many live Params objects hold that model
 _watched: weakref.WeakSet = weakref.WeakSet()       # the Params objects counted in _in_use
 _lock = threading.RLock()  # re-entrant: the garbage collector may free a Params while this thread holds it
-MAX_MODELS = 24                                     # each holds 11 MB of references (uint8 features)
+# The references of the models in use take at most this much, the shipped model's aside: a 784-512-10 has 11 MB
+# (21,000 references x 512 uint8 features), so 5 uploaded models have "not sure" at once and the others wait
+# for one of those to be let go. 60 visitors each with a model of their own held up to 24 of them (264 MB),
+# and a server's peak RSS of 787 MB against the 600 MB bar (docs/performance.md).
+DOUBT_BUDGET_MB = 56
 
 
 _reference_images = functools.cache(reference_images)  # read once per server, from the calibration thread
@@ -67,32 +73,44 @@ _reference_images = functools.cache(reference_images)  # read once per server, f
 _one_at_a_time = threading.Semaphore()  # a class that uploads 20 models at once queues 20 calibrations
 
 
-def _calibrate(params: Params) -> None:
+def _held_bytes() -> int:
+    return sum(r.nbytes for d in _doubts.values() for r in d.refs)
+
+
+def _calibrate(params: Params, budgeted: bool) -> None:
     # Every session's strokes go first: on Linux a thread has a nice value of its own, and the calibration
     # is matrix products, which run outside the GIL. Under benchmarks/class_load.py, 8 sessions each uploading a
     # model started 8 calibrations at once: 1.3 GB of server memory and 3.2 s answers to the pen.
     if sys.platform == "linux":
         os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 19)
     try:
-        with _one_at_a_time:
-            doubt = calibrate(params, *_reference_images(DATA_DIR, DRAWN_DIGITS))
+        with _one_at_a_time:  # one at a time, so the room checked here is still there when it is done
+            refs = _reference_images(DATA_DIR, DRAWN_DIGITS)
+            with _lock:
+                if budgeted and _held_bytes() + len(refs[0]) * params.sizes[-2] > DOUBT_BUDGET_MB * 2**20:
+                    _no_room.add(params.digest)
+                    _calibrating.discard(params.digest)
+                    return
+            doubt = calibrate(params, *refs)
     except Exception:  # a model that cannot be calibrated just gets no flag
         logging.getLogger(__name__).exception("no 'not sure' threshold for model %s", params.digest)
         return  # stays in _calibrating, so it is not tried again with every stroke
     with _lock:
-        _doubts[params.digest] = doubt
-        while len(_doubts) > MAX_MODELS:
-            _doubts.popitem(last=False)
+        if params.digest in _in_use:  # its sessions may have ended meanwhile
+            _doubts[params.digest] = doubt
         _calibrating.discard(params.digest)
 
 
 def _released(digest: str) -> None:
-    """The last Params of a model is gone (its sessions ended): its 11 MB of references go with it."""
+    """The last Params of a model is gone (its sessions ended): its 11 MB of references go with it, and the
+    models that waited for room try again."""
     with _lock:
         _in_use[digest] -= 1
         if _in_use[digest] == 0:
             del _in_use[digest]
-            _doubts.pop(digest, None)
+            if _doubts.pop(digest, None) is not None:
+                _no_room.clear()
+            _no_room.discard(digest)
             _calibrating.discard(digest)  # a failed model may be tried again should it come back
 
 
@@ -105,21 +123,31 @@ def _watch(params: Params) -> None:
 
 
 def model_doubt(params: Params) -> Doubt | None:
-    """The model's references and threshold, or None while they are being set (seconds, once per model).
+    """The model's references and threshold, or None while they are being set (seconds, once per model) or
+    wait for room (`waits_for_room`).
 
     The calibration runs in a thread of its own, so no stroke ever waits for it: the page shows the flag
     from the first drawing after it is done. `warm_up` starts it as soon as a model is in use. It is kept
-    while any session holds the model (at most MAX_MODELS of them) and dropped when the last one lets go."""
+    while any session holds the model and dropped when the last one lets go; the references of models
+    other than the shipped one take at most DOUBT_BUDGET_MB, first come first served."""
     with _lock:
         _watch(params)
         doubt = _doubts.get(params.digest)
         if doubt is not None:
             _doubts.move_to_end(params.digest)
             return doubt
-        if params.digest not in _calibrating:
+        if params.digest not in _calibrating and params.digest not in _no_room:
             _calibrating.add(params.digest)
-            threading.Thread(target=_calibrate, args=(params,), daemon=True, name="not-sure-calibration").start()
+            budgeted = params.digest != shipped_model()[0].digest
+            threading.Thread(target=_calibrate, args=(params, budgeted), daemon=True,
+                             name="not-sure-calibration").start()
     return None
+
+
+def waits_for_room(params: Params) -> bool:
+    """True when the model's "not sure" waits for other models' references to go (DOUBT_BUDGET_MB)."""
+    with _lock:
+        return params.digest in _no_room
 
 
 warm_up = model_doubt  # called where a model comes into use, for its side effect
@@ -135,7 +163,9 @@ def prediction_metric(params: Params, fwd: Forward, where, row: int = 0) -> bool
     where.metric("Prediction", str(winner), None if unsure else sure(probs[winner]), delta_color="off",
                  delta_arrow="off")
     if doubt is None:
-        where.caption("Learning what \"not sure\" means for this model (once, a few seconds)…")
+        where.caption("\"Not sure\" waits for room: the server learns it for a few uploaded models at a time, and "
+                      "yours is next when a visitor with one leaves." if waits_for_room(params) else
+                      "Learning what \"not sure\" means for this model (once, a few seconds)…")
         return False
     if unsure:
         first, second = two_most_likely(fwd.probs[row])

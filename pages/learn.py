@@ -20,6 +20,7 @@ from mnistapp.trainer import (
     start_training,
     stop_training,
     use_as_model,
+    waiting_text,
 )
 from mnistapp.worked import worked_step_views
 from mnistcore import Settings, npz_bytes, pth_bytes, safetensors_bytes
@@ -28,6 +29,7 @@ from mnistcore.evaluate import format_percent
 route_through_app()
 
 POLL_SECONDS = 0.5  # how often the live view redraws while a training runs
+WAIT_POLL_SECONDS = 2  # ...and while it waits in the queue: 30 waiting visitors then cost the server 15 reruns a second
 DEFAULT = Settings()  # the engine's defaults: 784-512-10, momentum, lr 0.05, batch 128, 3 epochs, seed 0
 DEFAULTS = {LEARN_HIDDEN: ", ".join(map(str, DEFAULT.hidden)), LEARN_OPTIMIZER: DEFAULT.optimizer, LEARN_LR: DEFAULT.lr,
             LEARN_BATCH: DEFAULT.batch, LEARN_EPOCHS: DEFAULT.epochs, LEARN_SEED: DEFAULT.seed}
@@ -92,9 +94,10 @@ def results(training) -> None:
     if training.paused and not training.finished:  # asked for: the thread stops before its next batch
         st.info("Paused. Continue, or use the network as it is now.")
     elif p.state == "waiting":
-        st.info(f"Waiting for a free slot: this server runs at most {MAX_TRAININGS} "
-                f"training{'s' if MAX_TRAININGS != 1 else ''} at once, and {running_elsewhere()} running now. "
-                "Yours starts as soon as one ends or pauses.")
+        st.info(f"{waiting_text(training.ahead or 0)} This server runs at most {MAX_TRAININGS} "
+                f"training{'s' if MAX_TRAININGS != 1 else ''} at once ({running_elsewhere()} running now), "
+                "the others wait in the order they pressed Start. Yours starts when its turn comes.")
+        return  # no curves yet: a queue of 30 redraws only this
     elif p.state == "failed":
         st.error(f"The training stopped with an error: {p.error}")
     m1, m2, m3, m4 = st.columns(4)
@@ -134,8 +137,9 @@ with train_tab:
     training = session_training()
     settings = settings_form(disabled=training is not None and not training.finished)
     polling = training is not None and not training.finished and not training.paused
+    queued = polling and training.snapshot().state == "waiting"
 
-    @st.fragment(run_every=POLL_SECONDS if polling else None)
+    @st.fragment(run_every=(WAIT_POLL_SECONDS if queued else POLL_SECONDS) if polling else None)
     def live() -> None:
         controls(settings)
         training = session_training()
@@ -148,8 +152,8 @@ with train_tab:
         results(training)
         keep_checkpoint(training)  # its network after each finished epoch, in the visitor's browser
         still_polling = not training.finished and not training.paused
-        if polling and not still_polling:
-            st.rerun()  # the run ended: redraw the page once more, and stop polling
+        if (polling and not still_polling) or (queued and training.snapshot().state != "waiting"):
+            st.rerun()  # the run ended, or left the queue: redraw the page once more, and poll as it now needs
 
     live()
 
