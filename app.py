@@ -5,6 +5,7 @@ import sys
 import streamlit as st
 from threadpoolctl import threadpool_limits
 
+from mnistapp.access import page_access
 from mnistapp.links import apply_link, write_link
 from mnistapp.runtime import reap_closed_sessions_in_the_background
 from mnistapp.sidebar import model_sidebar
@@ -53,5 +54,6 @@ pg = st.navigation([
 ])
 apply_link(pg.url_path)  # a shared link's selections, before the page's widgets are made
 model_sidebar()  # after st.navigation: created before it, the first upload of a session is lost
+page_access()  # focus outlines, Plotly toolbars out of the tab order, focusable scroll regions
 pg.run()
 write_link(pg.url_path)  # the page's selections into the URL, to share
