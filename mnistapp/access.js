@@ -21,16 +21,12 @@ function fix(root) {
       el.__watched = true;
       sized.observe(el);
     }
-    if (el.scrollWidth > el.clientWidth + 1) {
-      if (!el.hasAttribute("tabindex")) {
-        el.setAttribute("tabindex", "0");
-        el.setAttribute("role", "region");
-        el.setAttribute("aria-label", el.classList.contains("katex-display") ? "Equation, scrolls sideways" : "Code, scrolls sideways");
-        el.classList.add("scroll-region");
-      }
-    } else if (el.classList.contains("scroll-region")) {
-      el.classList.remove("scroll-region");
-      for (const a of ["tabindex", "role", "aria-label"]) el.removeAttribute(a);
+    // once a tab stop, always one: a region that flickered in and out of the tab order would lose the focus
+    if (el.scrollWidth > el.clientWidth && !el.hasAttribute("tabindex")) {
+      el.setAttribute("tabindex", "0");
+      el.setAttribute("role", "region");
+      el.setAttribute("aria-label", el.classList.contains("katex-display") ? "Equation, scrolls sideways" : "Code, scrolls sideways");
+      el.classList.add("scroll-region");
     }
   }
 }
@@ -47,6 +43,8 @@ export default function () {
   if (window.__accessWatching) return;
   window.__accessWatching = true;
   new MutationObserver(later).observe(document.body, { subtree: true, childList: true, characterData: true });
-  document.fonts?.addEventListener("loadingdone", later);  // KaTeX's fonts widen the equations, changing no box size
+  // KaTeX's fonts widen the equations when they arrive, changing no box size and no element
+  document.fonts?.addEventListener("loadingdone", later);
+  document.fonts?.ready.then(later);
   fix(document);
 }

@@ -54,7 +54,8 @@ def chart_alt(text: str, *keys: str, where=st) -> None:
 
 
 def prediction_text(digit: int | None, p: float | None, unsure: bool) -> str:
-    """What the live region says: "Prediction 7, 99 % sure", "Prediction 7, not sure", or "No prediction"."""
+    """What the live region says: "Prediction 7, 99 % sure.", "Prediction 7, not sure." (the "not sure" flag is up)
+    or, with no digit, 'No prediction yet.'."""
     if digit is None or p is None:
         return "No prediction yet."
     return f"Prediction {digit}, not sure." if unsure else f"Prediction {digit}, {p:.0%} sure.".replace("%", " %")
