@@ -39,6 +39,7 @@ SETTLED = """() => document.fonts.ready.then(() => new Promise(done => {
 
 def serious_violations(page) -> list[dict]:
     """axe's critical and serious violations on the page as it is now: [{id, impact, help, targets}]."""
+    wait_for_app_idle(page, TIMEOUT)  # a rerun still going shows Streamlit's own status and spinners
     page.evaluate(SETTLED)
     results = Axe().run(page, options={"runOnly": {"type": "tag", "values": TAGS}, "resultTypes": ["violations"]})
     return [{"id": v["id"], "impact": v["impact"], "help": v["help"],
