@@ -21,10 +21,12 @@ CSS = f"""<style>
 [data-testid="stSidebarNav"] a:focus-visible, .scroll-region:focus-visible {{
   outline: 3px solid {ANSWER}; outline-offset: 2px; }}
 [data-testid="stCaptionContainer"] code {{ color: inherit; }}  /* a caption is faded: its code stays readable */
-/* a selected option keeps the text colour (its frame and tint are blue): no blue reads 4.5:1 on both a dark page
-   and white text */
+/* a selected option or tab and a slider's value keep the text colour (their frame, tint, underline or thumb is
+   blue): no blue reads 4.5:1 both on the dark page and under white text */
 [data-testid="stButtonGroup"] button[data-selected="true"],
-[data-testid="stButtonGroup"] button[data-selected="true"] * {{ color: inherit !important; }}
+[data-testid="stButtonGroup"] button[data-selected="true"] *, [role="tab"][aria-selected="true"],
+[role="tab"][aria-selected="true"] *, [data-testid="stSliderThumbValue"],
+[data-testid="stSliderThumbValue"] * {{ color: inherit !important; }}
 .chart-alt {{ font-size: 0.875rem; opacity: 0.75; margin: 0; }}
 .sr-only {{ position: absolute; width: 1px; height: 1px; margin: -1px; padding: 0; overflow: hidden;
   clip: rect(0 0 0 0); white-space: nowrap; border: 0; }}
