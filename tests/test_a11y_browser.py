@@ -145,6 +145,8 @@ def test_screen_readers_read_each_picture_s_text_once(browser, app_url):
         assert len(alts) >= 5
         assert all(alt and alt.strip() for alt, _ in alts), alts
         assert all(alt != heard for alt, heard in alts), alts
+        page.wait_for_function("(sel) => document.querySelector(sel)?.textContent.startsWith('Prediction 3,')",
+                               arg=LIVE, timeout=30000)  # the line speaks a moment after it changes
         assert spoken(page) == f"Prediction 3, {sure(page)} sure."  # the photo's digit, as the engine reads it
     finally:
         context.close()
@@ -160,6 +162,8 @@ def test_the_live_region_says_the_prediction_of_a_drawing(browser, app_url):
     context, page = new_page(browser)
     try:
         STATES["Draw, drawn, every view open"](page, app_url)
+        page.wait_for_function("(sel) => document.querySelector(sel)?.textContent.startsWith('Prediction ')",
+                               arg=LIVE, timeout=30000)
         assert spoken(page) == f"Prediction {metric_value(page, 'Prediction')}, {sure(page)} sure."
     finally:
         context.close()
