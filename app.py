@@ -5,6 +5,7 @@ import sys
 import streamlit as st
 from threadpoolctl import threadpool_limits
 
+from mnistapp.access import page_access
 from mnistapp.frame import frame_css, presenting
 from mnistapp.i18n import _, language_selector
 from mnistapp.keep import keep_frame, on_restore
@@ -68,5 +69,6 @@ one_entry_per_visit()
 on_restore(restore_drawing)
 with st.sidebar:
     keep_frame()  # the visitor's work, kept in their browser: read back once per server session, written as it changes
+page_access()  # focus outlines, Plotly toolbars out of the tab order, focusable scroll regions
 pg.run()
 write_link(pg.url_path)  # the page's selections into the URL, to share

@@ -11,8 +11,11 @@ import streamlit as st
 from mnistcore import Forward, forward, scale_input
 from mnistcore.evaluate import Evaluation, disagreements, format_percent
 
+from .access import chart_alt
+from .figures.alt_text import bars_text
 from .figures.draw import paired_bars
 from .figures.images import thumbnail
+from .figures.pictures import pictures_html, thumbnail_alt
 from .model import shipped_model, shipped_scaling, test_evaluation, test_set
 from .session import COMPARE, USER_MODEL, USER_MODEL_NAME
 
@@ -31,6 +34,7 @@ def compare_on_drawing(digit: np.ndarray, fwd: Forward, *, true_label: int | Non
     names = (f"your model ({int(mine.argmax())})", f"shipped model ({int(theirs.argmax())})")
     st.plotly_chart(paired_bars(mine, theirs, names=names, true_label=true_label),
                     config={"displayModeBar": False}, key="draw.compare")
+    chart_alt(f"Your model: {bars_text(mine)} The shipped model: {bars_text(theirs)}", "draw.compare")
 
 
 def compare_on_test_set(ev: Evaluation) -> None:
@@ -54,6 +58,7 @@ def compare_on_test_set(ev: Evaluation) -> None:
     images, _ = test_set()
     with st.container(horizontal=True, key="testset.disagreements"):
         for i in differ[:N_SHOWN]:
-            st.image(thumbnail(images[i], wrong=not ev.correct[i]), width=84,
-                     caption=f"#{i} · label {ev.labels[i]} · yours {ev.predictions[i]} · shipped "
-                             f"{ev_shipped.predictions[i]}")
+            st.html(pictures_html([thumbnail(images[i], wrong=not ev.correct[i])],
+                                  [thumbnail_alt(int(ev.labels[i]), not ev.correct[i], "your model")],
+                                  [f"#{i} · label {ev.labels[i]} · yours {ev.predictions[i]} · shipped "
+                                   f"{ev_shipped.predictions[i]}"], width=84))

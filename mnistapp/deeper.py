@@ -14,9 +14,11 @@ from mnistcore import Params, forward, scale_input
 from mnistcore.explain.attribution import effective_weights
 from mnistcore.preprocess import read_canvas
 
+from .access import chart_alt
 from .figures import weights as wf
 from .figures.draw import GRID_COLS
 from .figures.images import gray_image
+from .figures.pictures import pictures_html
 from .live_canvas import drawing_rgba
 from .model import current_scaling, test_set
 from .session import DRAW_SAVED, WEIGHTS_INPUT_IMAGE, WEIGHTS_UNITS_LAYER
@@ -49,7 +51,8 @@ def deeper_units(params: Params, clip: float) -> bool:
     eff = effective_weights(params, fwd, layer)  # (784, n_layer)
     active = fwd.activations[layer][0] > 0
     c1, c2 = st.columns([1, 6])
-    c1.image(gray_image(digit, scale=3), caption="the input", width=84)
+    c1.html(pictures_html([gray_image(digit, scale=3)], [f"The input, {source}, as 28×28 grey pixels"], ["the input"],
+                          width=84))
     c2.markdown(f"**What the {eff.W.shape[1]} units of layer {layer} look for**, for {source}: unit j's effective "
                 f"input weights, the gradient of z{layer}[j] with respect to the 784 pixels through the layers below "
                 f"with their ReLUs as this input sets them ({int(active.sum())} of {len(active)} of this layer's units "
@@ -61,6 +64,8 @@ def deeper_units(params: Params, clip: float) -> bool:
                         title=f"Layer {layer}: effective input weights of its {len(order)} units, as 28×28 tiles",
                         height=60 + 26 * -(-len(order) // GRID_COLS))  # the W1 grid's 470 px for 16 rows
     st.plotly_chart(fig, key="weights.deeper_tiles", config={"displaylogo": False})
+    chart_alt(f"The effective input weights of layer {layer}'s {eff.W.shape[1]} units as 28×28 tiles, "
+              f"{int(active.sum())} of them on for this input.", "weights.deeper_tiles")
     st.caption("Orange pixels raise the unit's z, purple ones lower it. The heatmap tab shows this layer's own "
                f"matrix W{layer} ({params.Ws[layer - 1].shape[0]}×{params.Ws[layer - 1].shape[1]}).")
     return True

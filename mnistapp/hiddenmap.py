@@ -17,10 +17,12 @@ from mnistcore import Forward, Params
 from mnistcore.explain.hiddenmap import HiddenMap, fit_hidden_map, nearest, project
 from mnistcore.preprocess import scale_uint8
 
+from .access import chart_alt
 from .expanders import lazy_expander
 from .figures.alt_text import map_text
 from .figures.draw import digit_colour_key, hidden_map, map_ranges, overlay_css, star_overlay
-from .figures.images import png_data_url, thumbnail
+from .figures.images import thumbnail
+from .figures.pictures import pictures_html
 from .model import test_set
 from .session import MAP_OPEN
 
@@ -75,7 +77,8 @@ def _map_views(params: Params, fwd: Forward, *, row: int, key: str) -> None:
                                                                                 "staticPlot": True},
                         key=f"{key}.map_star")
     st.html(digit_colour_key())
-    st.caption(map_text(star, labels[near]))
+    chart_alt(map_text(star, labels[near]), f"{key}.map", f"{key}.map_star")  # the star is drawn over the map
     st.markdown("**The network finds your input most like these** (nearest in hidden space)")
-    st.image([png_data_url(thumbnail(images[i], scale=2)) for i in near],  # data URLs: they change with each stroke
-             caption=[f"{labels[i]} · #{i}" for i in near], width=56)
+    st.html(pictures_html([thumbnail(images[i], scale=2) for i in near],  # data URLs: they change with each stroke
+                          [f"Nearest test image {k + 1}, a handwritten digit" for k in range(len(near))],
+                          [f"{labels[i]} · #{i}" for i in near], width=56))

@@ -14,6 +14,7 @@ from mnistcore.photo import PhotoSteps, read_photo
 from mnistcore.preprocess import scale_uint8
 
 from .figures.images import gray_image
+from .figures.pictures import pictures_html
 from .links import write_link
 from .model import current_params, test_set
 from .session import DRAW_LABEL, DRAW_PHOTO, DRAW_SOURCE, DRAW_TEST_INDEX
@@ -56,10 +57,14 @@ def photo_input() -> tuple[np.ndarray | None, str | None]:
     ink_word = "dark ink on light paper" if steps.dark_ink else "light chalk on a dark board"
     pictures = [gray_image(steps.grey), gray_image(steps.level), gray_image(steps.ink), gray_image(steps.kept)]
     captions = ["1 the photo, grey", "2 the paper's light", f"3 ink ({ink_word})", "4 the digit's ink"]
+    alts = ["The uploaded photo in shades of grey", "The paper's brightness across the photo, which the ink is "
+            "measured against", "The ink alone, white where the photo differs from the paper", "The ink that "
+            "belongs to the digit, with specks and lines cleared"]
     if steps.digit is not None:
         pictures.append(gray_image(steps.digit, scale=4))
         captions.append("5 28×28, centred")
-    st.image(pictures, caption=captions, width=96)
+        alts.append("The digit as the network gets it: 28×28 grey pixels, centred, white ink on black")
+    st.html(pictures_html(pictures, alts, captions, width=96))
     if steps.digit is None:
         st.info("No ink found in this photo. Photograph the digit closer, in even light, with dark ink.")
         return None, NO_INK

@@ -14,6 +14,7 @@ import streamlit as st
 from mnistcore import Forward, Params
 from mnistcore.explain.attribution import contributions, incoming_image, n_active
 
+from .access import chart_alt
 from .expanders import lazy_expander
 from .figures.alt_text import hidden_text
 from .figures.bars import softmax_bars_html
@@ -79,7 +80,9 @@ def prediction_views(params: Params, fwd: Forward, *, true_label: int | None = N
         if len(params.Ws) == 2:  # first-layer units: show what each looks for
             parts.append(units_html(title, "Each tile is a unit's 784 incoming weights W1[:, j] as a 28×28 image: "
                                             "orange pixels excite it, purple ones inhibit it.",
-                                    [(incoming_png(params, c.unit), p) for c, p in zip(top, pushes)]))
+                                    [(incoming_png(params, c.unit), f"Unit {c.unit}'s incoming weights as a 28×28 "
+                                      "picture: orange where ink raises it, purple where ink lowers it", p)
+                                     for c, p in zip(top, pushes)]))
         else:
             parts.append(units_html(title, " · ".join(pushes), []))
     st.html(stroke_panel(*parts))
@@ -88,3 +91,4 @@ def prediction_views(params: Params, fwd: Forward, *, true_label: int | None = N
         if inspect.open:  # built only when open: nothing is computed for a closed expander
             inspect.plotly_chart(hidden_grid(fwd.zs[layer - 1][row], fwd.activations[layer][row], title=f"a{layer}"),
                                  config={"displayModeBar": False}, key=f"{key}.hidden{layer}")
+            chart_alt(hidden_text(fwd.activations[layer][row], f"a{layer}"), f"{key}.hidden{layer}", where=inspect)

@@ -16,10 +16,12 @@ from mnistcore.preprocess import canvas_ink, digit_steps, read_ink
 
 from . import lesson_checks as check
 from . import lesson_progress
+from .figures import alt_text as alt
 from .figures.draw import softmax_bars
 from .figures.images import gray_image, png_data_url
-from .figures.learn import tile_strip
+from .figures.learn import N_TILES, tile_strip
 from .figures.panel import pictures_html, stroke_panel
+from .figures.pictures import pictures_html as picture_row
 from .i18n import _, ngettext, number, percent
 from .inputs import test_mistakes
 from .layers import incoming_png
@@ -69,7 +71,8 @@ def drawing_column() -> Reading:
         p = fwd.probs[0]
         c1.metric(_("The network reads"), str(int(p.argmax())), _("{p} sure").format(p=percent(p.max(), 1)),
                   delta_color="off", delta_arrow="off")
-        c2.image(png_data_url(gray_image(digit, scale=3)), caption=_("what it sees, 28 × 28"), width=84)
+        c2.html(picture_row([gray_image(digit, scale=3)], [_("Your digit as the network gets it: 28 × 28 grey pixels")],
+                            [_("what it sees, 28 × 28")], width=84))
     return Reading(ink, digit, params, fwd, meant)
 
 
@@ -165,8 +168,9 @@ def step_5(r: Reading) -> bool:
     cols = st.columns(4)
     for n, i in enumerate(gallery["images"]):
         with cols[n % 4]:
-            st.image(png_data_url(gray_image(images[i] / np.float32(255), scale=3)), width=84,
-                     caption=_("test image {i}, a {label}").format(i=i, label=int(labels[i])))
+            st.html(picture_row([gray_image(images[i] / np.float32(255), scale=3)],
+                                [_("A handwritten {label} from the test set").format(label=int(labels[i]))],
+                                [_("test image {i}, a {label}").format(i=i, label=int(labels[i]))], width=84))
             if i in gallery["looked"]:
                 answer = int(forward(params, scale_input(images[i][None] / np.float32(255), current_scaling())).probs[0].argmax())
                 (st.error if i in wrong else st.success)(_("It reads {d}").format(d=answer))
@@ -202,7 +206,9 @@ def _training_view() -> bool:
     p = training.snapshot()
     best = check.trained_accuracy(p.heldout_acc, p.test_acc)
     if p.params is not None:
-        st.image(tile_strip(p.params.Ws[0]), caption=_("The weights of units 0 to 11 of your network, as they are now."))
+        strip = tile_strip(p.params.Ws[0])
+        st.html(picture_row([strip], [alt.tiles_text(p.params.Ws[0], N_TILES)],
+                            [_("The weights of units 0 to 11 of your network, as they are now.")], width=strip.shape[1]))
     st.caption(_("Step {s} of {n}; best accuracy so far: {a}.").format(
         s=p.step, n=p.steps_total, a="–" if best is None else percent(best, 1)))
     met = best is not None and best >= check.TRAINED

@@ -29,9 +29,12 @@ from .runtime import media_url
 
 MAX_SIDE = 2048  # a sent drawing bigger than this is not from our canvas: refused before it is decoded
 HTML = """<div class="live-canvas">
-  <canvas data-testid="live-canvas" aria-label="Drawing area: draw one digit"></canvas>
+  <canvas data-testid="live-canvas" role="img" aria-label="Drawing area: draw one digit with the mouse, a finger or a pen"
+    aria-describedby="live-canvas-keys"></canvas>
   <div class="buttons"><button class="undo" type="button">Undo</button>
   <button class="clear" type="button">Clear the drawing</button></div>
+  <p class="keys" id="live-canvas-keys">With the keyboard: choose <strong>Test image</strong> or <strong>Photo</strong>
+  above the canvas to give the network a digit.</p>
 </div>"""
 # The canvas shrinks to its column (the pen's coordinates are scaled back, live_canvas.js). touch-action: none on
 # the canvas alone: a one-finger stroke in any direction is ink (with pan-x or pan-y the browser would take a
@@ -46,7 +49,9 @@ CSS = """
 .live-canvas button { font: inherit; font-size: 0.875rem; padding: 0.35rem 0.9rem; border-radius: 0.5rem;
   border: 1px solid var(--st-border-color, #d0d3da); background: var(--st-secondary-background-color, #f0f2f6);
   color: var(--st-text-color, #31333f); cursor: pointer; }
-.live-canvas button:hover { border-color: var(--st-primary-color, #ff4b4b); }
+.live-canvas button:hover { border-color: var(--st-primary-color, #1b62d1); }
+.live-canvas button:focus-visible { outline: 3px solid var(--st-primary-color, #1b62d1); outline-offset: 2px; }
+.live-canvas .keys { margin: 0; max-width: 280px; font-size: 0.875rem; color: var(--st-text-color, #14161c); }
 """
 
 # The Draw page draws no Plotly chart while the pen moves (see mnistapp/figures/bars.py), so the browser would

@@ -14,6 +14,7 @@ DRAW_STROKE_WIDTH = "draw.stroke_width"  # the pen's width in px
 DRAW_LABEL = "draw.label"              # the digit the visitor meant, for the loss (None: not said)
 DRAW_PHOTO = "draw.photo"              # the photo uploader
 DRAW_TEST_INDEX = "draw.test_index"    # the test image's index, when the source is "test"
+DRAW_SPOKEN = "draw.spoken"            # the live region that says the Prediction (mnistapp/access.py)
 COMPARE = "model.compare"              # True: the shipped model's bars beside the session's model
 LEARN_TEACH_LABEL = "learn.teach_label"    # "teach it": the digit the drawing really was
 LEARN_TEACH_RESULT = "learn.teach_result"  # "teach it": the last fine-tuning's digit, forward passes before and after, dL/dx

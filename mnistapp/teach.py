@@ -11,9 +11,12 @@ import streamlit as st
 from mnistcore import backward, forward, scale_input
 from mnistcore.train_loop import fine_tune
 
+from .access import chart_alt
 from .expanders import lazy_expander
+from .figures.alt_text import bars_text, image_text
 from .figures.draw import softmax_bars
 from .figures.learn import saliency_rgb
+from .figures.pictures import pictures_html
 from .keep import keep_shipped
 from .model import current_params
 from .session import LEARN_DRAWING, LEARN_TEACH_BACK, LEARN_TEACH_LABEL, LEARN_TEACH_RESULT, USER_MODEL, USER_MODEL_NAME
@@ -62,6 +65,7 @@ def teach_views(digit: np.ndarray) -> None:
             col.markdown(f"**{name.capitalize()}** (the drawing you taught)")
             col.plotly_chart(softmax_bars(fwd.probs[0], fwd.logits[0], winner=int(fwd.probs[0].argmax()),
                                           true_label=t), config={"displayModeBar": False}, key=f"learn.teach.{name}")
-        b3.image(saliency_rgb(result["dx"]), width="stretch",
-                 caption=f"dL/dx before teaching, L = −log y[{t}]: orange pixels would raise the loss if brighter, "
-                         "purple ones lower it.")
+            chart_alt(bars_text(fwd.probs[0]), f"learn.teach.{name}", where=col)
+        b3.html(pictures_html([saliency_rgb(result["dx"])], [image_text(result["dx"].reshape(28, 28), "dL/dx")],
+                              [f"dL/dx before teaching, L = −log y[{t}]: orange pixels would raise the loss if "
+                               "brighter, purple ones lower it."], width=168))

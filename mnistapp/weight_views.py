@@ -16,9 +16,11 @@ from mnistcore.explain.units import ORDERS, UnitStats, has_one_hidden_layer, inf
 from mnistcore.params import SIDE
 from mnistcore.preprocess import Scaling
 
+from .access import chart_alt
 from .figures import alt_text as alt
 from .figures import weights as wf
 from .figures.images import gray_image
+from .figures.pictures import pictures_html
 from .model import test_set
 from .scroll import scroll_into_view
 from .session import WEIGHTS_DIGIT, WEIGHTS_LAYER, WEIGHTS_NPY, WEIGHTS_ORDER, WEIGHTS_SCROLL, WEIGHTS_TILES, WEIGHTS_UNIT
@@ -130,7 +132,7 @@ def _unit_detail(params: Params, stats: UnitStats | None, clip: float) -> None:
         st.plotly_chart(wf.field_heatmap(W1[:, unit].reshape(SIDE, SIDE), vmax=wf.symmetric_range(W1, clip),
                                          name=f"W1[i, {unit}]", title=f"Receptive field of unit {unit}", height=400),
                         key="weights.field", config=wf.png_config(f"W1_unit{unit}"))
-        st.caption(alt.image_text(W1[:, unit].reshape(SIDE, SIDE), f"W1[i, {unit}]"))
+        chart_alt(alt.image_text(W1[:, unit].reshape(SIDE, SIDE), f"W1[i, {unit}]"), "weights.field")
     with mid:
         st.metric(f"Bias b1[{unit}]", f"{params.bs[0][unit]:+.3g}")
         if stats is not None:
@@ -139,7 +141,7 @@ def _unit_detail(params: Params, stats: UnitStats | None, clip: float) -> None:
         if L == 2:
             st.plotly_chart(wf.digit_bars(params.Ws[1][unit], name=f"W2[{unit}, k]", title=f"How unit {unit} votes"),
                             key="weights.unit_votes", config=wf.png_config(f"W2_row{unit}"))
-            st.caption(alt.per_item_text(params.Ws[1][unit], f"W2[{unit}, k]"))
+            chart_alt(alt.per_item_text(params.Ws[1][unit], f"W2[{unit}, k]"), "weights.unit_votes")
         elif L == 1:
             st.caption(f"With no hidden layer, column {unit} of W1 is digit {unit}'s template: "
                        f"z[{unit}] = x · W1[:, {unit}] + b1[{unit}].")
@@ -151,5 +153,6 @@ def _unit_detail(params: Params, stats: UnitStats | None, clip: float) -> None:
             images, labels = test_set()
             st.markdown(f"**Test images that excite unit {unit} most**")
             idx = stats.top_images[unit]
-            st.image([gray_image(images[i] / 255, scale=2) for i in idx],
-                     caption=[f"a {labels[i]} · z1 {z:.1f}" for i, z in zip(idx, stats.top_z[unit])], width=72)
+            st.html(pictures_html([gray_image(images[i] / 255, scale=2) for i in idx],
+                                  [f"Test image {i}, a handwritten {labels[i]}" for i in idx],
+                                  [f"a {labels[i]} · z1 {z:.1f}" for i, z in zip(idx, stats.top_z[unit])], width=72))

@@ -9,6 +9,7 @@ from mnistcore.explain.backprop import default_picks, gradient_check, worked_ste
 from mnistcore.preprocess import scale_input, scale_uint8
 
 from .figures.images import gray_image
+from .figures.pictures import pictures_html
 from .model import current_params, shipped_model, test_set
 from .session import LEARN_CHECK, LEARN_DRAWING, LEARN_IMAGE, LEARN_LABEL, LEARN_SOURCE
 
@@ -74,7 +75,8 @@ def worked_step_views() -> None:
     left, right = st.columns([1, 4])
     with left:
         ink, x, t, what = _input()
-        st.image(gray_image(ink, scale=4), caption=f"{what}, digit {t}", width=112)
+        st.html(pictures_html([gray_image(ink, scale=4)], ["The input x as a 28×28 picture, white ink on black"],
+                              [f"{what}, digit {t}"], width=112))
     s = worked_step(params, x, t, LR)
     H = params.Ws[0].shape[1]
     j_top = [int(j) for j in np.argsort(-np.abs(s.dz1[0]))[:SHOWN]]  # the hidden units backprop moves most

@@ -3,9 +3,11 @@ import numpy as np
 import streamlit as st
 from streamlit_drawable_canvas import st_canvas
 
+from mnistapp.access import announce, prediction_text
 from mnistapp.compare import compare_on_drawing
 from mnistapp.figures.bars import softmax_bars_html
-from mnistapp.figures.images import gray_image, png_data_url
+from mnistapp.figures.images import gray_image
+from mnistapp.figures.pictures import pictures_html
 from mnistapp.hiddenmap import where_it_lands
 from mnistapp.inputs import DRAW, input_source, read_input
 from mnistapp.keep import keep_latest
@@ -15,7 +17,16 @@ from mnistapp.layers import prediction_views
 from mnistapp.live_canvas import drawing_rgba, live_canvas, live_canvas_answered, live_model
 from mnistapp.model import current_params, current_scaling
 from mnistapp.runtime import route_through_app
-from mnistapp.session import DRAW_CANVAS, DRAW_CLASSIC, DRAW_LABEL, DRAW_LIVE, DRAW_RESTORE, DRAW_SAVED, DRAW_STROKE_WIDTH
+from mnistapp.session import (
+    DRAW_CANVAS,
+    DRAW_CLASSIC,
+    DRAW_LABEL,
+    DRAW_LIVE,
+    DRAW_RESTORE,
+    DRAW_SAVED,
+    DRAW_SPOKEN,
+    DRAW_STROKE_WIDTH,
+)
 from mnistapp.teach import teach_views
 from mnistapp.why import prediction_metric, warm_up, why_views
 from mnistcore import cross_entropy, forward, scale_input
@@ -57,6 +68,7 @@ def draw_and_read() -> None:
 
 def show_drawing() -> None:
     warm_up(current_params())  # the "not sure" threshold is set in the background while the visitor draws
+    spoken = st.empty()  # first in the fragment, so the live region stays the same element for every source
     # draw.layout and its keyed parts: mnistapp/frame.py stacks the columns when the page is too narrow for both
     left, right = st.container(key="draw.layout").columns([2, 3], gap="large")  # the canvas needs 2/5 of the page
     with left:
@@ -70,11 +82,19 @@ def show_drawing() -> None:
         c1, c2 = st.container(key="draw.prediction").columns(2)
     if digit is None:
         c1.metric("Prediction", "–")
+        with spoken:
+            announce(prediction_text(None, None, False), key=DRAW_SPOKEN)
     else:
         params = current_params()
         fwd = forward(params, scale_input(digit[None], current_scaling()))  # (1, 784) -> every layer
-        prediction_metric(params, fwd, c1)
-        c2.image(png_data_url(gray_image(digit, scale=4)), caption="what the network sees (28×28)", width=84)
+        unsure = prediction_metric(params, fwd, c1)
+        probs = fwd.probs[0]
+        winner = int(probs.argmax())
+        with spoken:
+            announce(prediction_text(winner, float(probs[winner]), unsure), key=DRAW_SPOKEN)
+        c2.html(pictures_html([gray_image(digit, scale=4)], ["The digit as the network gets it: 28×28 grey pixels, "
+                                                             "centred, white ink on black"],
+                              ["what the network sees (28×28)"], width=84))
     with left, st.container(key="draw.controls"):
         if why_none == STRAY_DOT:
             st.info("That looks like a stray dot. Draw a whole digit, as big as the box allows.")

@@ -3,7 +3,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from mnistapp.figures.learn import accuracy_curves, loss_curves, tile_strip
+from mnistapp.access import chart_alt
+from mnistapp.figures import alt_text as alt
+from mnistapp.figures.learn import N_TILES, accuracy_curves, loss_curves, tile_strip
+from mnistapp.figures.pictures import pictures_html
 from mnistapp.keep import kept_summary
 from mnistapp.keep_learn import keep_checkpoint, stopped_training_offer
 from mnistapp.runtime import route_through_app
@@ -113,9 +116,16 @@ def results(training) -> None:
                           config={"displayModeBar": False}, key="learn.loss")
     right_col.plotly_chart(accuracy_curves(p.train_acc, p.heldout_acc), config={"displayModeBar": False},
                            key="learn.accuracy")
+    with left_col:
+        chart_alt(alt.curve_text(list(enumerate(p.batch_losses, 1)), "Loss per batch", "step"), "learn.loss")
+    with right_col:
+        chart_alt(alt.curve_text(list(p.heldout_acc), "Held-out accuracy", "step")
+                  + " " + alt.curve_text(list(p.train_acc), "Training accuracy", "step"), "learn.accuracy")
     if p.params is not None:
-        st.image(tile_strip(p.params.Ws[0]), caption="W1[:, j] of hidden units 0 to 11 as 28×28 images "
-                 "(orange excites the unit, purple inhibits it; each tile its own scale), as they learn.")
+        strip = tile_strip(p.params.Ws[0])
+        st.html(pictures_html([strip], [alt.tiles_text(p.params.Ws[0], N_TILES)],
+                              ["W1[:, j] of hidden units 0 to 11 as 28×28 images (orange excites the unit, purple "
+                               "inhibits it; each tile its own scale), as they learn."], width=strip.shape[1]))
     if p.params is not None and (training.paused or p.state == "done"):
         hand_over(p.params, model_name(training.settings, p.step / steps_per_epoch))
 

@@ -1,9 +1,11 @@
 """The network on the 10,000 MNIST test images: how often it is right, where it fails, how sure it is."""
 import streamlit as st
 
+from mnistapp.access import chart_alt
 from mnistapp.compare import compare_on_test_set
 from mnistapp.figures import alt_text as alt
 from mnistapp.figures.images import thumbnail
+from mnistapp.figures.pictures import pictures_html, thumbnail_alt
 from mnistapp.figures.style import plural
 from mnistapp.figures.testset import (
     ORDERS,
@@ -67,7 +69,8 @@ def detail(params, ev: Evaluation, images, i: int) -> None:
     label, predicted = int(ev.labels[i]), int(ev.predictions[i])
     fwd = forward(params, scale_uint8(images[i:i + 1], current_scaling()))  # (1, 784) -> every layer
     c1, c2, c3, c4 = st.columns(4)
-    c1.image(thumbnail(images[i], wrong=label != predicted, scale=4), caption=f"test image #{i}", width=112)
+    c1.html(pictures_html([thumbnail(images[i], wrong=label != predicted, scale=4)], [thumbnail_alt(label, label != predicted)],
+                          [f"test image #{i}"], width=112))
     c2.metric("Label", str(label))
     c4.metric(f"Loss −log y[{label}]", f"{ev.losses[i]:.3f}")
     prediction_metric(params, fwd, c3)
@@ -106,14 +109,14 @@ with left:
     cell = (_digit(TESTSET_TRUE), _digit(TESTSET_PREDICTED))
     st.plotly_chart(confusion_heatmap(ev.confusion, normalise=normalise, selected=None if None in cell else cell),
                     config=CHART, key=TESTSET_CONFUSION, on_select=_on_cell, selection_mode="points")
-    st.caption(alt.confusion_text(ev.confusion))
+    chart_alt(alt.confusion_text(ev.confusion), TESTSET_CONFUSION)
 with right:
     st.markdown("**Confusion matrix.** Row: the true digit; column: what the network said. The diagonal "
                 "(green) is right, the red cells are its mistakes. **Click a cell** to show its images in the "
                 "gallery below, or pick the digits in the gallery's filters.")
     st.markdown("**Mistakes per digit** (share of each true digit's images it gets wrong)")
     st.plotly_chart(mistake_bars(ev.per_class_accuracy, ev.class_counts), config=CHART, key="testset.per_class")
-    st.caption(alt.accuracy_text(ev.per_class_accuracy))
+    chart_alt(alt.accuracy_text(ev.per_class_accuracy), "testset.per_class")
 
 with st.container(key="testset.gallery_top"):
     st.header("Gallery")
@@ -145,7 +148,8 @@ else:
     with st.container(horizontal=True, key="testset.gallery"):
         for i in page_of(shown, st.session_state[TESTSET_PAGE]):
             with st.container(width=132, gap=None):
-                st.image(thumbnail(images[i], wrong=not ev.correct[i]), width=84)
+                st.html(pictures_html([thumbnail(images[i], wrong=not ev.correct[i])],
+                                      [thumbnail_alt(int(ev.labels[i]), not ev.correct[i])], width=84))
                 if st.button(describe(ev, i), key=f"{TESTSET_OPEN}{i}", type="tertiary"):
                     opened = int(i)
     if opened is not None:
@@ -159,8 +163,8 @@ c1, c2 = st.columns(2, gap="large")
 with c1:
     st.markdown("**Reliability diagram**")
     st.plotly_chart(reliability_diagram(rel), config=CHART, key="testset.reliability")
-    st.caption(alt.reliability_text(rel.confidence, rel.accuracy, rel.counts))
+    chart_alt(alt.reliability_text(rel.confidence, rel.accuracy, rel.counts), "testset.reliability")
 with c2:
     st.markdown("**Confidence of right and wrong answers**")
     st.plotly_chart(confidence_histograms(ev.confidence, ev.correct), config=CHART, key="testset.histograms")
-    st.caption(alt.confidence_text(ev.confidence, ev.correct))
+    chart_alt(alt.confidence_text(ev.confidence, ev.correct), "testset.histograms")

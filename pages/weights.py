@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import streamlit as st
 
+from mnistapp.access import chart_alt
 from mnistapp.deeper import deeper_units
 from mnistapp.figures import alt_text as alt
 from mnistapp.figures import weights as wf
 from mnistapp.figures.draw import GRID_COLS
+from mnistapp.figures.pictures import pictures_html
 from mnistapp.heatmap_hover import heatmap_hover
 from mnistapp.model import current_params, current_scaling
 from mnistapp.runtime import route_through_app
@@ -56,7 +58,7 @@ def heatmap_tab(params: Params, clip: float) -> None:
                     config=wf.png_config(f"W{layer + 1}"))
     heatmap_hover(WEIGHTS_HEATMAP, cached_hover_values(params.digest, params, layer, start), x0=start,
                   key="weights.heatmap_hover")
-    st.caption(alt.matrix_text(W, f"W{layer + 1}"))
+    chart_alt(alt.matrix_text(W, f"W{layer + 1}"), "weights.heatmap")
     if layer == 0:
         st.caption("Row i is input pixel (r, c) with i = 28·r + c; column j is unit j, whose pre-activation "
                    "is z1[j] = Σᵢ x[i]·W1[i, j] + b1[j]. Each column is one unit's receptive field, unrolled: "
@@ -79,7 +81,7 @@ def tiles_tab(params: Params, clip: float) -> None:
     st.html(wf.tiles_fit_css(WEIGHTS_TILES, len(order), GRID_COLS))
     st.plotly_chart(fig, key=WEIGHTS_TILES, on_select=pick_unit(order), selection_mode="points",
                     config=wf.png_config("W1_tiles"))
-    st.caption(alt.order_text(order, ORDERS[by]))
+    chart_alt(alt.order_text(order, ORDERS[by]), WEIGHTS_TILES)
     st.caption(f"Each tile is one unit's {N_PIXELS} incoming weights W1[:, j] as a 28×28 image, laid out like "
                "the input: ink on orange pixels excites the unit, ink on purple ones inhibits it. Tiles read left to "
                "right, top to bottom. Click a tile to look at that unit.")
@@ -95,7 +97,7 @@ def last_layer_tab(params: Params, clip: float) -> None:
     W_last, name = params.Ws[-1], f"W{L}"
     st.plotly_chart(wf.class_heatmap(W_last, vmax=wf.symmetric_range(W_last, clip), name=name),
                     key="weights.w_last", config=wf.png_config(name))
-    st.caption(alt.matrix_text(W_last, name))
+    chart_alt(alt.matrix_text(W_last, name), "weights.w_last")
     st.caption(f"Row k is digit k; cell (k, j) is {name}[j, k], the vote of hidden unit j for digit k: "
                f"z{L}[k] = Σⱼ a{L - 1}[j]·{name}[j, k] + b{L}[k].")
     npy_button(W_last, name)
@@ -108,19 +110,21 @@ def last_layer_tab(params: Params, clip: float) -> None:
     with left:
         st.plotly_chart(wf.vote_bars(pros, cons, W_last[:, digit], digit=digit, name=name),
                         key="weights.votes", config=wf.png_config(f"{name}_votes_{digit}"))
-        st.caption(alt.votes_text(pros, cons, W_last[:, digit], digit))
+        chart_alt(alt.votes_text(pros, cons, W_last[:, digit], digit), "weights.votes")
         if has_one_hidden_layer(params):
             vmax = wf.symmetric_range(params.Ws[0], clip)
             for title, group in ((f"Strongest for {digit}", pros[:6]), (f"Strongest against {digit}", cons[:6])):
                 st.markdown(f"**{title}**")
-                st.image(wf.field_pictures(params.Ws[0], group, vmax=vmax), caption=[f"unit {j}" for j in group], width=72)
+                st.html(pictures_html(wf.field_pictures(params.Ws[0], group, vmax=vmax),
+                                      [alt.image_text(params.Ws[0][:, j].reshape(28, 28), f"Unit {j}'s incoming weights")
+                                       for j in group], [f"unit {j}" for j in group], width=72))
     with right:
         if has_one_hidden_layer(params):
             T = templates(params)[digit]
             st.plotly_chart(wf.field_heatmap(T, vmax=wf.symmetric_range(T, clip), name=f"(W1 W2)[i, {digit}]",
                                              title=f"Template of {digit}: W1 @ W2[:, {digit}]"),
                             key="weights.template", config=wf.png_config(f"template_{digit}"))
-            st.caption(alt.image_text(T, f"Template of {digit}"))
+            chart_alt(alt.image_text(T, f"Template of {digit}"), "weights.template")
             st.caption(f"Every unit's receptive field weighted by its vote for {digit}. If every ReLU were on, "
                        f"logit {digit} would be x · template + a constant, so ink on orange pixels would raise it. "
                        "The real network switches most units off for any one image, so this is a summary, "
@@ -135,7 +139,7 @@ def biases_tab(params: Params) -> None:
     for l, b in enumerate(params.bs):
         name = f"b{l + 1}"
         st.plotly_chart(wf.bias_bars(b, layer=l, last=l == L - 1), key=f"weights.{name}", config=wf.png_config(name))
-        st.caption(alt.per_item_text(b, name, "digit" if l == L - 1 else "unit"))
+        chart_alt(alt.per_item_text(b, name, "digit" if l == L - 1 else "unit"), f"weights.{name}")
     st.subheader("Histograms")
     arrays = [(f"W{l + 1}", W) for l, W in enumerate(params.Ws)] + [(f"b{l + 1}", b) for l, b in enumerate(params.bs)]
     cols = st.columns(2)
@@ -143,7 +147,7 @@ def biases_tab(params: Params) -> None:
         counts, edges = wf.histogram(a)
         cols[n % 2].plotly_chart(wf.value_histogram(counts, edges, name=name), key=f"weights.hist.{name}",
                                  config=wf.png_config(f"{name}_histogram"))
-        cols[n % 2].caption(alt.histogram_text(counts, edges, name))
+        chart_alt(alt.histogram_text(counts, edges, name), f"weights.hist.{name}", where=cols[n % 2])
     st.markdown("**The raw matrices** as NumPy `.npy` files: float32, each W shaped (inputs, outputs)")
     for col, (name, a) in zip(st.columns(len(arrays)), arrays):
         with col:

@@ -292,7 +292,7 @@ def test_clicking_a_tile_shows_that_unit(weights_page, app_url, W1):
     wait_until_in_view(page, ".st-key-weights-unit_detail")  # the unit's details, below the fold, come into view
     assert page.get_by_label("Unit j").input_value() == str(unit)
     assert page.get_by_text(f"Bias b1[{unit}]").count() == 1
-    assert page.locator('[data-testid="stImage"] img').count() >= 8  # the test images that excite it most
+    assert page.locator('.pictures img[alt]').count() >= 8  # the test images that excite it most, with alt texts
 
     field = page.locator(CHART).nth(1)  # the selected unit's 28x28 receptive field
     text = hover_label(page, field, 0.5, 0.5)

@@ -103,3 +103,20 @@ def map_text(star: np.ndarray, near_labels: np.ndarray) -> str:
     return (f"Map: your input lands at ({star[0]:.1f}, {star[1]:.1f}); {counts[most]} of its "
             f"{len(near_labels)} nearest test images are {most}s "
             f"(their labels: {', '.join(map(str, near_labels.tolist()))}).")
+
+
+def tiles_text(W1: np.ndarray, n: int) -> str:
+    """The first n units' weight tiles: how many, and which unit's weights are largest."""
+    norms = np.linalg.norm(W1[:, :n], axis=0)
+    j = int(norms.argmax())
+    return (f"The incoming weights of hidden units 0 to {min(n, W1.shape[1]) - 1} as 28×28 tiles; the largest "
+            f"in size are unit {j}'s (norm {norms[j]:.2f}).")
+
+
+def curve_text(points: list[tuple[float, float]], name: str, x_name: str) -> str:
+    """A curve (x, y) points: where it starts and ends, and its lowest and highest y."""
+    if not points:
+        return f"{name}: no points yet."
+    ys = [y for _, y in points]
+    return (f"{name}: from {ys[0]:.3f} at {x_name} {points[0][0]:g} to {ys[-1]:.3f} at {x_name} {points[-1][0]:g}; "
+            f"lowest {min(ys):.3f}, highest {max(ys):.3f}.")

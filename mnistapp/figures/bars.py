@@ -23,7 +23,7 @@ CSS = f"""<style>
 .softmax-bars .digit {{ width: 100%; text-align: center; border-top: 1px solid rgba(128, 128, 128, 0.5);
   font-size: 0.9rem; padding-top: 2px; }}
 .softmax-bars .true {{ font-weight: 700; }}
-.softmax-alt {{ font-size: 0.875rem; opacity: 0.6; margin: 0.25rem 0 0; }}
+.softmax-alt {{ font-size: 0.875rem; opacity: 0.75; margin: 0.25rem 0 0; }}
 </style>"""
 
 
@@ -43,4 +43,4 @@ def softmax_bars_html(probs: np.ndarray | None, logits: np.ndarray | None = None
                     f'<div class="digit{" true" if d == true_label else ""}">{label}</div></div>')
     alt = "No drawing yet: no probabilities." if probs is None else bars_text(probs)
     return (f'{CSS}<div class="softmax-bars" role="img" aria-label="{html.escape(alt)}">{"".join(cols)}</div>'
-            f'<p class="softmax-alt">{html.escape(alt)}</p>')  # the text alternative, for everyone
+            f'<p class="softmax-alt" aria-hidden="true">{html.escape(alt)}</p>')  # for sighted readers; the chart's label says it

@@ -15,9 +15,11 @@ GRID_COLS = 32  # cells per row of a grid of units: 512 hidden units -> 16 x 32,
 # every digit labelled: on a narrow chart Plotly's automatic ticks label only every other category
 DIGIT_AXIS = dict(type="category", tickmode="array", tickvals=DIGITS, ticktext=DIGITS)
 MAP_HEIGHT = 380  # px, the map and the star laid over it alike
-# Ten digits, ten hues (Plotly's T10): a categorical palette, not the answer/mistake colours
-DIGIT_COLOURS = ["#4C78A8", "#F58518", "#E45756", "#72B7B2", "#54A24B", "#EECA3B", "#B279A2", "#FF9DA6",
-                 "#9D755D", "#BAB0AC"]
+# Ten colours from Okabe and Ito's and Paul Tol's colour-blind-safe sets, picked so that any two differ by
+# CIEDE2000 10 or more with normal, protan and deutan vision, and each stands out on a light and a dark page
+# (tests/test_palettes.py).
+DIGIT_COLOURS = ["#0072B2", "#E69F00", "#44BB99", "#CC79A7", "#F0E442", "#AA3377", "#56B4E9", "#228833", "#EE6677",
+                 "#332288"]
 
 
 def _figure(traces: list[dict], frame: dict) -> go.Figure:

@@ -6,10 +6,13 @@ from purple below zero through white to orange above, so no weight looks like an
 """
 from __future__ import annotations
 
-ANSWER, MUTED = "#1f6feb", "#8c9bb0"           # the answer (winning bar, selection); everything else
+ANSWER, MUTED = "#1b62d1", "#8c9bb0"           # the answer (winning bar, selection); everything else
 RIGHT, WRONG = "#2e9e6a", "#d93a3a"              # right and wrong answers
-RIGHT_SCALE = [[0, "#d9f0e3"], [1, "#5fb98a"]]  # the confusion matrix's diagonal, light to dark
-WRONG_SCALE = [[0, "#fde0dd"], [1, "#c51b3a"]]  # its mistakes
+# The confusion matrix: the diagonal light to dark in bluish green, its mistakes in red, each scale's light end
+# far enough from the page (light and dark) and from the other scale to tell apart with red-green colour
+# blindness too (tests/test_palettes.py simulates it).
+RIGHT_SCALE = [[0, "#94cec7"], [1, "#2a9d8f"]]
+WRONG_SCALE = [[0, "#e08570"], [1, "#cc3311"]]
 OUTLINE = "#262730"                             # a selected cell's frame: Streamlit's text colour
 WRONG_RGB = (217, 58, 58)                       # WRONG as RGB, for frames drawn into images
 NEGATIVE, ZERO, POSITIVE = (94, 60, 153), (247, 247, 247), (230, 97, 1)  # the diverging scale (PuOr)
