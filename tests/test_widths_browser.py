@@ -19,7 +19,7 @@ READY = {  # what shows once each page has drawn
     "draw-test-image": ("/?source=test&image=3", ".softmax-bars .bar"),
     "draw-classic-canvas": ("/?canvas=classic", "canvas.upper-canvas"),
     "weights": ("/weights", ".js-plotly-plot"),
-    "testset": ("/testset", '[data-testid="stImage"] img'),
+    "testset": ("/testset", '.pictures figure img'),
     "learn": ("/learn", '[data-testid="stTab"]'),
 }
 
