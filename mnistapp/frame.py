@@ -2,8 +2,8 @@
 
 - The Draw page's two columns (the container "draw.layout") stack when the page is narrower than both need
   (a phone, or a 1,024 px window with the sidebar open). Then the Prediction's bars follow the Prediction, the
-  canvas's settings come next and the views on demand ("draw.more") last: the columns' own boxes give way
-  (display: contents) so that their parts can be put in that order.
+  "Start here" introduction and the canvas's settings come next and the views on demand ("draw.more") last:
+  the columns' own boxes give way (display: contents) so that their parts can be put in that order.
 - Tab lists wrap onto a second line rather than scroll sideways under their scroll buttons.
 - On a phone Plotly's toolbar is hidden: a tap on a chart would show it over the chart's title.
 - Presenter mode (`?present=1`, for a projector): larger type, the sidebar closed at first, and the on-demand
@@ -31,8 +31,9 @@ def _stacked(layout: str, below: int) -> str:
   {row} > [data-testid='stColumn'], {row} > [data-testid='stColumn'] > [data-testid='stVerticalBlock'] {{
     display: contents; }}
   {row} > [data-testid='stColumn']:last-child > [data-testid='stVerticalBlock'] > * {{ order: 1; }}
-  {row} [data-testid='stLayoutWrapper']:has(> {key_selector('draw.controls')}) {{ order: 2 !important; }}
-  {row} [data-testid='stLayoutWrapper']:has(> {key_selector('draw.more')}) {{ order: 3 !important; }}
+  {row} [data-testid='stLayoutWrapper']:has(> {key_selector('draw.start_here')}) {{ order: 2 !important; }}
+  {row} [data-testid='stLayoutWrapper']:has(> {key_selector('draw.controls')}) {{ order: 3 !important; }}
+  {row} [data-testid='stLayoutWrapper']:has(> {key_selector('draw.more')}) {{ order: 4 !important; }}
 }}"""
 
 
