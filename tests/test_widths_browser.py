@@ -6,6 +6,7 @@ tried with the sidebar open and closed: a tablet in landscape, or a laptop on a 
 """
 import pytest
 
+from harness.axe import lesson_drawn
 from harness.boxes import set_sidebar, settled_layout_problems
 from harness.server import metric_value, wait_for_app_idle
 
@@ -21,6 +22,7 @@ READY = {  # what shows once each page has drawn
     "weights": ("/weights", ".js-plotly-plot"),
     "testset": ("/testset", '[data-testid="stImage"] img'),
     "learn": ("/learn", '[data-testid="stTab"]'),
+    "lesson-drawn": ("/lesson?step=2", 'canvas[data-testid="live-canvas"]'),
 }
 
 
@@ -40,6 +42,8 @@ def test_page_is_laid_out_right_at_every_width(window, app_url, name):
     wait_for_app_idle(window, 60000)
     if name == "draw-test-image":
         assert metric_value(window, "Prediction") == "0"  # test image 3 is a 0 the network reads
+    if name == "lesson-drawn":  # a step with a drawing: the canvas, the digit the network gets and the task's views
+        lesson_drawn(window, app_url)
     found = []
     for width, sidebar in WIDTHS:
         window.set_viewport_size({"width": width, "height": 900})
