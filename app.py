@@ -10,7 +10,7 @@ from mnistapp.frame import frame_css, presenting
 from mnistapp.i18n import _, language_selector
 from mnistapp.keep import keep_frame, on_restore
 from mnistapp.keep_draw import restore_drawing
-from mnistapp.lesson_progress import back_to_lesson
+from mnistapp.lesson_progress import back_to_lesson, restore_progress
 from mnistapp.links import apply_link, one_entry_per_visit, write_link
 from mnistapp.runtime import reap_closed_sessions_in_the_background
 from mnistapp.sidebar import model_sidebar
@@ -67,6 +67,7 @@ model_sidebar()  # after st.navigation: created before it, the first upload of a
 frame_css(present)
 one_entry_per_visit()
 on_restore(restore_drawing)
+on_restore(restore_progress)
 with st.sidebar:
     keep_frame()  # the visitor's work, kept in their browser: read back once per server session, written as it changes
 page_access()  # focus outlines, Plotly toolbars out of the tab order, focusable scroll regions

@@ -148,6 +148,17 @@ def learn_worked_step(page, url: str) -> None:
     wait_for_app_idle(page, TIMEOUT)
 
 
+def lesson_drawn(page, url: str) -> None:
+    """The lesson's step 2 with a test 3 drawn on its canvas, hint, maths and teacher's notes open."""
+    images, labels = load_mnist("test", DATA_DIR)
+    _open(page, f"{url}/lesson?step=2", 'canvas[data-testid="live-canvas"]')
+    canvas = page.locator('canvas[data-testid="live-canvas"]').first
+    canvas.scroll_into_view_if_needed()
+    draw(page, canvas.bounding_box(), digit_strokes(images[int(np.flatnonzero(labels == 3)[0])], 280))
+    settle(page)
+    _open_every_expander(page)
+
+
 STATES: dict[str, Callable] = {
     "Draw, empty": draw_empty,
     "Draw, drawn, every view open": draw_drawn,
@@ -155,6 +166,7 @@ STATES: dict[str, Callable] = {
     "Draw, Test image": draw_test_image,
     **{f"Weights, {tab}": weights_tab(tab)
        for tab in ("W1 heatmap", "W1 as images", "W2 and templates", "Biases and histograms")},
+    "Lesson, step 2, drawn": lesson_drawn,
     "Test set": testset,
     "Test set, dialog open": testset_dialog,
     "Learn, trained": learn_trained,

@@ -2,9 +2,10 @@
 
 - The Draw page's two columns (the container "draw.layout") stack when the page is narrower than both need
   (a phone, or a 1,024 px window with the sidebar open). Then the Prediction's bars follow the Prediction, the
-  canvas's settings come next and the views on demand ("draw.more") last: the columns' own boxes give way
-  (display: contents) so that their parts can be put in that order.
-- Tab lists wrap onto a second line rather than scroll sideways under their scroll buttons.
+  "Start here" introduction and the canvas's settings come next and the views on demand ("draw.more") last:
+  the columns' own boxes give way (display: contents) so that their parts can be put in that order.
+- Tab lists, pills and segmented controls wrap onto a second line rather than scroll sideways (the lesson's
+  ten digits on a phone).
 - On a phone Plotly's toolbar is hidden: a tap on a chart would show it over the chart's title.
 - Presenter mode (`?present=1`, for a projector): larger type, the sidebar closed at first, and the on-demand
   views (expanders) and the small print (captions) left out. It is kept in the session and in every page's
@@ -31,8 +32,9 @@ def _stacked(layout: str, below: int) -> str:
   {row} > [data-testid='stColumn'], {row} > [data-testid='stColumn'] > [data-testid='stVerticalBlock'] {{
     display: contents; }}
   {row} > [data-testid='stColumn']:last-child > [data-testid='stVerticalBlock'] > * {{ order: 1; }}
-  {row} [data-testid='stLayoutWrapper']:has(> {key_selector('draw.controls')}) {{ order: 2 !important; }}
-  {row} [data-testid='stLayoutWrapper']:has(> {key_selector('draw.more')}) {{ order: 3 !important; }}
+  {row} [data-testid='stLayoutWrapper']:has(> {key_selector('draw.start_here')}) {{ order: 2 !important; }}
+  {row} [data-testid='stLayoutWrapper']:has(> {key_selector('draw.controls')}) {{ order: 3 !important; }}
+  {row} [data-testid='stLayoutWrapper']:has(> {key_selector('draw.more')}) {{ order: 4 !important; }}
 }}"""
 
 
@@ -44,6 +46,7 @@ FRAME_CSS = f"""<style>
 {key_selector('draw.prediction')} [data-testid='stHorizontalBlock'] {{ flex-wrap: nowrap; }}
 {key_selector('draw.prediction')} [data-testid='stColumn'] {{ min-width: 0 !important; }}
 [data-testid='stTabs'] [role='tablist'] {{ flex-wrap: wrap; }}
+[data-testid='stButtonGroup'] > div {{ flex-wrap: wrap; }}
 @media (max-width: {PHONE}px) {{ .modebar-container {{ display: none !important; }} }}
 </style>"""
 

@@ -38,7 +38,9 @@ def restore_drawing(items: dict, now: float) -> None:
     if record is None or not fresh(record["saved"], now) or s.get(DRAW_SAVED):
         return
     s[DRAW_SAVED] = {"png": record["png"], "strokes": record["strokes"], "seq": 0, "model": None}
-    s[DRAW_STROKE_WIDTH], s[DRAW_SOURCE], s[DRAW_TEST_INDEX] = record["width"], record["source"], record["test_index"]
+    s[DRAW_STROKE_WIDTH] = record["width"]
+    if s.get(DRAW_SOURCE, "draw") == "draw":  # a link's ?source=test or a photo chosen already wins over the kept one
+        s[DRAW_SOURCE], s[DRAW_TEST_INDEX] = record["source"], record["test_index"]
     s[DRAW_RESTORE] = True
     s[KEEP_DRAWING] = (json.dumps({k: record[k] for k in ("png", "strokes", "width", "source", "test_index")}),
                        record["saved"])

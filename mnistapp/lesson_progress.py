@@ -1,9 +1,11 @@
 """The lesson's progress, kept in the browser so that a reload keeps it: the open step and the steps done.
 
-`load()` and `save()` are the whole interface. For now the progress lives in the URL's query string
+`load()` and `save()` are the whole interface. The progress lives in the URL's query string
 (?step=3&done=1,2): `save` puts it in session state, and mnistapp/links.py writes it into the URL after
 the page and reads it back from a reloaded or shared URL (LINKED["lesson"], with `parse_done` and
-`parse_step` as the checks). A browser-side store can take the URL's place behind these two functions.
+`parse_step` as the checks). `save` also keeps it in the browser's store (mnistapp/keep.py), and
+`restore_progress` puts it back when a new server session reads the store, so the plain /lesson link
+resumes where this browser left off; a link with ?step=N, read before the store, wins.
 """
 from __future__ import annotations
 
@@ -12,9 +14,11 @@ from typing import NamedTuple
 import streamlit as st
 
 from .i18n import _
+from .keep import get, put
 from .session import LESSON_DONE, LESSON_STEP
 
 N_STEPS = 6
+NAME = "lesson"  # the progress's name in the browser's store
 
 
 class Progress(NamedTuple):
@@ -48,9 +52,27 @@ def load() -> Progress:
 
 
 def save(progress: Progress) -> None:
-    """Keep `progress`; the URL gets it when the page has run."""
+    """Keep `progress`; the URL gets it when the page has run, the browser's store with the next full run."""
     st.session_state[LESSON_STEP] = progress.step
     st.session_state[LESSON_DONE] = tuple(sorted(set(progress.done)))
+    put(NAME, {"step": progress.step, "done": list(st.session_state[LESSON_DONE])})
+
+
+def kept_progress(value) -> Progress | None:
+    """A value read back from the browser's store as Progress; None unless it has the shape `save` keeps."""
+    if not isinstance(value, dict) or not isinstance(value.get("done"), list):
+        return None
+    step = parse_step(str(value.get("step")))
+    done = parse_done(",".join(map(str, value["done"]))) or ()
+    return Progress(step, done) if step is not None else None
+
+
+def restore_progress(items: dict, now: float) -> None:
+    """Put the progress kept in this browser back into a new session, unless a link already set a step."""
+    kept = kept_progress(get(NAME))
+    if kept is not None and LESSON_STEP not in st.session_state:
+        st.session_state[LESSON_STEP] = kept.step
+        st.session_state[LESSON_DONE] = kept.done
 
 
 def back_to_lesson(url_path: str) -> None:

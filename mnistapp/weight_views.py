@@ -23,7 +23,16 @@ from .figures.images import gray_image
 from .figures.pictures import pictures_html
 from .model import test_set
 from .scroll import scroll_into_view
-from .session import WEIGHTS_DIGIT, WEIGHTS_LAYER, WEIGHTS_NPY, WEIGHTS_ORDER, WEIGHTS_SCROLL, WEIGHTS_TILES, WEIGHTS_UNIT
+from .session import (
+    WEIGHTS_CLIP,
+    WEIGHTS_DIGIT,
+    WEIGHTS_LAYER,
+    WEIGHTS_NPY,
+    WEIGHTS_ORDER,
+    WEIGHTS_SCROLL,
+    WEIGHTS_TILES,
+    WEIGHTS_UNIT,
+)
 
 if TYPE_CHECKING:  # figures are built in mnistapp.figures; here they are only cached and shown
     import plotly.graph_objects as go
@@ -31,7 +40,7 @@ if TYPE_CHECKING:  # figures are built in mnistapp.figures; here they are only c
 MAX_HEATMAP_CELLS = 784 * 512  # a bigger matrix is shown a window of columns at a time
 SORTED_BY = {"index": "unit number", "norm": "norm", "firing": "firing rate on the test set",
              "influence": "mean push on digit {k}"}
-DEFAULTS = {WEIGHTS_UNIT: 0, WEIGHTS_DIGIT: 0, WEIGHTS_ORDER: "norm", WEIGHTS_LAYER: 0}
+DEFAULTS = {WEIGHTS_UNIT: 0, WEIGHTS_DIGIT: 0, WEIGHTS_ORDER: "norm", WEIGHTS_LAYER: 0, WEIGHTS_CLIP: 99.5}
 
 
 def keep_selections(params: Params) -> None:
@@ -48,6 +57,16 @@ def npy_button(a: np.ndarray, name: str) -> None:
     st.download_button(f"{name}.npy", data=lambda: wf.npy_bytes(a), file_name=f"{name}.npy",
                        mime="application/octet-stream", on_click="ignore", icon=":material/download:",
                        key=f"{WEIGHTS_NPY}{name}", help=f"{name}, shape {a.shape}, float32: np.load('{name}.npy')")
+
+
+def clip_slider(shown: bool) -> float:
+    """The colour range's percentile: a slider where `shown` (a tab whose colours it sets), else the value kept."""
+    if shown:
+        st.columns([3, 2])[0].slider(
+            "Colour range: clip at this percentile of |weights|", 90.0, 100.0, step=0.1, key=WEIGHTS_CLIP,
+            help="The colours run from −v (purple) through 0 (white) to +v (orange), with v this percentile of the "
+                 "matrix's absolute values, so a few outliers do not wash out the rest. 100 shows the full range.")
+    return st.session_state[WEIGHTS_CLIP]
 
 
 def digit_picker() -> int:

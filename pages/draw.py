@@ -27,6 +27,7 @@ from mnistapp.session import (
     DRAW_SPOKEN,
     DRAW_STROKE_WIDTH,
 )
+from mnistapp.start_here import start_here
 from mnistapp.teach import teach_views
 from mnistapp.why import prediction_metric, warm_up, why_views
 from mnistcore import cross_entropy, forward, scale_input
@@ -108,6 +109,7 @@ def show_drawing() -> None:
             st.toggle("Classic canvas", key=DRAW_CLASSIC,
                       help="streamlit-drawable-canvas: it sends the drawing when the pen lifts, after a short "
                            "pause. Its toolbar (undo, redo, clear) shows when the pointer is over it.")
+    start_here(right)  # mnistapp/start_here.py: a first visit's three steps, beside the canvas so it does not move
     with right:
         if digit is None:
             st.html(softmax_bars_html(None))  # the empty chart keeps the page from jumping at the first stroke

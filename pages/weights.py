@@ -17,13 +17,14 @@ from mnistapp.figures.pictures import pictures_html
 from mnistapp.heatmap_hover import heatmap_hover
 from mnistapp.model import current_params, current_scaling
 from mnistapp.runtime import route_through_app
-from mnistapp.session import WEIGHTS_CLIP, WEIGHTS_DIGIT, WEIGHTS_FIRST_COL, WEIGHTS_LAYER, WEIGHTS_ORDER, WEIGHTS_TAB, WEIGHTS_TILES
+from mnistapp.session import WEIGHTS_DIGIT, WEIGHTS_FIRST_COL, WEIGHTS_LAYER, WEIGHTS_ORDER, WEIGHTS_TAB, WEIGHTS_TILES
 from mnistapp.weight_views import (
     MAX_HEATMAP_CELLS,
     cached_heatmap,
     cached_hover_values,
     cached_stats,
     cached_tiles,
+    clip_slider,
     digit_picker,
     keep_selections,
     npy_button,
@@ -165,10 +166,7 @@ st.caption(f"The {params.n_params:,} numbers of this {'–'.join(map(str, params
                        for l, (W, b) in enumerate(zip(params.Ws, params.bs)))
            + ". Orange is positive, purple negative. Hover for values, drag to zoom, double-click to zoom out; "
            "the camera icon saves a PNG.")
-clip = st.columns([3, 2])[0].slider(
-    "Colour range: clip at this percentile of |weights|", 90.0, 100.0, 99.5, 0.1, key=WEIGHTS_CLIP,
-    help="The colours run from −v (purple) through 0 (white) to +v (orange), with v this percentile of the "
-         "matrix's absolute values, so a few outliers do not wash out the rest. 100 shows the full range.")
+clip = clip_slider(shown=st.session_state.get(WEIGHTS_TAB) != TABS[-1])  # the biases' bars have no colour range
 tabs = st.tabs(TABS, key=WEIGHTS_TAB, on_change="rerun")
 for tab, show in zip(tabs, (lambda: heatmap_tab(params, clip), lambda: tiles_tab(params, clip),
                             lambda: last_layer_tab(params, clip), lambda: biases_tab(params))):

@@ -7,7 +7,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from mnistapp import lesson_checks as check
-from mnistapp.lesson_progress import N_STEPS, format_done, parse_done, parse_step
+from mnistapp.lesson_progress import N_STEPS, Progress, format_done, kept_progress, parse_done, parse_step
 from mnistapp.lesson_steps import STEPS
 from mnistapp.paths import DATA_DIR, ROOT, SHIPPED_MODEL
 from mnistapp.session import LESSON_DONE, LESSON_STEP
@@ -28,6 +28,14 @@ def test_a_step_and_the_steps_done_read_from_the_url_and_back():
     assert parse_done("5,1,x,9,1,3") == (1, 3, 5)
     assert parse_done("") is None and parse_done("0,7") is None
     assert parse_done(format_done((1, 2, 6))) == (1, 2, 6)
+
+
+def test_progress_read_back_from_the_browser_store_is_checked():
+    assert kept_progress({"step": 3, "done": [2, 1, 2]}) == Progress(3, (1, 2))
+    assert kept_progress({"step": 4, "done": []}) == Progress(4, ())
+    assert kept_progress({"step": 2, "done": [1, "x", {}, 9]}) == Progress(2, (1,))  # the bad steps dropped
+    for edited in (None, "3", [3], {"step": 0, "done": []}, {"step": 7, "done": []}, {"step": 3}, {"step": 3, "done": "1"}):
+        assert kept_progress(edited) is None, edited
 
 
 def test_reads_right_is_the_networks_answer_against_the_digit_meant():

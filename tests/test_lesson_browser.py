@@ -11,6 +11,7 @@ import pytest
 
 from conftest import screenshot
 from harness.canvas import draw
+from harness.keep import wait_kept
 from harness.server import wait_for_app_idle
 from harness.strokes import digit_strokes
 from mnistapp.catalogue import catalogue
@@ -182,6 +183,22 @@ def test_a_reload_in_the_middle_of_the_lesson_keeps_its_progress(page, app_url):
     next_step(page, "Back")
     shows(page, "1. Draw a digit it reads")
     step_done(page, 1)
+
+
+def test_the_plain_lesson_link_resumes_at_the_step_this_browser_reached(page, app_url):
+    open_lesson(page, app_url)
+    next_step(page)
+    next_step(page)
+    shows(page, "3. One hidden unit")
+    wait_kept(page, lambda meta: (meta.get("x.lesson") or {}).get("value", {}).get("step") == 3)
+    open_lesson(page, app_url)  # the plain link, no ?step: a new server session reads the browser's store
+    shows(page, "3. One hidden unit")
+    assert not showing(page, "1. Draw a digit it reads")
+    other = page.context.new_page()  # a new visit of the same browser
+    open_lesson(other, app_url)
+    shows(other, "3. One hidden unit")
+    open_lesson(other, app_url, "?step=2")  # a teacher's link wins over what the browser kept
+    shows(other, "2. What it sees")
 
 
 def open_expander(page, title: str) -> None:

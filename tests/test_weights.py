@@ -12,7 +12,7 @@ from mnistapp.figures import weights as wf
 from mnistapp.figures.images import diverging_rgb
 from mnistapp.figures.weights import column_window, histogram, npy_bytes, symmetric_range, tile_centres, tile_grid
 from mnistapp.paths import ROOT
-from mnistapp.session import USER_MODEL, USER_MODEL_NAME, WEIGHTS_FIRST_COL, WEIGHTS_LAYER, WEIGHTS_TAB, WEIGHTS_UNIT
+from mnistapp.session import USER_MODEL, USER_MODEL_NAME, WEIGHTS_CLIP, WEIGHTS_FIRST_COL, WEIGHTS_LAYER, WEIGHTS_TAB, WEIGHTS_UNIT
 from mnistcore import forward, scale_input
 from mnistcore.explain.units import influence, templates, unit_norms, unit_order, unit_stats, votes
 from mnistcore.params import SIDE
@@ -353,3 +353,19 @@ def test_every_tab_renders_for_models_of_any_depth(sizes):
         assert "no hidden layer" in shown["W2 and templates"][1]
     elif len(sizes) > 3:
         assert "template W1 @ W2[:, k] is a picture of the network only when there is one" in shown["W2 and templates"][1]
+
+
+def test_the_colour_range_slider_shows_only_where_it_sets_colours_and_keeps_its_value():
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.switch_page("pages/weights.py")
+    at.session_state[WEIGHTS_TAB] = TABS[0]
+    at.run()
+    at.slider(key=WEIGHTS_CLIP).set_value(95.0).run()
+    sliders = {}
+    for tab in (*TABS, TABS[1]):
+        at.session_state[WEIGHTS_TAB] = tab
+        at.run()
+        assert not at.exception, (tab, at.exception)
+        sliders[tab] = [s.value for s in at.slider if s.key == WEIGHTS_CLIP]
+    assert sliders["Biases and histograms"] == []  # the biases' bars and the histograms have no colour range
+    assert sliders["W1 heatmap"] == sliders["W1 as images"] == sliders["W2 and templates"] == [95.0]  # kept across
