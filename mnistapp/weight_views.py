@@ -67,7 +67,7 @@ def digit_picker() -> int:
 @st.cache_data(max_entries=4, show_spinner=False)  # the caller shows its spinner, in the visitor's language
 def cached_stats(digest: str, _params: Params, scaling: Scaling) -> UnitStats | None:
     try:
-        images, _ = test_set()
+        images = test_set()[0]
     except DataFileError:
         return None
     return unit_stats(_params, images, scaling=scaling)

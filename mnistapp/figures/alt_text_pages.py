@@ -6,14 +6,13 @@ from __future__ import annotations
 
 import numpy as np
 
+from .style import percent
 from .words import N_, Translate, same
 
 
 def num(x: float, spec: str, tr: Translate = same) -> str:
     """format(x, spec) with the language's marks: 1,234.5 in English, 1.234,5 in German."""
-    text = format(x, spec)
-    marks = tr(N_(".,"))
-    return text if marks == ".," else text.translate(str.maketrans({".": marks[0], ",": marks[1]}))
+    return num_text(format(x, spec), tr)
 
 
 def pct(x: float, tr: Translate = same, digits: int = 1) -> str:
@@ -123,3 +122,14 @@ def curve_text(points: list[tuple[float, float]], name: str, x_name: str, tr: Tr
     return tr(N_("{name}: from {y0} at {x_name} {x0} to {y1} at {x_name} {x1}; lowest {lo}, highest {hi}.")).format(
         name=name, x_name=x_name, y0=num(ys[0], ".3f", tr), x0=num(points[0][0], "g", tr), y1=num(ys[-1], ".3f", tr),
         x1=num(points[-1][0], "g", tr), lo=num(min(ys), ".3f", tr), hi=num(max(ys), ".3f", tr))
+
+
+def share(p: float, tr: Translate = same) -> str:
+    """`style.percent` (one decimal, never a false 0 or 100) in the language: "99.7%", "<0.1%"; "99,7 %"."""
+    return tr(N_("{p}%")).format(p=num_text(percent(p)[:-1], tr))
+
+
+def num_text(text: str, tr: Translate = same) -> str:
+    """A number already written in English ("1,234.5") with the language's marks."""
+    marks = tr(N_(".,"))
+    return text if marks == ".," else text.translate(str.maketrans({".": marks[0], ",": marks[1]}))
