@@ -56,7 +56,7 @@ def german(browser):
 
 def test_the_search_finds_an_english_string_and_passes_a_german_one():
     assert set(english_left("Gallery\nStrongest votes for 3: unit 1 (+0.2); against: unit 2 (−0.1).")) == {
-        "Gallery", "Strongest votes for {k}: {pros}; against: {cons}."}
+        "Gallery", "Strongest votes for {k}: {pros}; against: {cons}.", "unit {j} ({w})"}
     assert english_left("Galerie\nStärkste Stimmen für 3: Neuron 1 (+0,2); dagegen: Neuron 2 (−0,1).") == []
 
 

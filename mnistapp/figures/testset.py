@@ -70,7 +70,7 @@ def confusion_heatmap(confusion: np.ndarray, *, normalise: bool = False,
     fig.update_xaxes(type="category", title=tr(N_("predicted digit")), side="top", fixedrange=True)
     fig.update_yaxes(type="category", title=tr(N_("true digit")), autorange="reversed", fixedrange=True)
     fig.update_layout(dragmode=False, clickmode="event+select")
-    return _compact(fig, 420, top=40)
+    return _compact(fig, 420, top=40, tr=tr)
 
 
 def mistake_bars(per_class_accuracy: np.ndarray, counts: np.ndarray, tr: Translate = same) -> go.Figure:
