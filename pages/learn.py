@@ -71,7 +71,7 @@ def settings_form(disabled: bool) -> Settings | None:
 def controls(settings: Settings | None) -> None:
     """Start, pause, continue, reset: each acts at once and redraws the page (which polls only while running)."""
     training = session_training()
-    b1, b2 = st.columns([2, 1, 4])[:2]
+    b1, b2 = st.columns([2, 2, 3])[:2]
     if training is None or training.finished:
         if b1.button(_("Start training"), type="primary", disabled=settings is None, icon=":material/play_arrow:"):
             with st.spinner(_("Reading the MNIST training set…")):

@@ -71,6 +71,6 @@ def test_the_charts_take_their_words_and_decimal_mark_from_tr():
     assert figs[0].layout.yaxis.title.text.startswith("Eingang (784 = 28 × 28 Pixel")
     assert figs[0].data[0].meta["decimal"] == ","
     assert figs[2].layout.xaxis.title.text == "Konfidenz (Wahrscheinlichkeit der vorhergesagten Ziffer)"
-    assert [t.name for t in figs[4].data] == ["Trainingsstapel", "zurückgehalten"]
+    assert [t.name for t in figs[4].data] == ["Trainingsstapel", "Validierung"]
     english = weights.matrix_heatmap(W, layer=0, last=False, vmax=1.0)
     assert english.layout.separators == ".," and english.layout.yaxis.title.text.startswith("input (784")
