@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from test_weights_browser import heatmap_label
 
 from conftest import screenshot
 from harness.server import wait_for_app_idle
@@ -72,6 +73,11 @@ def test_the_weights_page_in_german_shows_each_tab_in_german(german, app_url):
         page.get_by_role("tab", name=tab).click()
         page.locator(ready).first.wait_for(timeout=WAIT)
         texts.append(seen(page))
+        if tab == "W1 als Heatmap":  # the hover label heatmap_hover.js writes: German words, a decimal comma
+            label = heatmap_label(page, page.locator(".st-key-weights-heatmap").first, 0.5, 0.5)
+            value = r"−?\d+,\d+(e[−+]?\d+)?"  # as toPrecision(3) writes it, with a comma
+            assert re.fullmatch(rf"Pixel \(\d+, \d+\) · Eingang \d+\nverborgenes Neuron \d+\nW1\[i, j\] = {value}",
+                                label), label
         if tab == "W1 als Bilder":
             screenshot(page, "weights_de_tiles")
     left = sorted({s for text in texts for s in english_left(text)})
