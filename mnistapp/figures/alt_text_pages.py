@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 
 from .style import percent
-from .words import N_, Translate, same
+from .words import N_, Translate, percent_sign, same
 
 
 def num(x: float, spec: str, tr: Translate = same) -> str:
@@ -17,7 +17,7 @@ def num(x: float, spec: str, tr: Translate = same) -> str:
 
 def pct(x: float, tr: Translate = same, digits: int = 1) -> str:
     """A share as a percentage: 0.991 -> "99.1%" in English, "99,1 %" in German."""
-    return tr(N_("{p}%")).format(p=num(100 * x, f".{digits}f", tr))
+    return num(100 * x, f".{digits}f", tr) + percent_sign(tr)
 
 
 def matrix_text(W: np.ndarray, name: str, tr: Translate = same) -> str:
@@ -126,7 +126,7 @@ def curve_text(points: list[tuple[float, float]], name: str, x_name: str, tr: Tr
 
 def share(p: float, tr: Translate = same) -> str:
     """`style.percent` (one decimal, never a false 0 or 100) in the language: "99.7%", "<0.1%"; "99,7 %"."""
-    return tr(N_("{p}%")).format(p=num_text(percent(p)[:-1], tr))
+    return num_text(percent(p)[:-1], tr) + percent_sign(tr)
 
 
 def num_text(text: str, tr: Translate = same) -> str:

@@ -27,3 +27,9 @@ def separators(fig: go.Figure, tr: Translate) -> go.Figure:
     """Plotly's decimal and thousands marks in the figure's language: ".," in English, ",." in German."""
     # the decimal mark, then the thousands mark, as Plotly's layout.separators reads them
     return fig.update_layout(separators=tr(N_(".,")))
+
+
+def percent_sign(tr: Translate) -> str:
+    """The % sign as the language sets it after a number: "%" where the decimal mark is a point, a no-break
+    space and "%" where it is a comma (German), as mnistapp.catalogue.percent writes it."""
+    return "\u00a0%" if tr(N_(".,")) == ",." else "%"
