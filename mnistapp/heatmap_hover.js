@@ -1,7 +1,7 @@
 // Exact values under the pointer for a heatmap sent as an image (mnistapp/heatmap_hover.py). Each mount names
 // a chart (a CSS selector) and the URL of its values (figures/weights.py hover_values); the image trace's meta
-// holds the label's wording. Plotly sends hover events for the image (hoverinfo "none") and draws no label;
-// this draws one beside the pointer, with the weight of the cell under it to meta.digits significant digits.
+// holds the label's wording in the page's language and its decimal mark. Plotly sends hover events for the
+// image (hoverinfo "none") and draws no label; this draws one beside the pointer, with the weight of the cell under it to meta.digits significant digits.
 const state = (window.__heatmapHover ??= { charts: new Map(), loads: new Map(), timer: null });
 
 function decode(buffer) {
@@ -45,7 +45,8 @@ function label(meta, chart, values, row, col) {
   // values arrive in one run, but not in one instant
   const mine = values && chart.x0 === meta.x0 && values.rows === meta.shape[0] && values.cols === meta.shape[1];
   const v = mine && row < values.rows && col < values.cols ? values.at(row, col) : null;
-  const shown = v === null ? "…" : v.toPrecision(meta.digits).replaceAll("-", "−");  // as Plotly's ".3g" shows it
+  const shown = v === null ? "…"  // as Plotly's ".3g" shows it, with the figure's decimal mark
+    : v.toPrecision(meta.digits).replaceAll("-", "−").replace(".", meta.decimal || ".");
   return [fill(meta.row, { r, c, i: row }), fill(meta.col, { j: meta.x0 + col }), fill(meta.value, { v: shown })]
     .join("\n");
 }

@@ -7,6 +7,7 @@ import time
 
 import streamlit as st
 
+from .i18n import _
 from .keep import fetch, flush_here, get, keep_file, put, refuse
 from .keep_rules import training as training_record
 from .session import LEARN_KEPT_EPOCH, USER_MODEL_NAME
@@ -42,12 +43,13 @@ def stopped_training_offer() -> bool:
     if st.session_state.get(USER_MODEL_NAME) == record["name"]:  # already the session's model
         return False
     done = record["epoch"] == record["epochs"]
-    st.info(("Your last training here finished" if done else
-             f"Your last training here stopped after epoch {record['epoch']} of {record['epochs']}: the page was "
-             "reloaded, the connection was lost or the server restarted.")
-            + f" Its network after epoch {record['epoch']} ({'–'.join(map(str, record['sizes']))}) is kept in "
-            "this browser.", icon=":material/history:")
-    if st.button(f"Use the network after epoch {record['epoch']}", icon=":material/swap_horiz:"):
+    sizes = "–".join(map(str, record["sizes"]))
+    st.info((_("Your last training here finished. Its network after epoch {e} ({sizes}) is kept in this browser.")
+             if done else
+             _("Your last training here stopped after epoch {e} of {n}: the page was reloaded, the connection was "
+               "lost or the server restarted. Its network after epoch {e} ({sizes}) is kept in this browser."))
+            .format(e=record["epoch"], n=record["epochs"], sizes=sizes), icon=":material/history:")
+    if st.button(_("Use the network after epoch {e}").format(e=record["epoch"]), icon=":material/swap_horiz:"):
         fetch(FILE, record["size"], record["name"], lambda params: use_as_model(params, record["name"]),
               lambda: None)
         st.rerun()

@@ -21,7 +21,7 @@ LEARN_TEACH_RESULT = "learn.teach_result"  # "teach it": the last fine-tuning's 
 LEARN_TEACH_BACK = "learn.teach_back"      # "teach it": its "Back to the shipped model" button
 
 # --- Weights ---------------------------------------------------------------------------------------
-WEIGHTS_TAB = "weights.tab"            # the open tab, by its label
+WEIGHTS_TAB = "weights.tab"            # the open tab, by its English label
 WEIGHTS_CLIP = "weights.clip"          # the colour range: this percentile of |weights| gets the end colours
 WEIGHTS_LAYER = "weights.layer"        # the heatmap's matrix, by index: 0 is W1
 WEIGHTS_FIRST_COL = "weights.first_col"  # the heatmap's first column, when the matrix is too wide to show whole

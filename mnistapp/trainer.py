@@ -18,6 +18,7 @@ from mnistcore import Params, Settings, load_mnist
 from mnistcore.preprocess import MNIST_SCALING
 
 from .figures.style import plural
+from .i18n import N_, _, ngettext
 from .keep import keep_model
 from .runtime import session_alive
 from .session import LEARN_TRAINING, USER_MODEL, USER_MODEL_NAME, USER_SCALING
@@ -33,7 +34,7 @@ def training_slots() -> SlotQueue:
     return SlotQueue(MAX_TRAININGS)
 
 
-@st.cache_resource(show_spinner="Reading the MNIST training set…")
+@st.cache_resource(show_spinner=False)  # the Learn page shows its spinner, in the visitor's language
 def training_data() -> dict:
     """train (55,000), heldout (the last 5,000 training images) and test (10,000): uint8 images, labels."""
     images, labels = load_mnist("train", DATA_DIR)
@@ -67,8 +68,8 @@ def running_elsewhere() -> int:
 def waiting_text(ahead: int) -> str:
     """A waiting training's place in the queue, as the Learn page says it."""
     if ahead == 0:
-        return "Waiting: yours is next."
-    return f"Waiting: {ahead} training{'s' if ahead != 1 else ''} ahead of yours."
+        return _("Waiting: yours is next.")
+    return ngettext("Waiting: {n} training ahead of yours.", "Waiting: {n} trainings ahead of yours.", ahead).format(n=ahead)
 
 
 def use_as_model(params: Params, name: str, kind: str = "trained") -> None:
@@ -79,7 +80,7 @@ def use_as_model(params: Params, name: str, kind: str = "trained") -> None:
     keep_model(params, name, kind, st.session_state.get(USER_SCALING, MNIST_SCALING))
 
 
-OPTIMIZERS = {"sgd": "SGD", "momentum": "SGD with momentum", "adam": "Adam"}  # the names mnistcore.optim knows
+OPTIMIZERS = {"sgd": "SGD", "momentum": N_("SGD with momentum"), "adam": "Adam"}  # keys: the names mnistcore.optim knows
 LR_CHOICES = [1e-4, 3e-4, 1e-3, 3e-3, 0.01, 0.03, 0.05, 0.1, 0.3]
 DEFAULT_LR = {"sgd": 0.1, "momentum": 0.05, "adam": 1e-3}
 
