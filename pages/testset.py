@@ -136,7 +136,7 @@ if st.session_state[TESTSET_PAGE] > pages:
 if len(shown) == 0:
     st.info("No test image matches these filters. Try “any” digit or “all” answers.")
 else:
-    note = (f"{plural(len(shown), 'image')} {'matches' if len(shown) == 1 else 'match'}. "
+    note = (f"{plural(len(shown), '{n} image', '{n} images')} {'matches' if len(shown) == 1 else 'match'}. "
             "A red frame marks a wrong answer; click a caption for the details.")
     if pages > 1:
         c1, c2 = st.columns([1, 3], vertical_alignment="bottom")
