@@ -46,6 +46,16 @@ def test_the_browsers_percent_is_the_servers(tmp_path):
     assert json.loads(done.stdout) == list(CASES.values())
 
 
+def test_the_browsers_percent_writes_german_as_the_server_does(tmp_path):
+    (tmp_path / "interim.mjs").write_text((ROOT / "mnistapp" / "interim.js").read_text())
+    marks = {"decimal": ",", "space": "\u00a0"}
+    (tmp_path / "run.mjs").write_text('import { percent } from "./interim.mjs";\n'
+                                      f"console.log(JSON.stringify({json.dumps(list(CASES))}.map("
+                                      f"(p) => percent(p, {json.dumps(marks)}))));\n")
+    done = subprocess.run([NODE, "run.mjs"], cwd=tmp_path, capture_output=True, text=True, timeout=60, check=True)
+    assert json.loads(done.stdout) == [percent(p, "de") for p in CASES]
+
+
 def test_the_gallery_the_dialog_the_bars_and_their_text_write_a_probability_alike(shipped):
     images, labels = load_mnist("test", DATA_DIR)
     ev = evaluate(shipped, images[:2000], labels[:2000])

@@ -11,9 +11,9 @@ import html
 
 import numpy as np
 
-from .alt_text import bars_text
 from mnistapp.catalogue import SOURCE, number, translate
 
+from .alt_text import bars_text
 from .style import ANSWER, MUTED, percent
 
 HEIGHT = 180  # px of a bar at p = 1; the whole chart, with its labels, is 240 px high
