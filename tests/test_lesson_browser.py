@@ -11,9 +11,9 @@ import pytest
 
 from conftest import screenshot
 from harness.canvas import draw
+from harness.german import english_left
 from harness.server import wait_for_app_idle
 from harness.strokes import digit_strokes
-from mnistapp.catalogue import catalogue
 from mnistapp.paths import DATA_DIR
 from mnistcore import load_mnist
 
@@ -190,21 +190,6 @@ def open_expander(page, title: str) -> None:
     if details.get_attribute("open") is None:
         details.locator("summary").click()
     page.wait_for_function("(d) => d.open", arg=details.element_handle(), timeout=WAIT)
-
-
-def english_left(text: str) -> list[str]:
-    """The catalogue's English strings (those German changes) that `text` still shows: a string of one or
-    two words only as a whole line, a longer one anywhere, with its placeholders matching anything."""
-    found = []
-    for (msgid, plural), forms in catalogue("de").items():
-        for english, german in zip((msgid, plural or msgid), forms):
-            if english == german:
-                continue
-            pattern = re.sub(r"\\\{\w+\\\}", ".+?", re.escape(english))
-            short = len(english.split()) <= 2
-            if re.search(f"^{pattern}$" if short else pattern, text, re.MULTILINE):
-                found.append(english)
-    return found
 
 
 def test_the_lesson_in_german_leaves_no_english_catalogue_string_on_screen(browser, app_url):

@@ -100,7 +100,7 @@ def test_percent_in_german_has_a_decimal_comma_a_space_and_the_same_bounds(p):
 
 def test_sure_is_a_whole_sentence_in_each_language():
     assert sure(0.997) == "99.7% sure"
-    assert sure(0.997, "de") == "zu 99,7\u00a0% sicher"
+    assert sure(0.997, "de") == "99,7\u00a0% sicher"
 
 
 def test_a_model_trained_for_one_epoch_is_named_1_epoch():
