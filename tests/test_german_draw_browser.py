@@ -117,7 +117,7 @@ def test_the_draw_page_in_german_leaves_no_english_catalogue_string_on_screen(br
         screenshot(page, "draw_de_views")
 
         choose(page, "Es war", "3")
-        page.get_by_role("button", name="Bring es ihm bei").click()
+        page.get_by_role("button", name="Beibringen").click()
         page.get_by_text("Dein Modell", exact=False).first.wait_for(timeout=WAIT)  # the sidebar names it
         wait_for_app_idle(page, WAIT)
         page.get_by_text("Mit dem mitgelieferten Modell vergleichen").click()
