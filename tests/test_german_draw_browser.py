@@ -11,7 +11,7 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from conftest import screenshot
 from harness.canvas import draw
-from harness.german import english_left
+from harness.german import english_left, words_on_screen
 from harness.photos import make_photo
 from harness.server import metric_value, wait_for_app_idle
 from harness.strokes import digit_strokes
@@ -32,7 +32,7 @@ def seen(page) -> str:
     wait_for_app_idle(page, WAIT)
     page.wait_for_timeout(300)  # the live canvas's script writes its words just after the run
     wait_for_app_idle(page, WAIT)
-    return page.inner_text("body") + "\n" + page.evaluate(SPOKEN)
+    return words_on_screen(page) + "\n" + page.evaluate(SPOKEN)
 
 
 def prediction_is_a_digit(page) -> None:

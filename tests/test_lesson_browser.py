@@ -11,7 +11,7 @@ import pytest
 
 from conftest import screenshot
 from harness.canvas import draw
-from harness.german import english_left
+from harness.german import english_left, words_on_screen
 from harness.server import wait_for_app_idle
 from harness.strokes import digit_strokes
 from mnistapp.paths import DATA_DIR
@@ -44,7 +44,7 @@ def showing(page, text: str) -> bool:
 
 def draw_on_lesson(page, strokes) -> None:
     """Clear the canvas, then trace `strokes` (points of a 280 px canvas) and wait for the page's answer."""
-    page.get_by_role("button", name=re.compile("Clear the drawing")).click()
+    page.get_by_role("button", name=re.compile("Clear the drawing|Zeichnung löschen")).click()  # the canvas speaks German too
     wait_for_app_idle(page, WAIT)
     canvas = page.locator(CANVAS)
     canvas.scroll_into_view_if_needed()
@@ -207,7 +207,7 @@ def test_the_lesson_in_german_leaves_no_english_catalogue_string_on_screen(brows
                 open_expander(page, title)
             wait_for_app_idle(page, WAIT)
             page.wait_for_timeout(300)
-            seen.append(page.inner_text("body"))
+            seen.append(words_on_screen(page))
             if n == 3:
                 screenshot(page, "lesson_de_step3")
             if n < 6:
