@@ -49,7 +49,7 @@ few_malloc_arenas()
 st.cache_resource(reap_closed_sessions_in_the_background)()  # one per server
 
 present = presenting()  # ?present=1: a projector's larger type, fewer panels, the sidebar closed
-st.set_page_config(page_title="How a network reads a digit", page_icon="✏️", layout="wide",
+st.set_page_config(page_title=_("How a network reads a digit"), page_icon="✏️", layout="wide",
                    initial_sidebar_state="collapsed" if present else "auto")
 
 pg = st.navigation([

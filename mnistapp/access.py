@@ -16,6 +16,7 @@ from pathlib import Path
 import streamlit as st
 
 from .figures.style import ANSWER, key_selector, sure
+from .i18n import _, language
 
 CSS = f"""<style>
 [data-testid="stSidebarNav"] a:focus-visible, .scroll-region:focus-visible {{
@@ -63,8 +64,10 @@ def prediction_text(digit: int | None, p: float | None, unsure: bool) -> str:
     """What the live region says, with the pill's own rounding: "Prediction 7, 99.4% sure.", "Prediction 7, not
     sure." (the "not sure" flag is up) or, with no digit, 'No prediction yet.'."""
     if digit is None or p is None:
-        return "No prediction yet."
-    return f"Prediction {digit}, not sure." if unsure else f"Prediction {digit}, {sure(p)}."
+        return _("No prediction yet.")
+    if unsure:
+        return _("Prediction {d}, not sure.").format(d=digit)
+    return _("Prediction {d}, {sure}.").format(d=digit, sure=sure(p, language()))
 
 
 def announce(text: str, *, key: str) -> None:

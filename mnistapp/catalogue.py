@@ -90,7 +90,14 @@ def number(x: float, lang: str, digits: int = 2) -> str:
 
 
 def percent(x: float, lang: str, digits: int = 2) -> str:
-    """A share as a percentage in `lang`'s way: 0.9941 -> "99.41%" in English, "99,41 %" in German."""
+    """A share as a percentage in `lang`'s way: 0.9941 -> "99.41%" in English, "99,41 %" in German. A value that
+    is not exactly 0 or 1 never reads as one: with one decimal, 0.0004 -> "<0.1%" and 0.9996 -> ">99.9%"
+    (mnistapp/interim.js's percent does the same in the browser)."""
+    x, step = float(x), 10.0 ** -(digits + 2)  # the smallest share the digits show
+    if 0 < x < step / 2:
+        return "<" + percent(step, lang, digits)
+    if 1 - step / 2 <= x < 1:
+        return ">" + percent(1 - step, lang, digits)
     return number(100 * x, lang, digits) + PERCENT_SPACE.get(lang, "") + "%"
 
 

@@ -64,6 +64,25 @@ ENGINE_ERRORS = (
     N_("The file is empty. Choose a PNG or JPEG photo of one digit."),
     N_("This file is not an image we can read. Choose a PNG or JPEG photo."),
     N_("The image is only {w} x {h} pixels. Send a photo at least {side} x {side}."),
+    N_("The file has {mb} MB; photos up to {max} MB are read. Send a smaller photo."),
+    N_("The image claims more than {n} million pixels; at most {max} million are read. Send a smaller photo."),
+    N_("This image's header is damaged ({what}). Choose another photo."),
+    N_("This is a {format} image; the app reads PNG and JPEG. Save it as PNG or JPEG."),
+    N_("The image is {w} x {h} pixels ({n} million); at most {max} million are read. Send a smaller photo."),
+    N_("This is an animated image. Send a still photo of one digit."),
+    N_("The image is too large to read here. Send a smaller photo."),
+    N_("The image could not be read: it looks truncated or damaged ({why}). Send the photo again or choose another "
+       "one."),
+    N_("This file is empty. Save the weights with torch.save(model.state_dict(), path) and try that file."),
+    N_("This file is damaged, cut short or not a model file. Save the weights with torch.save(model.state_dict(), "
+       "path) and try that file."),
+    N_("This is not a model file. Upload a .pth file saved with torch.save(model.state_dict(), path), a .safetensors "
+       "file, or an .npz file with arrays W1, b1, W2, b2, ..."),
+    N_("This is a text file, not a model file. Upload a .pth file saved with torch.save(model.state_dict(), path), a "
+       ".safetensors file, or an .npz file with arrays W1, b1, W2, b2, ..."),
+    N_("Its file is missing or too big."),
+    N_("Its file is not in the form the app keeps it."),
+    N_("Its file is not the size it was kept with."),
 )
 
 

@@ -37,6 +37,7 @@ from mnistapp.sandbox import load_params_isolated
 from mnistcore import ModelFileError, Params, npz_bytes
 from mnistcore.preprocess import Scaling
 
+from .i18n import N_, _, shown_error
 from .keep_rules import (
     EXPIRY_S,
     MAX_MODEL_BYTES,
@@ -230,6 +231,15 @@ def _keep_cards(cards: list[ModelCard], now: float) -> None:
     st.session_state[KEEP_MODELS] = sorted((c for c in cards if c.id not in gone), key=lambda c: -c.saved)
 
 
+# The reasons mnistapp/keep.js gives when the browser keeps nothing (its `why`), to show them translated
+BROWSER_REASONS = (
+    N_("this browser's storage for the site is full"),
+    N_("this browser does not allow the site to store data"),
+    N_("this browser's storage is read-only"),
+    N_("this browser's storage failed ({reason})"),
+)
+
+
 def _note(text: str) -> None:
     st.session_state.setdefault(KEEP_NOTES, []).append(text)
 
@@ -238,7 +248,7 @@ def refuse(name: str) -> None:
     """A small value read back is not what the app keeps there: delete it in the browser, and say so."""
     _write("delete", "meta", name, None)
     st.session_state.get(KEEP_VALUES, {}).pop(name.removeprefix("x."), None)
-    _note("Something kept in this browser was not in the shape the app keeps it, so it was deleted.")
+    _note(_("Something kept in this browser was not in the shape the app keeps it, so it was deleted."))
 
 
 def _on_index() -> None:
@@ -314,7 +324,8 @@ def _on_blob() -> None:
             params = load_params_isolated(data)
         except ModelFileError as e:
             refused()
-            _note(f"The kept model {name} could not be read back, so it was deleted. {e}")
+            _note(_("The kept model {name} could not be read back, so it was deleted. {why}").format(
+                name=name, why=shown_error(e)))
         else:
             then(params)
     s.pop(KEEP_WANT_FOR, None)
@@ -338,6 +349,6 @@ def _on_done(key: str) -> None:
 
 def kept_summary() -> str:
     """What is kept, where and for how long, in one sentence for the sidebar and the Learn page."""
-    return (f"Your drawing, up to {MAX_MODELS} of your models ({MAX_MODEL_BYTES // 2**20} MB) and your training's "
-            f"network after each epoch are kept in this browser only, never on the server, for {EXPIRY_S // 3600} "
-            "hours after you last change them.")
+    return _("Your drawing, up to {n} of your models ({mb} MB) and your training's network after each epoch are kept "
+             "in this browser only, never on the server, for {hours} hours after you last change them.").format(
+        n=MAX_MODELS, mb=MAX_MODEL_BYTES // 2**20, hours=EXPIRY_S // 3600)

@@ -46,10 +46,17 @@ function uncover() {
   document.querySelectorAll(`[${HIDDEN}]`).forEach((el) => el.removeAttribute(HIDDEN));
 }
 
+// The words the page shows, in the visitor's language (live_canvas.py's `words`): English until the first data.
+let words = { prediction: "Prediction", sure: "{p} sure", top: "Top three: {digits}.", comma: ", ",
+  none: "No drawing yet: no probabilities.", tip: "digit {d}: p = {p}, logit z2 = {z}", decimal: ".", space: "" };
+const fill = (template, values) => template.replace(/\{(\w+)\}/g, (m, name) => (name in values ? values[name] : m));
+const pct = (p) => percent(p, words);
+const num = (x, digits) => x.toFixed(digits).replace(".", words.decimal);
+
 function barsText(probs) {  // bars_text in mnistapp/figures/alt_text.py
-  if (!probs) return "No drawing yet: no probabilities.";
+  if (!probs) return words.none;
   const top = [...probs.keys()].sort((a, b) => probs[b] - probs[a]).slice(0, 3);  // stable, as NumPy's
-  return `Top three: ${top.map((d) => `${d} (${percent(probs[d])})`).join(", ")}.`;
+  return fill(words.top, { digits: top.map((d) => `${d} (${pct(probs[d])})`).join(words.comma) });
 }
 
 // answer: {logits, probs} or null (no digit: the empty state); bars: {height, answer, muted} of bars.py.
@@ -58,7 +65,7 @@ function showInterim(answer, bars) {
   const winner = probs ? probs.indexOf(Math.max(...probs)) : null;
   const text = (el, t) => { (el.querySelector("p") || el).textContent = t; };
   const metric = [...document.querySelectorAll('[data-testid="stMetric"]')].find(
-    (m) => m.querySelector('[data-testid="stMetricLabel"]')?.textContent.trim() === "Prediction");
+    (m) => m.querySelector('[data-testid="stMetricLabel"]')?.textContent.trim() === words.prediction);
   const value = metric && original(metric, '[data-testid="stMetricValue"]');
   const shown = value && original(value, ":scope > *");
   if (shown) {
@@ -74,7 +81,7 @@ function showInterim(answer, bars) {
       pill.setAttribute(COPY, "");
       value.after(pill);
     }
-    text(pill, probs ? `${percent(probs[winner])} sure` : "");
+    text(pill, probs ? fill(words.sure, { p: pct(probs[winner]) }) : "");
     pill.style.display = probs ? "" : "none";
   }
   const chart = original(document, ".softmax-bars");  // the page's first: the Prediction's
@@ -83,9 +90,9 @@ function showInterim(answer, bars) {
   copy.setAttribute("aria-label", barsText(probs));
   copy.querySelectorAll(".col").forEach((col, d) => {
     const p = probs ? probs[d] : 0;
-    col.title = probs ? `digit ${d}: p = ${p.toFixed(4)}, logit z2 = ${answer.logits[d].toFixed(2)}` : "";
+    col.title = probs ? fill(words.tip, { d, p: num(p, 4), z: num(answer.logits[d], 2) }) : "";
     col.dataset.p = p.toFixed(6);
-    col.querySelector("span").textContent = p >= 0.005 ? percent(p) : "";
+    col.querySelector("span").textContent = p >= 0.005 ? pct(p) : "";
     const bar = col.querySelector(".bar");
     bar.style.height = `${roundHalfEven(p * bars.height)}px`;
     bar.style.background = d === winner ? bars.answer : bars.muted;
@@ -242,6 +249,13 @@ export default function ({ parentElement, data, setStateValue }) {
   }
   s.width = data.width || s.width;
   s.bars = data.bars || s.bars;
+  if (data.words) {  // the visitor's language: the buttons, the canvas's name and the interim answer's words
+    words = { ...words, ...data.words };
+    root.querySelector("button.undo").textContent = words.undo;
+    root.querySelector("button.clear").textContent = words.clear;
+    canvas.setAttribute("aria-label", words.area);
+    root.querySelector(".keys").innerHTML = words.keys;  // HTML made (and escaped) by live_canvas.py
+  }
   s.interim = () => s.answer && Array.from(s.answer.probs);  // for tests: the last interim probabilities, or null
   window.__liveCanvas = s;  // one live canvas on a page: live_canvas_answered reaches it here
 }

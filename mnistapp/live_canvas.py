@@ -13,6 +13,7 @@ model: the digest of the model the browser holds, or None}; `drawing_rgba` turns
 from __future__ import annotations
 
 import base64
+import html
 import io
 from pathlib import Path
 
@@ -23,8 +24,10 @@ from PIL import Image
 from mnistcore import Params
 from mnistcore.preprocess import Scaling
 
+from .catalogue import DECIMAL, PERCENT_SPACE
 from .figures.bars import HEIGHT
 from .figures.style import ANSWER, MUTED
+from .i18n import _, language
 from .runtime import media_url
 
 MAX_SIDE = 2048  # a sent drawing bigger than this is not from our canvas: refused before it is decoded
@@ -93,9 +96,23 @@ def live_canvas(*, key: str, size: int = 280, stroke_width: int = 18, restore: l
     """
     bars = {"height": HEIGHT, "answer": ANSWER, "muted": MUTED}  # to draw the interim answer as bars.py does
     result = _mount(key=key, data={"size": size, "width": stroke_width, "restore": restore, "preload": PRELOAD,
-                                   "bars": bars},
+                                   "bars": bars, "words": canvas_words()},
                     default={"drawing": None}, on_drawing_change=on_change, width="stretch", height="content")
     return result.drawing
+
+
+def canvas_words() -> dict[str, str]:
+    """The canvas's words in the session's language, for live_canvas.js: its buttons, its name and note, the
+    metric label its script finds, and the interim answer's sentences and number marks."""
+    strong = lambda text: f"<strong>{html.escape(text)}</strong>"
+    keys = html.escape(_("With the keyboard: choose {test} or {photo} above the canvas to give the network a "
+                         "digit.")).format(test=strong(_("Test image")), photo=strong(_("Photo")))
+    lang = language()
+    return {"undo": _("Undo"), "clear": _("Clear the drawing"), "keys": keys,
+            "area": _("Drawing area: draw one digit with the mouse, a finger or a pen"),
+            "prediction": _("Prediction"), "sure": _("{p} sure"), "top": _("Top three: {digits}."), "comma": _(", "),
+            "none": _("No drawing yet: no probabilities."), "tip": _("digit {d}: p = {p}, logit z2 = {z}"),
+            "decimal": DECIMAL[lang], "space": PERCENT_SPACE[lang]}
 
 
 def model_bytes(params: Params) -> bytes:

@@ -1,6 +1,7 @@
 """Collect the catalogue's strings from the code: `python -m mnistapp.strings` (or `make strings`).
 
-It finds every call `_("...")`, `N_("...")` and `ngettext("...", "...", n)` with literal strings in app.py,
+It finds every call `_("...")`, `N_("...")`, `ngettext("...", "...", n)` (and the figure builders' `translate("...",
+lang)`, `ntranslate(...)` and `plural(n, "...", "...")`) with literal strings in app.py,
 pages/ and mnistapp/, writes them to mnistapp/locale/messages.pot, and brings each language's .po file
 in line: a new string gets an empty translation to fill in, a string no longer in the code is dropped,
 and every translation made stays. tests/test_i18n.py fails while any translation is missing or stale.
@@ -14,7 +15,7 @@ from pathlib import Path
 from .catalogue import LANGUAGES, LOCALE, SOURCE, catalogue, parse_po
 from .paths import ROOT
 
-SINGLE, PLURAL = {"_", "N_"}, {"ngettext"}
+SINGLE, PLURAL = {"_", "N_", "translate"}, {"ngettext", "ntranslate"}  # figure builders call the catalogue's own
 POT = LOCALE / "messages.pot"
 HEADER = ('msgid ""\nmsgstr ""\n"Content-Type: text/plain; charset=UTF-8\\n"\n'
           '"Language: {lang}\\n"\n"Plural-Forms: nplurals=2; plural=(n != 1);\\n"\n')
@@ -36,10 +37,12 @@ def extract(paths: list[Path] | None = None) -> dict[tuple[str, str | None], lis
             if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)):
                 continue
             args = [a.value if isinstance(a, ast.Constant) and isinstance(a.value, str) else None for a in node.args]
-            if node.func.id in SINGLE and len(args) == 1 and args[0]:
+            if node.func.id in SINGLE and args and args[0]:  # translate(text, lang) has the language too
                 key = (args[0], None)
-            elif node.func.id in PLURAL and len(args) == 3 and args[0] and args[1]:
+            elif node.func.id in PLURAL and len(args) >= 3 and args[0] and args[1]:
                 key = (args[0], args[1])
+            elif node.func.id == "plural" and len(args) >= 3 and args[1] and args[2]:  # plural(n, one, many, lang)
+                key = (args[1], args[2])
             else:
                 continue
             where, name = found.setdefault(key, []), _name(path)

@@ -97,4 +97,4 @@ def parse_hidden(text: str) -> tuple[int, ...] | None:
 def model_name(settings: Settings, epochs_done: float) -> str:
     """How the sidebar names a model trained here: its sizes, optimiser, rate and epochs."""
     sizes = "–".join(map(str, settings.sizes))
-    return f"trained here: {sizes}, {settings.optimizer} lr {settings.lr:g}, {plural(epochs_done, 'epoch')}"
+    return f"trained here: {sizes}, {settings.optimizer} lr {settings.lr:g}, {plural(epochs_done, '{n} epoch', '{n} epochs')}"

@@ -9,6 +9,7 @@ The numbers come from `mnistcore.explain.attribution` and `mnistcore.explain.dou
 from __future__ import annotations
 
 import functools
+import html
 import logging
 import os
 import sys
@@ -30,6 +31,7 @@ from .figures.bars import softmax_bars_html
 from .figures.images import attribution_png, diverging_rgb, gray_image, png_data_url
 from .figures.panel import pictures_html, stroke_panel, units_html
 from .figures.style import sure
+from .i18n import N_, _, language, number
 from .model import shipped_model
 from .session import (
     WHY_ATTRIBUTION,
@@ -44,12 +46,18 @@ from .session import (
     WHY_UNITS_OFF,
 )
 
-STEP_TITLES = {"canvas": "canvas", "crop": "crop to the ink", "fit": "fit into 20 px",
-               "centre": "centre of mass to the centre", "scale": "input scaling"}
-OVERCONFIDENT = ("Why not just the softmax: it always shares 100 % among the ten digits, so it cannot answer "
-                 "\"none of these\", and a ReLU network's logits grow with any strong stroke, so a letter can get "
-                 "99 %. \"Not sure\" asks the hidden layer instead whether the drawing looks, to the network, like "
-                 "the training digits it names.")
+STEP_TITLES = {"canvas": N_("canvas"), "crop": N_("crop to the ink"), "fit": N_("fit into 20 px"),
+               "centre": N_("centre of mass to the centre"), "scale": N_("input scaling")}
+OVERCONFIDENT = N_("Why not just the softmax: it always shares 100 % among the ten digits, so it cannot answer "
+                   "\"none of these\", and a ReLU network's logits grow with any strong stroke, so a letter can get "
+                   "99 %. \"Not sure\" asks the hidden layer instead whether the drawing looks, to the network, like "
+                   "the training digits it names.")
+
+
+def _signed(x: float, digits: int = 2) -> str:
+    """x with its sign always written, in the session's language: "+0.25", "-0.25"."""
+    text = number(x, digits)
+    return text if text.startswith("-") else "+" + text
 
 
 # --- "not sure" -----------------------------------------------------------------------------------------
@@ -160,17 +168,17 @@ def prediction_metric(params: Params, fwd: Forward, where, row: int = 0) -> bool
     winner = int(probs.argmax())
     doubt = model_doubt(params)
     unsure = doubt is not None and not_sure(doubt, params, fwd, row)
-    where.metric("Prediction", str(winner), None if unsure else sure(probs[winner]), delta_color="off",
+    where.metric(_("Prediction"), str(winner), None if unsure else sure(probs[winner], language()), delta_color="off",
                  delta_arrow="off")
     if doubt is None:
-        where.caption("\"Not sure\" waits for room: the server learns it for a few uploaded models at a time, and "
-                      "yours is next when a visitor with one leaves." if waits_for_room(params) else
-                      "Learning what \"not sure\" means for this model (once, a few seconds)…")
+        where.caption(_("\"Not sure\" waits for room: the server learns it for a few uploaded models at a time, and "
+                        "yours is next when a visitor with one leaves.") if waits_for_room(params) else
+                      _("Learning what \"not sure\" means for this model (once, a few seconds)…"))
         return False
     if unsure:
         first, second = two_most_likely(fwd.probs[row])
-        where.markdown(f":orange-badge[not sure] {first} or {second}?")
-        where.caption(OVERCONFIDENT)
+        where.markdown(_(":orange-badge[not sure] {first} or {second}?").format(first=first, second=second))
+        where.caption(_(OVERCONFIDENT))
     return unsure
 
 
@@ -185,17 +193,17 @@ def why_views(params: Params, fwd: Forward, *, image: np.ndarray, ink: np.ndarra
     """The four explanations, each in an expander computed only when open. `image` is the (28, 28) [0, 1]
     input; `ink` the drawing it came from (preprocess.canvas_ink; None on the test set, whose images are
     centred already)."""
-    with _opened("Why this digit? Each pixel's exact share", f"{key}{WHY_ATTRIBUTION}") as box:
+    with _opened(_("Why this digit? Each pixel's exact share"), f"{key}{WHY_ATTRIBUTION}") as box:
         if box.open:
             attribution_view(params, fwd, key, row)
-    with _opened("Fool it: make it say another digit", f"{key}{WHY_FOOL}") as box:
+    with _opened(_("Fool it: make it say another digit"), f"{key}{WHY_FOOL}") as box:
         if box.open:
             fool_view(params, fwd, image, key, row)
-    with _opened("Switch hidden units off", f"{key}{WHY_UNITS}") as box:
+    with _opened(_("Switch hidden units off"), f"{key}{WHY_UNITS}") as box:
         if box.open:
             units_view(params, fwd, key, row)
     if ink is not None:
-        with _opened("The preprocessing, step by step", f"{key}{WHY_STEPS}") as box:
+        with _opened(_("The preprocessing, step by step"), f"{key}{WHY_STEPS}") as box:
             if box.open:
                 steps_view(params, ink, key)
 
@@ -206,21 +214,21 @@ FOLLOW = "follow"  # a digit picker's first choice: whatever the current drawing
 def attribution_view(params: Params, fwd: Forward, key: str, row: int = 0) -> None:
     winner = int(fwd.probs[row].argmax())
     C, c0 = linear_attribution(params, fwd.x[row])
-    st.caption("With the active hidden units fixed, a ReLU network is linear in its input, so each logit is "
-               "exactly the sum of one share per pixel plus the biases' share: z = Σᵢ xᵢ (W1 D W2)[i, k] + c0[k]. "
-               "Orange pixels push the digit up, purple ones down. Blank pixels are −0.42 after the input "
-               "scaling, so they vote too.")
+    st.caption(_("With the active hidden units fixed, a ReLU network is linear in its input, so each logit is "
+                 "exactly the sum of one share per pixel plus the biases' share: z = Σᵢ xᵢ (W1 D W2)[i, k] + c0[k]. "
+                 "Orange pixels push the digit up, purple ones down. Blank pixels are −0.42 after the input "
+                 "scaling, so they vote too."))
     c1, c2 = st.columns(2)
     # FOLLOW (the first choice) tracks the drawing: the prediction, and the likeliest digit other than k. A
     # digit as the default would stay the one of the drawing the view was opened on. The choices' labels stay
     # the same from stroke to stroke (the browser keeps showing a selected label that the server changes);
     # the captions below name the digits.
-    picked = c1.selectbox("Digit", [FOLLOW, *range(10)], key=f"{key}{WHY_DIGIT}",
-                          format_func=lambda d: "the prediction" if d == FOLLOW else str(d))
+    picked = c1.selectbox(_("Digit"), [FOLLOW, *range(10)], key=f"{key}{WHY_DIGIT}",
+                          format_func=lambda d: _("the prediction") if d == FOLLOW else str(d))
     k = winner if picked == FOLLOW else picked
     other = int(np.argsort(-fwd.probs[row])[1]) if k == winner else winner
-    picked2 = c2.selectbox("…and not", [FOLLOW, *(d for d in range(10) if d != k)], key=f"{key}{WHY_OTHER}",
-                           format_func=lambda d: "the likeliest other" if d == FOLLOW else str(d))
+    picked2 = c2.selectbox(_("…and not"), [FOLLOW, *(d for d in range(10) if d != k)], key=f"{key}{WHY_OTHER}",
+                           format_func=lambda d: _("the likeliest other") if d == FOLLOW else str(d))
     k2 = other if picked2 == FOLLOW else picked2
     # Pictures, not Plotly heatmaps, and with the text around them one HTML element: all of it changes with
     # every stroke; with the four views open this took the stroke's answer from 288 ms to 176-216 ms
@@ -229,12 +237,15 @@ def attribution_view(params: Params, fwd: Forward, key: str, row: int = 0) -> No
     diff, dmax = attribution_png(C[:, k] - C[:, k2])
     top = contributions(params, fwd, k, row=row)
     st.html(stroke_panel(pictures_html([
-        (shares, f"shares of logit {k} = {C[:, k].sum() + c0[k]:.2f} (strongest colour: ±{vmax:.3f})", 224),
-        (diff, f"why {k} and not {k2}: z{k} − z{k2} = {(C[:, k] - C[:, k2]).sum() + c0[k] - c0[k2]:.2f} "
-               f"(strongest colour: ±{dmax:.3f})", 224)]),
-        f'<p class="caption">Biases\' share c0: {c0[k]:+.2f} for {k}, {c0[k2]:+.2f} for {k2}.</p>',
-        units_html(f"Hidden units that push {k} up the most (a_j · W{len(params.Ws)}[j, {k}])",
-                   " · ".join(f"unit {c.unit}: {c.push:+.2f}" for c in top), []) if top else ""))
+        (shares, _("shares of logit {k} = {z} (strongest colour: ±{v})").format(
+            k=k, z=number(C[:, k].sum() + c0[k]), v=number(vmax, 3)), 224),
+        (diff, _("why {k} and not {k2}: z{k} − z{k2} = {z} (strongest colour: ±{v})").format(
+            k=k, k2=k2, z=number((C[:, k] - C[:, k2]).sum() + c0[k] - c0[k2]), v=number(dmax, 3)), 224)]),
+        '<p class="caption">' + html.escape(_("Biases' share c0: {a} for {k}, {b} for {k2}.").format(
+            a=_signed(c0[k]), k=k, b=_signed(c0[k2]), k2=k2), quote=False) + "</p>",
+        units_html(_("Hidden units that push {k} up the most (a_j · W{L}[j, {k}])").format(k=k, L=len(params.Ws)),
+                   " · ".join(_("unit {j}: {push}").format(j=c.unit, push=_signed(c.push)) for c in top), [])
+        if top else ""))
 
 
 def fool_view(params: Params, fwd: Forward, image: np.ndarray, key: str, row: int = 0) -> None:
@@ -245,55 +256,59 @@ def fool_view(params: Params, fwd: Forward, image: np.ndarray, key: str, row: in
     if st.session_state.get(f"{key}{WHY_FOOL_FOR}") != drawn:
         st.session_state[f"{key}{WHY_FOOL_FOR}"] = drawn
         st.session_state[f"{key}{WHY_FOOL_TARGET}"] = None
-    target = st.segmented_control("Make it say", [d for d in range(10) if d != winner], key=f"{key}{WHY_FOOL_TARGET}")
-    st.caption("Small steps against the gradient of −log y[target] with respect to the input pixels (the dx "
-               "that backpropagation gives), each pixel kept between blank and full ink, until the network says "
-               "the target (at most 200 steps of 0.02). Your drawing stays as it is.")
+    target = st.segmented_control(_("Make it say"), [d for d in range(10) if d != winner], key=f"{key}{WHY_FOOL_TARGET}")
+    st.caption(_("Small steps against the gradient of −log y[target] with respect to the input pixels (the dx "
+                 "that backpropagation gives), each pixel kept between blank and full ink, until the network says "
+                 "the target (at most 200 steps of 0.02). Your drawing stays as it is."))
     if target is None or target == winner:
         return
     res = fool(params, image, int(target))
     said = int(res.probs.argmax())
-    verdict = f"It says **{said}** now" if res.success else f"Not there after {res.steps} steps: it says **{said}**"
     change = res.image - image
-    st.markdown(f"{verdict}, after {res.steps} steps and {res.ink:.1f} pixels' worth of ink changed "
-                f"({int((np.abs(change) > 0.01).sum())} pixels touched).")
+    verdict = (_("It says **{said}** now, after {steps} steps and {ink} pixels' worth of ink changed ({n} pixels "
+                 "touched).") if res.success else
+               _("Not there after {steps} steps: it says **{said}**, after {steps} steps and {ink} pixels' worth of "
+                 "ink changed ({n} pixels touched)."))
+    st.markdown(verdict.format(said=said, steps=res.steps, ink=number(res.ink, 1),
+                               n=int((np.abs(change) > 0.01).sum())))
     biggest = float(np.abs(change).max())  # a few steps of 0.02: on a ±1 scale the change would be invisible
     st.html(stroke_panel(pictures_html([
-        (png_data_url(gray_image(image)), "your drawing", 84),
-        (png_data_url(gray_image(res.image)), "the changed one", 84),
+        (png_data_url(gray_image(image)), _("your drawing"), 84),
+        (png_data_url(gray_image(res.image)), _("the changed one"), 84),
         (png_data_url(diverging_rgb(change)),  # its own largest change at full colour
-         f"the change (orange: ink added; strongest colour: ±{biggest:.2f})", 84)]),
-        softmax_bars_html(res.probs, winner=said)))
+         _("the change (orange: ink added; strongest colour: ±{v})").format(v=number(biggest)), 84)]),
+        softmax_bars_html(res.probs, winner=said, lang=language())))
 
 
 def units_view(params: Params, fwd: Forward, key: str, row: int = 0) -> None:
     winner = int(fwd.probs[row].argmax())
     layer = len(params.Ws) - 1  # the last hidden layer, whose units vote on the digits directly
     if layer < 1:
-        st.caption("This network has no hidden layer.")
+        st.caption(_("This network has no hidden layer."))
         return
     offered = [c.unit for c in contributions(params, fwd, winner, n=12, row=row)]
     # Units switched off before stay on offer when the drawing (and so its top contributors) changes.
     kept = [u for u in st.session_state.get(f"{key}{WHY_UNITS_OFF}") or [] if u not in offered]
-    chosen = st.pills(f"Switch off (a = 0) units of hidden layer {layer}: the {len(offered)} that push {winner} "
-                      "up the most", offered + kept, selection_mode="multi", key=f"{key}{WHY_UNITS_OFF}",
-                      format_func=lambda u: f"unit {u}")
+    chosen = st.pills(_("Switch off (a = 0) units of hidden layer {layer}: the {n} that push {winner} up the "
+                        "most").format(layer=layer, n=len(offered), winner=winner),
+                      offered + kept, selection_mode="multi", key=f"{key}{WHY_UNITS_OFF}",
+                      format_func=lambda u: _("unit {j}").format(j=u))
     if not chosen:
         return
     fwd_off = forward(switch_off(params, chosen, layer=layer), fwd.x[row:row + 1])
     now = int(fwd_off.probs[0].argmax())
-    st.metric("Prediction with those units off", str(now), sure(fwd_off.probs[0, now]),
+    st.metric(_("Prediction with those units off"), str(now), sure(fwd_off.probs[0, now], language()),
               delta_color="off", delta_arrow="off")
-    st.html(stroke_panel(softmax_bars_html(fwd_off.probs[0], fwd_off.logits[0], winner=now)))
+    st.html(stroke_panel(softmax_bars_html(fwd_off.probs[0], fwd_off.logits[0], winner=now, lang=language())))
 
 
 def steps_view(params: Params, ink: np.ndarray, key: str) -> None:
-    off = frozenset(st.pills("Switch steps off", STEPS, selection_mode="multi", key=f"{key}{WHY_STEPS_OFF}",
-                             format_func=lambda s: STEP_TITLES[s]) or ())
+    off = frozenset(st.pills(_("Switch steps off"), STEPS, selection_mode="multi", key=f"{key}{WHY_STEPS_OFF}",
+                             format_func=lambda s: _(STEP_TITLES[s])) or ())
     steps = digit_steps(ink, off)
-    st.caption("Each picture is the drawing after that step, with the network's answer if the pipeline stopped "
-               "there (what is left of it replaced by a plain resize to 28×28). Switch a step off to see what it "
-               "is for.")
+    st.caption(_("Each picture is the drawing after that step, with the network's answer if the pipeline stopped "
+                 "there (what is left of it replaced by a plain resize to 28×28). Switch a step off to see what it "
+                 "is for."))
     shown, xs = [], []
     for step in steps:
         if step.name == "scale":  # the network's input itself; shown as the centred ink it was made from
@@ -304,11 +319,12 @@ def steps_view(params: Params, ink: np.ndarray, key: str) -> None:
             xs.append(shown[-1].reshape(1, -1) if "scale" in off else scale_input(shown[-1][None]))
     probs = forward(params, np.concatenate(xs)).probs  # every step's answer in one pass; the last is the real one
     pictures = [(png_data_url(gray_image(img)),
-                 f"{STEP_TITLES[step.name]}{' (off)' if step.name in off else ''} → {int(p.argmax())}", 56)
+                 (_("{step} (off) → {d}") if step.name in off else _("{step} → {d}")).format(
+                     step=_(STEP_TITLES[step.name]), d=int(p.argmax())), 56)
                 for step, img, p in zip(steps, shown, probs)]
     said = int(probs[-1].argmax())
     # one block for the six pictures: they change with every stroke (st.image would be six elements)
     st.html(stroke_panel(pictures_html(pictures + [
-        (png_data_url(gray_image(steps[-2].image)), "the 28×28 image it reads", 112)])))
-    st.metric("Prediction with these steps", str(said), sure(probs[-1, said]),
+        (png_data_url(gray_image(steps[-2].image)), _("the 28×28 image it reads"), 112)])))
+    st.metric(_("Prediction with these steps"), str(said), sure(probs[-1, said], language()),
               delta_color="off", delta_arrow="off")

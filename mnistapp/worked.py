@@ -53,19 +53,28 @@ def shape(a) -> str:
     return r"\times".join(map(str, np.shape(a)))
 
 
-def _input() -> tuple[np.ndarray, np.ndarray, int, str, str] | None:
-    """(28x28 ink for the picture, (1, 784) network input, true digit, its description (an English key), the
-    description as the visitor reads it), or None."""
+TEST, DRAWING = N_("A test image"), N_("Your drawing")  # the source's values (session state) and labels
+
+
+def _named(what: str) -> str:
+    """The input's description (an English key: "your drawing", "test image 18") as the visitor reads it."""
+    if what == "your drawing":
+        return _("your drawing")
+    return _("test image {i}").format(i=what.removeprefix("test image "))
+
+
+def _input() -> tuple[np.ndarray, np.ndarray, int, str] | None:
+    """(28x28 ink for the picture, (1, 784) network input, true digit, its description as a key), or None."""
     drawing = st.session_state.get(LEARN_DRAWING)
-    sources = [N_("A test image")] + ([N_("Your drawing")] if drawing is not None else [])
+    sources = [TEST] + ([DRAWING] if drawing is not None else [])
     source = st.radio(_("Input"), sources, horizontal=True, key=LEARN_SOURCE, format_func=_,
                       help=_("Draw a digit on the Draw page to use it here."))
-    if source == "Your drawing" and drawing is not None:
+    if source == DRAWING and drawing is not None:
         t = st.selectbox(_("Which digit it is"), range(10), key=LEARN_LABEL)
-        return drawing, scale_input(drawing[None]), int(t), "your drawing", _("your drawing")
+        return drawing, scale_input(drawing[None]), int(t), "your drawing"
     images, labels = test_set()
     i = st.number_input(_("Test image"), 0, len(images) - 1, FIRST_IMAGE, key=LEARN_IMAGE)
-    return images[i] / 255, scale_uint8(images[i:i + 1]), int(labels[i]), f"test image {i}", _("test image {i}").format(i=i)
+    return images[i] / 255, scale_uint8(images[i:i + 1]), int(labels[i]), f"test image {i}"
 
 
 def worked_step_views() -> None:
@@ -76,14 +85,15 @@ def worked_step_views() -> None:
         params = shipped_model()[0]
     left, right = st.columns([1, 4])
     with left:
-        ink, x, t, what, shown = _input()
+        ink, x, t, what = _input()
         st.html(pictures_html([gray_image(ink, scale=4)], [_("The input x as a 28×28 picture, white ink on black")],
-                              [_("{what}, digit {t}").format(what=shown, t=t)], width=112))
+                              [_("{what}, digit {t}").format(what=_named(what), t=t)], width=112))
     s = worked_step(params, x, t, LR)
     H = params.Ws[0].shape[1]
     j_top = [int(j) for j in np.argsort(-np.abs(s.dz1[0]))[:SHOWN]]  # the hidden units backprop moves most
     with right:
-        st.markdown(_("**Forward**, for {what} (x is the 784 pixels, scaled; shapes in brackets)").format(what=shown))
+        st.markdown(_("**Forward**, for {what} (x is the 784 pixels, scaled; shapes in brackets)").format(
+            what=_named(what)))
         two_lines(rf"z_1 = x W_1 + b_1 \quad ({shape(s.x)})({shape(params.Ws[0])}) + ({H}) \to ({shape(s.z1)})",
                   rf"z_1 = {tex_row(s.z1)}")
         st.latex(rf"a_1 = \mathrm{{ReLU}}(z_1) = {tex_row(s.a1)} \quad ({int((s.a1 > 0).sum())}"

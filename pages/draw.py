@@ -9,6 +9,7 @@ from mnistapp.figures.bars import softmax_bars_html
 from mnistapp.figures.images import gray_image
 from mnistapp.figures.pictures import pictures_html
 from mnistapp.hiddenmap import where_it_lands
+from mnistapp.i18n import _, language, number
 from mnistapp.inputs import DRAW, input_source, read_input
 from mnistapp.keep import keep_latest
 from mnistapp.keep_draw import NAME as KEPT_DRAWING
@@ -37,10 +38,10 @@ route_through_app()
 
 CANVAS = 280
 
-st.title("Draw a digit")
-st.markdown("Draw one digit, 0 to 9, with the mouse, a finger or a pen, or take a photo or a test image. "
-            "The network reads it while you draw.")
-st.caption("What it computes, in plain NumPy: z1 = x W1 + b1, a1 = ReLU(z1), z2 = a1 W2 + b2, y = softmax(z2).")
+st.title(_("Draw a digit"))
+st.markdown(_("Draw one digit, 0 to 9, with the mouse, a finger or a pen, or take a photo or a test image. "
+              "The network reads it while you draw."))
+st.caption(_("What it computes, in plain NumPy: z1 = x W1 + b1, a1 = ReLU(z1), z2 = a1 W2 + b2, y = softmax(z2)."))
 
 
 def read_drawing() -> np.ndarray | None:
@@ -82,7 +83,7 @@ def show_drawing() -> None:
         # same place whether the canvas is empty or not, so a stroke updates it in place.
         c1, c2 = st.container(key="draw.prediction").columns(2)
     if digit is None:
-        c1.metric("Prediction", "–")
+        c1.metric(_("Prediction"), "–")
         with spoken:
             announce(prediction_text(None, None, False), key=DRAW_SPOKEN)
     else:
@@ -93,29 +94,30 @@ def show_drawing() -> None:
         winner = int(probs.argmax())
         with spoken:
             announce(prediction_text(winner, float(probs[winner]), unsure), key=DRAW_SPOKEN)
-        c2.html(pictures_html([gray_image(digit, scale=4)], ["The digit as the network gets it: 28×28 grey pixels, "
-                                                             "centred, white ink on black"],
-                              ["what the network sees (28×28)"], width=84))
+        c2.html(pictures_html([gray_image(digit, scale=4)], [_("The digit as the network gets it: 28×28 grey pixels, "
+                                                               "centred, white ink on black")],
+                              [_("what the network sees (28×28)")], width=84))
     with left, st.container(key="draw.controls"):
         if why_none == STRAY_DOT:
-            st.info("That looks like a stray dot. Draw a whole digit, as big as the box allows.")
+            st.info(_("That looks like a stray dot. Draw a whole digit, as big as the box allows."))
         elif digit is None and source == DRAW:  # a photo's and a test image's own captions say what to do
-            st.caption("Draw in the black box. Undo takes back the last stroke; Clear starts again.")
+            st.caption(_("Draw in the black box. Undo takes back the last stroke; Clear starts again."))
         if source == DRAW:  # the pen and the canvas switch mean nothing for a photo or a test image
-            st.slider("Pen width", 8, 32, 18, key=DRAW_STROKE_WIDTH)
-        label = st.selectbox("The digit you meant (for the loss)", [None] + list(range(10)),
+            st.slider(_("Pen width"), 8, 32, 18, key=DRAW_STROKE_WIDTH)
+        label = st.selectbox(_("The digit you meant (for the loss)"), [None] + list(range(10)),
                              format_func=lambda d: "–" if d is None else str(d), key=DRAW_LABEL)
         if source == DRAW:
-            st.toggle("Classic canvas", key=DRAW_CLASSIC,
-                      help="streamlit-drawable-canvas: it sends the drawing when the pen lifts, after a short "
-                           "pause. Its toolbar (undo, redo, clear) shows when the pointer is over it.")
+            st.toggle(_("Classic canvas"), key=DRAW_CLASSIC,
+                      help=_("streamlit-drawable-canvas: it sends the drawing when the pen lifts, after a short "
+                             "pause. Its toolbar (undo, redo, clear) shows when the pointer is over it."))
     start_here(right)  # mnistapp/start_here.py: a first visit's three steps, beside the canvas so it does not move
     with right:
         if digit is None:
-            st.html(softmax_bars_html(None))  # the empty chart keeps the page from jumping at the first stroke
+            st.html(softmax_bars_html(None, lang=language()))  # the empty chart keeps the page from jumping at the first stroke
             return
         if label is not None:
-            st.metric(f"Loss −log y[{label}]", f"{cross_entropy(fwd.logits, np.array([label])):.3f}")
+            st.metric(_("Loss −log y[{label}]").format(label=label),
+                      number(cross_entropy(fwd.logits, np.array([label])), 3))
         prediction_views(params, fwd, true_label=label, key="draw")
     with right, st.container(key="draw.more"):  # on a narrow page, after the canvas's settings
         compare_on_drawing(digit, fwd, true_label=label)  # with the visitor's own model: near its bars

@@ -11,10 +11,10 @@ import pytest
 
 from conftest import screenshot
 from harness.canvas import draw
+from harness.german import english_left, words_on_screen
 from harness.keep import wait_kept
 from harness.server import wait_for_app_idle
 from harness.strokes import digit_strokes
-from mnistapp.catalogue import catalogue
 from mnistapp.paths import DATA_DIR
 from mnistcore import load_mnist
 
@@ -45,7 +45,7 @@ def showing(page, text: str) -> bool:
 
 def draw_on_lesson(page, strokes) -> None:
     """Clear the canvas, then trace `strokes` (points of a 280 px canvas) and wait for the page's answer."""
-    page.get_by_role("button", name=re.compile("Clear the drawing")).click()
+    page.get_by_role("button", name=re.compile("Clear the drawing|Zeichnung löschen")).click()  # the canvas speaks German too
     wait_for_app_idle(page, WAIT)
     canvas = page.locator(CANVAS)
     canvas.scroll_into_view_if_needed()
@@ -209,21 +209,6 @@ def open_expander(page, title: str) -> None:
     page.wait_for_function("(d) => d.open", arg=details.element_handle(), timeout=WAIT)
 
 
-def english_left(text: str) -> list[str]:
-    """The catalogue's English strings (those German changes) that `text` still shows: a string of one or
-    two words only as a whole line, a longer one anywhere, with its placeholders matching anything."""
-    found = []
-    for (msgid, plural), forms in catalogue("de").items():
-        for english, german in zip((msgid, plural or msgid), forms):
-            if english == german:
-                continue
-            pattern = re.sub(r"\\\{\w+\\\}", ".+?", re.escape(english))
-            short = len(english.split()) <= 2
-            if re.search(f"^{pattern}$" if short else pattern, text, re.MULTILINE):
-                found.append(english)
-    return found
-
-
 def test_the_lesson_in_german_leaves_no_english_catalogue_string_on_screen(browser, app_url):
     context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="de-DE",  # the browser's language
                                   accept_downloads=True)
@@ -239,7 +224,7 @@ def test_the_lesson_in_german_leaves_no_english_catalogue_string_on_screen(brows
                 open_expander(page, title)
             wait_for_app_idle(page, WAIT)
             page.wait_for_timeout(300)
-            seen.append(page.inner_text("body"))
+            seen.append(words_on_screen(page))
             if n == 3:
                 screenshot(page, "lesson_de_step3")
             if n < 6:

@@ -46,6 +46,16 @@ def test_the_browsers_percent_is_the_servers(tmp_path):
     assert json.loads(done.stdout) == list(CASES.values())
 
 
+def test_the_browsers_percent_writes_german_as_the_server_does(tmp_path):
+    (tmp_path / "interim.mjs").write_text((ROOT / "mnistapp" / "interim.js").read_text())
+    marks = {"decimal": ",", "space": "\u00a0"}
+    (tmp_path / "run.mjs").write_text('import { percent } from "./interim.mjs";\n'
+                                      f"console.log(JSON.stringify({json.dumps(list(CASES))}.map("
+                                      f"(p) => percent(p, {json.dumps(marks)}))));\n")
+    done = subprocess.run([NODE, "run.mjs"], cwd=tmp_path, capture_output=True, text=True, timeout=60, check=True)
+    assert json.loads(done.stdout) == [percent(p, "de") for p in CASES]
+
+
 def test_the_gallery_the_dialog_the_bars_and_their_text_write_a_probability_alike(shipped):
     images, labels = load_mnist("test", DATA_DIR)
     ev = evaluate(shipped, images[:2000], labels[:2000])
@@ -70,7 +80,27 @@ def test_every_digit_of_the_plotly_bars_is_labelled():
 @pytest.mark.parametrize(("n", "text"), [(1, "1 epoch"), (1.0, "1 epoch"), (2, "2 epochs"), (0.5, "0.5 epochs"),
                                          (2.333, "2.3 epochs"), (1200, "1,200 epochs")])
 def test_plural_says_one_epoch_and_many_epochs(n, text):
-    assert plural(n, "epoch") == text
+    assert plural(n, "{n} epoch", "{n} epochs") == text
+
+
+@pytest.mark.parametrize(("n", "text"), [(1, "1 Epoche"), (2, "2 Epochen"), (2.333, "2,3 Epochen"),
+                                         (1200, "1.200 Epochen")])
+def test_plural_in_german_takes_the_catalogues_forms_and_german_numbers(n, text):
+    assert plural(n, "{n} epoch", "{n} epochs", "de") == text
+
+
+GERMAN = {0.997: "99,7\u00a0%", 0.5: "50,0\u00a0%", 1.0: "100,0\u00a0%", 0.9996: ">99,9\u00a0%", 0.0004: "<0,1\u00a0%"}
+
+
+@pytest.mark.parametrize("p", list(GERMAN))
+def test_percent_in_german_has_a_decimal_comma_a_space_and_the_same_bounds(p):
+    assert percent(p, "de") == GERMAN[p]
+    assert percent(np.float32(p), "de") == GERMAN[p]
+
+
+def test_sure_is_a_whole_sentence_in_each_language():
+    assert sure(0.997) == "99.7% sure"
+    assert sure(0.997, "de") == "99,7\u00a0% sicher"
 
 
 def test_a_model_trained_for_one_epoch_is_named_1_epoch():

@@ -6,6 +6,9 @@ from purple below zero through white to orange above, so no weight looks like an
 """
 from __future__ import annotations
 
+from mnistapp.catalogue import DECIMAL, SOURCE, ntranslate, number, translate
+from mnistapp.catalogue import percent as share
+
 ANSWER, MUTED = "#1b62d1", "#8c9bb0"           # the answer (winning bar, selection); everything else
 RIGHT, WRONG = "#2e9e6a", "#d93a3a"              # right and wrong answers
 # The confusion matrix: the diagonal light to dark in bluish green, its mistakes in red, each scale's light end
@@ -22,27 +25,30 @@ GAP_COLOUR = "rgba(120,120,120,0.8)"            # the lines between tiles
 DIGITS = [str(d) for d in range(10)]            # category labels of a per-digit axis
 
 
-def percent(p: float) -> str:
-    """A probability or share as every page writes it: one decimal, 0.997 -> "99.7%". A value that is not
-    exactly 0 or 1 never reads as one: "<0.1%" and ">99.9%" (mnistapp/interim.js's percent does the same)."""
-    p = float(p)
-    if 0 < p < 0.0005:
-        return "<0.1%"
-    if 0.9995 <= p < 1:
-        return ">99.9%"
-    return f"{100 * p:.1f}%"
+def percent(p: float, lang: str = SOURCE, digits: int = 1) -> str:
+    """A probability or share as every page writes it, by default with one decimal: 0.997 -> "99.7%" in English,
+    "99,7 %" in German; "<0.1%" and ">99.9%" for a value that is not exactly 0 or 1 (the catalogue's percent)."""
+    return share(p, lang, digits)
 
 
-def sure(p: float) -> str:
+def sure(p: float, lang: str = SOURCE) -> str:
     """The confidence under a Prediction: "99.7% sure"."""
-    return f"{percent(p)} sure"
+    return translate("{p} sure", lang).format(p=percent(p, lang))
 
 
-def plural(n: float, word: str, words: str | None = None) -> str:
-    """n and the word for it, n as it reads (a whole number with thousands' commas, else two significant digits):
-    plural(1, "epoch") -> "1 epoch", plural(2.333, "epoch") -> "2.3 epochs", plural(1200, "image") -> "1,200 images"."""
-    text = f"{int(n):,}" if float(n).is_integer() else f"{n:.2g}"
-    return f"{text} {word if text == '1' else words or word + 's'}"
+def plural(n: float, one: str, many: str, lang: str = SOURCE) -> str:
+    """n and the word for it in `lang`, from the catalogue's forms with an {n} placeholder, n as it reads (a whole
+    number with thousands' marks, else two significant digits): plural(2.333, "{n} epoch", "{n} epochs") -> "2.3
+    epochs", plural(1200, "{n} image", "{n} images", "de") -> "1.200 Bilder"."""
+    whole = float(n).is_integer()
+    text = number(n, lang, 0) if whole else f"{n:.2g}".replace(".", DECIMAL.get(lang, "."))
+    return ntranslate(one, many, 1 if text == "1" else 2, lang).format(n=text)
+
+
+def number_marks(lang: str) -> dict:
+    """Plotly's layout setting for `lang`'s decimal and thousands marks (in ticks and hover text); none for English,
+    Plotly's own."""
+    return {"separators": DECIMAL[lang] + ("." if DECIMAL[lang] == "," else ",")} if lang != SOURCE else {}
 
 
 def layout(height: int, *, title: str | None = None, top: int | None = None, margin: dict | None = None,
