@@ -9,7 +9,7 @@ import streamlit as st
 
 from .keep import refuse
 from .keep_rules import drawing, fresh
-from .session import DRAW_RESTORE, DRAW_SAVED, DRAW_SOURCE, DRAW_STROKE_WIDTH, DRAW_TEST_INDEX, KEEP_DRAWING
+from .session import DRAW_CLASSIC, DRAW_RESTORE, DRAW_SAVED, DRAW_SOURCE, DRAW_STROKE_WIDTH, DRAW_TEST_INDEX, KEEP_DRAWING
 
 NAME = "drawing"
 
@@ -35,8 +35,8 @@ def restore_drawing(items: dict, now: float) -> None:
     record = drawing(items.get(NAME))
     if record is None and NAME in items:
         refuse(NAME)
-    if record is None or not fresh(record["saved"], now) or s.get(DRAW_SAVED):
-        return
+    if record is None or not fresh(record["saved"], now) or s.get(DRAW_SAVED) or s.get(DRAW_CLASSIC):
+        return  # the classic canvas keeps no drawing, and changing its pen width would clear it
     s[DRAW_SAVED] = {"png": record["png"], "strokes": record["strokes"], "seq": 0, "model": None}
     s[DRAW_STROKE_WIDTH] = record["width"]
     if s.get(DRAW_SOURCE, "draw") == "draw":  # a link's ?source=test or a photo chosen already wins over the kept one

@@ -64,7 +64,8 @@ def read_drawing() -> np.ndarray | None:
 @st.fragment
 def draw_and_read() -> None:
     show_drawing()
-    keep_latest(KEPT_DRAWING, drawing_record())  # in the browser's store, whenever it changes
+    if not st.session_state.get(DRAW_CLASSIC, False):  # the classic canvas's drawing is not kept
+        keep_latest(KEPT_DRAWING, drawing_record())  # in the browser's store, whenever it changes
     live_canvas_answered(DRAW_LIVE)  # last: the canvas sends the next drawing once all of this is on the page
 
 
