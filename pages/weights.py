@@ -177,7 +177,8 @@ st.caption(_("The {n} numbers of this {sizes} network: {shapes}. Orange is posit
                      for l, (W, b) in enumerate(zip(params.Ws, params.bs)))))
 clip = clip_slider(shown=st.session_state.get(WEIGHTS_TAB) != TABS[-1])  # the biases' bars have no colour range
 labels = [_(t) for t in TABS]
-st.session_state[SHOWN_TAB] = _(st.session_state.get(WEIGHTS_TAB, TABS[0]))  # WEIGHTS_TAB holds the English key
+st.session_state.setdefault(WEIGHTS_TAB, TABS[0])  # the English key, in every link from the first visit
+st.session_state[SHOWN_TAB] = _(st.session_state[WEIGHTS_TAB])
 tabs = st.tabs(labels, key=SHOWN_TAB,
                on_change=lambda: st.session_state.update({WEIGHTS_TAB: TABS[labels.index(st.session_state[SHOWN_TAB])]}))
 for tab, show in zip(tabs, (lambda: heatmap_tab(params, clip), lambda: tiles_tab(params, clip),
