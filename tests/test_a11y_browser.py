@@ -5,6 +5,7 @@ import pytest
 
 from harness.axe import STATES, THEMES, serious_violations
 from harness.server import metric_value, wait_for_app_idle
+from mnistapp.figures.style import sure as pill
 from mnistapp.paths import DATA_DIR, SHIPPED_MODEL
 from mnistcore import forward, load_mnist, load_params
 from mnistcore.preprocess import scale_uint8
@@ -72,14 +73,14 @@ def test_the_keyboard_alone_reaches_a_prediction_and_the_live_region_says_it(bro
         assert page.evaluate(FOCUSED)[1] == "Test image"
         page.keyboard.press("Enter")
         wait_for_app_idle(page, 90000)
-        want = f"Prediction {probs[0].argmax()}, {probs[0].max():.0%} sure.".replace("%", " %")
+        want = f"Prediction {probs[0].argmax()}, {pill(probs[0].max())}."  # as the pill rounds it
         page.wait_for_function("([sel, want]) => document.querySelector(sel)?.textContent.trim() === want",
                                arg=[LIVE, want], timeout=60000)
         tab_to(page, lambda f: f[0] == "INPUT" and f[1] == "Test image")  # the test image's number
         page.keyboard.press("Control+A")
         page.keyboard.type("1234")
         page.keyboard.press("Enter")
-        want = f"Prediction {probs[1].argmax()}, {probs[1].max():.0%} sure.".replace("%", " %")
+        want = f"Prediction {probs[1].argmax()}, {pill(probs[1].max())}."  # as the pill rounds it
         page.wait_for_function("([sel, want]) => document.querySelector(sel)?.textContent.trim() === want",
                                arg=[LIVE, want], timeout=60000)
         assert labels[1234] == probs[1].argmax()  # a test image the network reads right, as the page says
