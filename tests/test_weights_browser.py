@@ -250,7 +250,9 @@ def test_hovering_a_w1_cell_names_its_pixel_unit_and_exact_weight(weights_page, 
     # W2 in the same chart: its own picture, wording and values, never W1's
     old = image_href(page)
     wait_for_app_idle(page)  # the download's rerun would close the list as it opens
-    page.locator('[data-testid="stMain"]').get_by_role("combobox").first.click()  # the Matrix selector
+    matrix = page.locator('[data-testid="stMain"]').get_by_role("combobox").first
+    matrix.scroll_into_view_if_needed()  # a click that must scroll first only focuses it: the list stays shut
+    matrix.click()
     page.get_by_role("option", name="W2 (512×10)").click()
     page.wait_for_function(f"(old) => {{ const i = document.querySelector('{HEATMAP_DRAWN}');"
                            " return i && (i.getAttribute('href') || i.getAttribute('xlink:href')) !== old; }",
