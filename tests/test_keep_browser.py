@@ -245,7 +245,8 @@ def test_a_network_trained_on_learn_is_the_sessions_model_again_after_a_reload(b
         wait_kept(page, lambda meta: any(k.startswith("model.") for k in meta) and "x.training" in meta)
 
         page.reload()
-        wait_sidebar(page, "trained here")
+        # the model line, not the kept list's "Use trained here" offer, which shows before the restore
+        page.locator('[data-testid="stSidebar"]').get_by_text(accuracy).wait_for(timeout=60000)
         wait_for_app_idle(page, 60000)
         assert "784–16–10" in sidebar_text(page) and accuracy_line(page) == accuracy  # the same network
         screenshot(page, "keep_trained_reloaded")

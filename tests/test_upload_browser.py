@@ -53,6 +53,7 @@ def test_two_models_dropped_together_load_one_and_name_the_other(page, app_url, 
     upload(page, app_url, paths)
     sidebar = page.locator('[data-testid="stSidebar"]')
     sidebar.get_by_text("Your model", exact=True).wait_for(timeout=60000)
+    wait_for_app_idle(page)  # the notes under the uploader come later in the same run
     text = sidebar.inner_text()
     used = [h for h in (32, 48) if f"h{h}.pth · 784–{h}–10" in text]
     assert len(used) == 1, text  # one model, named with its shape, not a mix of the two
