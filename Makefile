@@ -10,7 +10,7 @@ PORT   ?= 8501
 # the full run (docs/performance.md); sessions that are never let go leave +60 %.
 CLASS_SMALL := --crowd wire --phases 1 10 --digits 1 --look-s 0.5 --session-ttl 5 --memory-returns 30 --return-share 0.25
 
-.PHONY: run check test benchmark mutation
+.PHONY: run check test benchmark mutation strings handouts
 
 $(VENV)/.app: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -61,3 +61,14 @@ mutation: $(VENV)/.dev
 	mkdir -p artifacts
 	$(VENV)/bin/mutmut results --all true > artifacts/mutation.txt || true
 	$(PY) tests/mutation_report.py artifacts/mutation.txt
+
+# The translation catalogue: collect the strings marked with _() into mnistapp/locale/messages.pot and bring
+# each language's .po file in line (new strings to translate, dropped ones gone); tests/test_i18n.py checks it.
+strings: $(VENV)/.app
+	$(PY) -m mnistapp.strings
+
+# The lesson's printable handout in every language, into artifacts/
+handouts: $(VENV)/.app
+	mkdir -p artifacts
+	$(PY) -m mnistapp.handout --lang en > artifacts/handout_en.html
+	$(PY) -m mnistapp.handout --lang de > artifacts/handout_de.html

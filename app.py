@@ -5,7 +5,13 @@ import sys
 import streamlit as st
 from threadpoolctl import threadpool_limits
 
-from mnistapp.links import apply_link, write_link
+from mnistapp.access import page_access
+from mnistapp.frame import frame_css, presenting
+from mnistapp.i18n import _, language_selector
+from mnistapp.keep import keep_frame, on_restore
+from mnistapp.keep_draw import restore_drawing
+from mnistapp.lesson_progress import back_to_lesson, restore_progress
+from mnistapp.links import apply_link, one_entry_per_visit, write_link
 from mnistapp.runtime import reap_closed_sessions_in_the_background
 from mnistapp.sidebar import model_sidebar
 
@@ -42,16 +48,28 @@ one_blas_thread()
 few_malloc_arenas()
 st.cache_resource(reap_closed_sessions_in_the_background)()  # one per server
 
-st.set_page_config(page_title="How a network reads a digit", page_icon="✏️", layout="wide")
+present = presenting()  # ?present=1: a projector's larger type, fewer panels, the sidebar closed
+st.set_page_config(page_title=_("How a network reads a digit"), page_icon="✏️", layout="wide",
+                   initial_sidebar_state="collapsed" if present else "auto")
 
 pg = st.navigation([
     # Material icons come with Streamlit's own font; emoji need one on the visitor's machine
-    st.Page("pages/draw.py", title="Draw", icon=":material/draw:", default=True),
-    st.Page("pages/weights.py", title="Weights", icon=":material/grid_on:"),
-    st.Page("pages/testset.py", title="Test set", icon=":material/fact_check:"),
-    st.Page("pages/learn.py", title="Learn", icon=":material/school:"),
+    st.Page("pages/draw.py", title=_("Draw"), icon=":material/draw:", default=True),
+    st.Page("pages/lesson.py", title=_("Lesson"), icon=":material/route:"),
+    st.Page("pages/weights.py", title=_("Weights"), icon=":material/grid_on:"),
+    st.Page("pages/testset.py", title=_("Test set"), icon=":material/fact_check:"),
+    st.Page("pages/learn.py", title=_("Learn"), icon=":material/school:"),
 ])
 apply_link(pg.url_path)  # a shared link's selections, before the page's widgets are made
+language_selector()
+back_to_lesson(pg.url_path)  # on the other pages, the way back to the lesson's step
 model_sidebar()  # after st.navigation: created before it, the first upload of a session is lost
+frame_css(present)
+one_entry_per_visit()
+on_restore(restore_drawing)
+on_restore(restore_progress)
+with st.sidebar:
+    keep_frame()  # the visitor's work, kept in their browser: read back once per server session, written as it changes
+page_access()  # focus outlines, Plotly toolbars out of the tab order, focusable scroll regions
 pg.run()
 write_link(pg.url_path)  # the page's selections into the URL, to share

@@ -1,4 +1,6 @@
-"""N replicas of the app behind nginx, on 127.0.0.1, until Ctrl-C (or SIGTERM): then all of them stop.
+"""N replicas of the app behind nginx, on 127.0.0.1, until Ctrl-C (or SIGTERM): then all of them stop. A replica
+that dies is left out: nginx sends its visitors to another one, and their work comes back from their browsers
+(mnistapp/keep.py). When nginx or the last replica ends, the rest stop.
 
     python deploy/serve.py --replicas 2 --port 8080     # then open http://127.0.0.1:8080
 
@@ -160,9 +162,13 @@ def main(argv: list[str] | None = None) -> int:
         cluster.start()
         print(f"ready: http://127.0.0.1:{port} -> replicas on ports {cluster.replica_ports} (logs in {prefix})",
               flush=True)
-        while all(p.poll() is None for p in cluster.procs):
+        nginx, replicas = cluster.procs[-1], dict(zip(cluster.replica_ports, cluster.procs))
+        while nginx.poll() is None and replicas:
+            for port in [p for p, proc in replicas.items() if proc.poll() is not None]:
+                del replicas[port]
+                print(f"the replica on port {port} exited; the others serve its visitors", flush=True)
             time.sleep(0.5)
-        print("a replica or nginx exited; stopping the rest", flush=True)
+        print("nginx or the last replica exited; stopping the rest", flush=True)
         return 1
     except KeyboardInterrupt:
         return 0

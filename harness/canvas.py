@@ -109,9 +109,12 @@ def grabbed_prediction(canvas, params, kind=LIVE):
 # of every script run (running -> notRunning), on the same clock.
 RUN_ENDS = """() => {
   window.__idle = [];
-  const app = document.querySelector('[data-testid="stApp"]');
+  // the whole document, not the stApp element found now: one that the page mounts again later (seen under a
+  // heavily loaded server) would leave an observer of the old one logging nothing
   new MutationObserver((records) => { for (const r of records)
-    if (r.oldValue !== 'notRunning' && app.getAttribute('data-test-script-state') === 'notRunning')
+    if (r.target.dataset.testid === 'stApp' && r.oldValue !== 'notRunning'
+        && r.target.getAttribute('data-test-script-state') === 'notRunning')
       window.__idle.push(performance.now()); })
-    .observe(app, {attributes: true, attributeOldValue: true, attributeFilter: ['data-test-script-state']});
+    .observe(document.body, {subtree: true, attributes: true, attributeOldValue: true,
+                             attributeFilter: ['data-test-script-state']});
 }"""

@@ -3,7 +3,8 @@
     .venv/bin/python -m harness.screenshot [--index 1] [--out docs/draw-page.png]
 
 It starts `streamlit run app.py` on a free port of 127.0.0.1, opens the Draw page at 1280x900 in light mode,
-traces test image `--index` (by default a 2) with real mouse strokes, as the browser tests do, and waits for the rerun
+closes "Start here" as a returning visitor has, traces test image `--index` (by default a 2) with real mouse
+strokes, as the browser tests do, and waits for the rerun
 that reads the finished drawing; it draws again until the model's "not sure" calibration is done, so the
 picture shows the page as a visitor usually sees it. It keeps the top of the page down to the Prediction's
 row: the sidebar, the canvas, the softmax bars and the hidden layer. The PNG is reduced to 256 colours,
@@ -47,6 +48,8 @@ def shoot(digit, out: Path) -> str:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             page = browser.new_context(viewport={"width": WIDTH, "height": HEIGHT}, color_scheme="light").new_page()
             _, box = open_draw_page(page, url)
+            page.locator(".st-key-draw-start_here-close button").click(timeout=60000)  # a returning visitor's page
+            page.get_by_role("button", name="Start here", exact=True).wait_for(timeout=60000)
             for _ in range(MAX_DRAWINGS):  # the first drawing starts the model's "not sure" calibration
                 draw(page, box, digit_strokes(digit, 280))
                 settle(page)

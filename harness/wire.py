@@ -62,6 +62,7 @@ class WireSession:
         self.texts: list[str] = []           # the markdown and alert bodies of the last run
         self.metrics: dict[str, str] = {}    # label -> value of every metric shown, the latest of each
         self.runs = 0                        # script runs that ended
+        self.waits: list[float] = []         # per rerun sent: seconds until the server had finished its run
         self._idle = asyncio.Event()
         self._files = asyncio.Queue()
         self._ws = None
@@ -79,38 +80,43 @@ class WireSession:
 
     async def _read(self) -> None:
         async for raw in self._ws:
-            msg = ForwardMsg.FromString(raw)
-            kind = msg.WhichOneof("type")
-            if kind == "new_session":
-                self.session_id = msg.new_session.initialize.session_id or self.session_id
-                self.texts = []
-            elif kind == "session_status_changed":
-                if msg.session_status_changed.script_is_running:
-                    self._idle.clear()
-                else:
-                    self.runs += 1
-                    self._idle.set()
-            elif kind == "file_urls_response":
-                self._files.put_nowait(msg.file_urls_response)
-            elif kind == "delta" and msg.delta.WhichOneof("type") == "new_element":
-                element = msg.delta.new_element
-                what = element.WhichOneof("type")
-                if what == "exception":
-                    self.errors += 1
-                elif what == "file_uploader" and "-model.upload." in element.file_uploader.id:
-                    self.uploader_id = element.file_uploader.id
-                elif what == "metric":
-                    self.metrics[element.metric.label] = element.metric.body
-                elif what in ("markdown", "alert"):
-                    self.texts.append(getattr(element, what).body)
+            self._take(ForwardMsg.FromString(raw))
+
+    def _take(self, msg: ForwardMsg) -> None:
+        """Keep what the benchmark reads from one message of the server's."""
+        kind = msg.WhichOneof("type")
+        if kind == "new_session":
+            self.session_id = msg.new_session.initialize.session_id or self.session_id
+            self.texts = []
+        elif kind == "session_status_changed":
+            if msg.session_status_changed.script_is_running:
+                self._idle.clear()
+            else:
+                self.runs += 1
+                self._idle.set()
+        elif kind == "file_urls_response":
+            self._files.put_nowait(msg.file_urls_response)
+        elif kind == "delta" and msg.delta.WhichOneof("type") == "new_element":
+            element = msg.delta.new_element
+            what = element.WhichOneof("type")
+            if what == "exception":
+                self.errors += 1
+            elif what == "file_uploader" and "-model.upload." in element.file_uploader.id:
+                self.uploader_id = element.file_uploader.id
+            elif what == "metric":
+                self.metrics[element.metric.label] = element.metric.body
+            elif what in ("markdown", "alert"):
+                self.texts.append(getattr(element, what).body)
 
     async def send(self, message: bytes, timeout: float = 120) -> None:
         """Send one message; for a rerun, wait until the server has finished running the script."""
         rerun = is_rerun(message)
         self._idle.clear()
+        sent = time.monotonic()
         await self._ws.send(message)
         if rerun:
             await asyncio.wait_for(self._idle.wait(), timeout)
+            self.waits.append(time.monotonic() - sent)
             await asyncio.sleep(0.05)  # a run that follows at once (a rerun the app asks for) is waited for too
             await asyncio.wait_for(self._idle.wait(), timeout)
 

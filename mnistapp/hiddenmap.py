@@ -17,10 +17,13 @@ from mnistcore import Forward, Params
 from mnistcore.explain.hiddenmap import HiddenMap, fit_hidden_map, nearest, project
 from mnistcore.preprocess import scale_uint8
 
+from .access import chart_alt
 from .expanders import lazy_expander
 from .figures.alt_text import map_text
 from .figures.draw import digit_colour_key, hidden_map, map_ranges, overlay_css, star_overlay
-from .figures.images import png_data_url, thumbnail
+from .figures.images import thumbnail
+from .figures.pictures import pictures_html
+from .i18n import _, language
 from .model import test_set
 from .session import MAP_OPEN
 
@@ -31,16 +34,28 @@ N_NEIGHBOURS = 8
 STAR_KEY = "draw-map-star"  # the overlay's container key; Streamlit gives it the CSS class st-key-<key>
 
 
-@st.cache_resource(max_entries=4, show_spinner="Mapping the 10,000 test images in hidden space…")
-def cached_map(digest: str, _params: Params) -> tuple[HiddenMap, go.Figure, tuple]:
-    """The PCA map of the test set for one model, its figure and axis ranges: built once per model."""
-    images, labels = test_set()
-    hmap = fit_hidden_map(_params, scale_uint8(images))
-    return hmap, hidden_map(hmap.points, labels), map_ranges(hmap.points)
+@st.cache_resource(max_entries=4, show_spinner=False)  # the caller's spinner speaks the visitor's language
+def fitted_map(digest: str, _params: Params) -> tuple[HiddenMap, tuple]:
+    """The PCA map of the test set for one model and its axis ranges: fitted once per model."""
+    hmap = fit_hidden_map(_params, scale_uint8(test_set()[0]))
+    return hmap, map_ranges(hmap.points)
 
 
-@st.cache_resource(max_entries=4)
-def map_chart(digest: str, _fig: go.Figure, key: str) -> None:
+@st.cache_resource(max_entries=8)
+def map_figure(digest: str, _hmap: HiddenMap, lang: str) -> go.Figure:
+    """The map's figure, with its hover text in `lang`: built once per model and language."""
+    return hidden_map(_hmap.points, test_set()[1], lang)
+
+
+def cached_map(digest: str, _params: Params, lang: str = "en") -> tuple[HiddenMap, go.Figure, tuple]:
+    """The PCA map of the test set for one model, its figure (words in `lang`) and axis ranges."""
+    with st.spinner(_("Mapping the 10,000 test images in hidden space…")):
+        hmap, ranges = fitted_map(digest, _params)
+    return hmap, map_figure(digest, hmap, lang), ranges
+
+
+@st.cache_resource(max_entries=8)
+def map_chart(digest: str, _fig: go.Figure, key: str, lang: str = "en") -> None:
     """The map chart, made once per model: Streamlit keeps the element a cached function creates and
     replays it on later calls, so the 10,000 points are not copied and serialised again (~50-150 ms
     on a busy server) on each stroke, and the identical message is sent as a reference."""
@@ -52,7 +67,7 @@ def where_it_lands(params: Params, fwd: Forward, *, row: int = 0, key: str = "dr
 
     In an expander that is closed at first and computes nothing while closed: the map's fit takes seconds
     once per model, and the star and neighbours cost every stroke a few tens of ms."""
-    box = lazy_expander("Where it lands in hidden space", f"{key}{MAP_OPEN}")
+    box = lazy_expander(_("Where it lands in hidden space"), f"{key}{MAP_OPEN}")
     if not box.open:
         return
     with box:
@@ -60,22 +75,24 @@ def where_it_lands(params: Params, fwd: Forward, *, row: int = 0, key: str = "dr
 
 
 def _map_views(params: Params, fwd: Forward, *, row: int, key: str) -> None:
-    hmap, fig, ranges = cached_map(params.digest, params)
+    lang = language()
+    hmap, fig, ranges = cached_map(params.digest, params, lang)
     images, labels = test_set()
     a = fwd.activations[-1][row]
     star = project(hmap, a[None])[0]
     near = nearest(hmap, a, N_NEIGHBOURS)
-    st.caption("Each dot is one of the 10,000 test images, placed by the first two principal components "
-               "of its hidden activations and coloured by its digit; the star is your input. "
-               "Hover a dot for its digit and index.")
-    map_chart(params.digest, fig, key=f"{key}.map")
+    st.caption(_("Each dot is one of the 10,000 test images, placed by the first two principal components "
+                 "of its hidden activations and coloured by its digit; the star is your input. "
+                 "Hover a dot for its digit and index."))
+    map_chart(params.digest, fig, key=f"{key}.map", lang=lang)
     st.html(overlay_css(STAR_KEY))  # a <style> alone takes no room, so the overlay's lift is exactly the map's height
     with st.container(key=STAR_KEY):
         st.plotly_chart(star_overlay(star, hmap.points[near], ranges), config={"displayModeBar": False,
                                                                                 "staticPlot": True},
                         key=f"{key}.map_star")
-    st.html(digit_colour_key())
-    st.caption(map_text(star, labels[near]))
-    st.markdown("**The network finds your input most like these** (nearest in hidden space)")
-    st.image([png_data_url(thumbnail(images[i], scale=2)) for i in near],  # data URLs: they change with each stroke
-             caption=[f"{labels[i]} · #{i}" for i in near], width=56)
+    st.html(digit_colour_key(lang))
+    chart_alt(map_text(star, labels[near], lang), f"{key}.map", f"{key}.map_star")  # the star is drawn over the map
+    st.markdown(_("**The network finds your input most like these** (nearest in hidden space)"))
+    st.html(pictures_html([thumbnail(images[i], scale=2) for i in near],  # data URLs: they change with each stroke
+                          [_("Nearest test image {k}, a handwritten digit").format(k=k + 1) for k in range(len(near))],
+                          [f"{labels[i]} · #{i}" for i in near], width=56))

@@ -18,6 +18,17 @@ export function roundHalfEven(x) {
   return Math.abs(x % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
 }
 
+// A probability as every page writes it (mnistapp/catalogue.py's percent): one decimal, and never "0.0%"
+// or "100.0%" for a value that is not exactly 0 or 1. marks: the language's decimal mark and the space before
+// the % sign ({decimal: ",", space: "\u00a0"} in German), English's by default.
+export function percent(p, marks) {
+  const { decimal, space } = marks?.decimal ? marks : { decimal: ".", space: "" };  // not an object: English
+  const text = (digits) => digits.replace(".", decimal) + space + "%";
+  if (p > 0 && p < 0.0005) return "<" + text("0.1");
+  if (p >= 0.9995 && p < 1) return ">" + text("99.9");
+  return text((100 * p).toFixed(1));
+}
+
 // canvas_ink: ImageData (RGBA bytes) -> {ink: (H*W) brightness in [0, 1] times alpha, width, height}.
 export function canvasInk({ data, width, height }) {
   const ink = new Float32Array(width * height);

@@ -7,7 +7,12 @@ mangled link never raises. A drawing or an uploaded file is never put in the URL
 The Draw page's link also says when the classic canvas is in use (canvas=classic), and which of its
 views are open (open=why,fool,units,steps,map: the expanders, closed at first).
 `apply_link` runs before the page (a link's values become the widgets' values) and `write_link` after
-it (and from the Draw page's fragment), and only when the URL would change.
+it (and from the Draw page's fragment), and only when the URL would change. Presenter mode (present=1,
+mnistapp/frame.py) goes in every page's link.
+
+A visit to a page is one entry in the browser's history, so Back goes to the previous page: Streamlit pushes
+an entry for the page's path as the page opens and would push another for each change of its query string;
+`one_entry_per_visit` makes a push that changes only the query string replace the current entry instead.
 """
 from __future__ import annotations
 
@@ -15,14 +20,21 @@ from collections.abc import Callable
 
 import streamlit as st
 
+from .catalogue import LANGUAGES, SOURCE
 from .expanders import is_open, open_next_time
 from .figures.testset import OUTCOMES
+from .i18n import language
+from .lesson_progress import parse_done, parse_step
 from .session import (
     DRAW_CLASSIC,
     DRAW_SOURCE,
     DRAW_TEST_INDEX,
+    LANG,
+    LESSON_DONE,
+    LESSON_STEP,
     LINK_WRITTEN,
     MAP_OPEN,
+    PRESENT,
     TESTSET_OUTCOME,
     TESTSET_PREDICTED,
     TESTSET_TRUE,
@@ -68,7 +80,10 @@ LINKED: dict[str, dict[str, tuple[str, Callable]]] = {
     "testset": {"digit": (TESTSET_TRUE, _one_of([ANY, *range(10)])),
                 "predicted": (TESTSET_PREDICTED, _one_of([ANY, *range(10)])),
                 "answers": (TESTSET_OUTCOME, _one_of(OUTCOMES))},
+    "lesson": {"step": (LESSON_STEP, parse_step), "done": (LESSON_DONE, parse_done)},
 }
+# on every page: the language (?lang=de), which current_link writes only when it says something
+EVERY_PAGE: dict[str, tuple[str, Callable]] = {"lang": (LANG, _one_of(LANGUAGES))}
 
 
 # open=...: the Draw page's views a link opens, by name -> the key of each one's expander
@@ -88,7 +103,7 @@ def _page(url_path: str) -> str:
 
 def apply_link(url_path: str) -> None:
     """A link's valid values become the page's selections, when the URL is not the one we last wrote."""
-    linked = LINKED.get(_page(url_path), {})
+    linked = {**LINKED.get(_page(url_path), {}), **EVERY_PAGE}
     url = st.query_params.to_dict()
     if url == st.session_state.get(LINK_WRITTEN):
         return  # our own URL: the session state is already ahead of it
@@ -99,6 +114,7 @@ def apply_link(url_path: str) -> None:
     if _page(url_path) == "":
         for name in parse_views(url.get("open", "")) or ():
             open_next_time(DRAW_VIEWS[name])
+    st.session_state[LINK_WRITTEN] = url  # applied once: a rerun before write_link must not apply it again
 
 
 def current_link(url_path: str) -> dict[str, str]:
@@ -107,17 +123,23 @@ def current_link(url_path: str) -> dict[str, str]:
     out = {}
     for name, (key, parse) in LINKED.get(page, {}).items():
         value = st.session_state.get(key)
-        text = getattr(parse, "text", {}).get(value, str(value))
-        if value is not None and parse(text) is not None:
+        if value is None:
+            continue
+        text = parse.format(value) if hasattr(parse, "format") else getattr(parse, "text", {}).get(value, str(value))
+        if parse(text) is not None:
             out[name] = text
     if page == "" and out.get("source") != "test":
         out.pop("image", None)
     if page == "" and out.get("canvas") != "classic":  # the live canvas is the default: no need to say it
         out.pop("canvas", None)
+    if LANG in st.session_state or language() != SOURCE:  # chosen, or not the default: the link says it
+        out["lang"] = language()
     if page == "":
         opened = [name for name, key in DRAW_VIEWS.items() if is_open(key)]
         if opened:
             out["open"] = ",".join(opened)
+    if st.session_state.get(PRESENT):
+        out["present"] = "1"
     return out
 
 
@@ -127,3 +149,24 @@ def write_link(url_path: str) -> None:
     if st.query_params.to_dict() != want:
         st.query_params.from_dict(want)
     st.session_state[LINK_WRITTEN] = want
+
+
+# Installed once per browser tab: the same path with another query string replaces the history entry.
+_ONE_ENTRY = """export default function () {
+  if (window.__oneEntryPerVisit) return;
+  window.__oneEntryPerVisit = true;
+  const push = history.pushState.bind(history);
+  history.pushState = (state, title, url) => {
+    const to = new URL(url, location.href);
+    return to.pathname === location.pathname ? history.replaceState(state, title, url) : push(state, title, url);
+  };
+}
+"""
+_one_entry = st.components.v2.component("mnist.one_entry_per_visit", js=_ONE_ENTRY)
+
+
+def one_entry_per_visit() -> None:
+    """Make a page visit one entry in the browser's history (see the module docstring). Call it before the
+    page runs, so it is in place before the page's first link is written; it sits in the sidebar, taking no room."""
+    with st.sidebar:
+        _one_entry(key="link.one_entry", width="content", height="content")

@@ -15,7 +15,7 @@
 // No preventDefault on pointer events: it would also cancel the mouse events other code listens for;
 // CSS touch-action: none is what stops a finger from scrolling the page instead of drawing.
 // Python keeps the strokes and hands them back in data.restore, so a drawing survives a trip to another
-// page: they are drawn again only when the element is new (mounted), never over a live drawing.
+// page or the browser's store (mnistapp/keep.py): they are drawn only on an empty canvas, never over a live drawing.
 const SEND_MS = 90;
 const WAIT_MS = 3000;
 const COPY = "data-interim-copy", HIDDEN = "data-interim-hidden";
@@ -46,10 +46,17 @@ function uncover() {
   document.querySelectorAll(`[${HIDDEN}]`).forEach((el) => el.removeAttribute(HIDDEN));
 }
 
+// The words the page shows, in the visitor's language (live_canvas.py's `words`): English until the first data.
+let words = { prediction: "Prediction", sure: "{p} sure", top: "Top three: {digits}.", comma: ", ",
+  none: "No drawing yet: no probabilities.", tip: "digit {d}: p = {p}, logit z2 = {z}", decimal: ".", space: "" };
+const fill = (template, values) => template.replace(/\{(\w+)\}/g, (m, name) => (name in values ? values[name] : m));
+const pct = (p) => percent(p, words);
+const num = (x, digits) => x.toFixed(digits).replace(".", words.decimal);
+
 function barsText(probs) {  // bars_text in mnistapp/figures/alt_text.py
-  if (!probs) return "No drawing yet: no probabilities.";
+  if (!probs) return words.none;
   const top = [...probs.keys()].sort((a, b) => probs[b] - probs[a]).slice(0, 3);  // stable, as NumPy's
-  return `Top three: ${top.map((d) => `${d} (${(probs[d] * 100).toFixed(1)}%)`).join(", ")}.`;
+  return fill(words.top, { digits: top.map((d) => `${d} (${pct(probs[d])})`).join(words.comma) });
 }
 
 // answer: {logits, probs} or null (no digit: the empty state); bars: {height, answer, muted} of bars.py.
@@ -58,7 +65,7 @@ function showInterim(answer, bars) {
   const winner = probs ? probs.indexOf(Math.max(...probs)) : null;
   const text = (el, t) => { (el.querySelector("p") || el).textContent = t; };
   const metric = [...document.querySelectorAll('[data-testid="stMetric"]')].find(
-    (m) => m.querySelector('[data-testid="stMetricLabel"]')?.textContent.trim() === "Prediction");
+    (m) => m.querySelector('[data-testid="stMetricLabel"]')?.textContent.trim() === words.prediction);
   const value = metric && original(metric, '[data-testid="stMetricValue"]');
   const shown = value && original(value, ":scope > *");
   if (shown) {
@@ -74,7 +81,7 @@ function showInterim(answer, bars) {
       pill.setAttribute(COPY, "");
       value.after(pill);
     }
-    text(pill, probs ? `${(probs[winner] * 100).toFixed(1)}% sure` : "");
+    text(pill, probs ? fill(words.sure, { p: pct(probs[winner]) }) : "");
     pill.style.display = probs ? "" : "none";
   }
   const chart = original(document, ".softmax-bars");  // the page's first: the Prediction's
@@ -83,9 +90,9 @@ function showInterim(answer, bars) {
   copy.setAttribute("aria-label", barsText(probs));
   copy.querySelectorAll(".col").forEach((col, d) => {
     const p = probs ? probs[d] : 0;
-    col.title = probs ? `digit ${d}: p = ${p.toFixed(4)}, logit z2 = ${answer.logits[d].toFixed(2)}` : "";
+    col.title = probs ? fill(words.tip, { d, p: num(p, 4), z: num(answer.logits[d], 2) }) : "";
     col.dataset.p = p.toFixed(6);
-    col.querySelector("span").textContent = p >= 0.005 ? `${(p * 100).toFixed(0)}%` : "";
+    col.querySelector("span").textContent = p >= 0.005 ? pct(p) : "";
     const bar = col.querySelector(".bar");
     bar.style.height = `${roundHalfEven(p * bars.height)}px`;
     bar.style.background = d === winner ? bars.answer : bars.muted;
@@ -109,7 +116,7 @@ export default function ({ parentElement, data, setStateValue }) {
     }
     const size = data.size || 280;
     canvas.width = canvas.height = size;
-    canvas.style.width = canvas.style.height = size + "px";
+    canvas.style.width = size + "px";  // at most: CSS shrinks it to a narrow column, keeping it square
 
     const paint = (stroke) => {
       const [w, ...xy] = stroke;
@@ -228,7 +235,7 @@ export default function ({ parentElement, data, setStateValue }) {
       redraw();
       send();
     });
-    if (Array.isArray(data.restore)) s.strokes = data.restore.map((st) => [...st]);
+    s.redraw = redraw;
     redraw();
     if (data.preload && !window.__plotlyPreload) {  // other pages' charts: plotly.js loads once the page is idle
       window.__plotlyPreload = true;
@@ -236,8 +243,19 @@ export default function ({ parentElement, data, setStateValue }) {
       idle(() => import(new URL(data.preload, document.baseURI).href).catch(() => {}));
     }
   }
+  if (Array.isArray(data.restore) && !s.strokes.length && !s.current) {  // a new element, or one read back
+    s.strokes = data.restore.map((st) => [...st]);
+    s.redraw();
+  }
   s.width = data.width || s.width;
   s.bars = data.bars || s.bars;
+  if (data.words) {  // the visitor's language: the buttons, the canvas's name and the interim answer's words
+    words = { ...words, ...data.words };
+    root.querySelector("button.undo").textContent = words.undo;
+    root.querySelector("button.clear").textContent = words.clear;
+    canvas.setAttribute("aria-label", words.area);
+    root.querySelector(".keys").innerHTML = words.keys;  // HTML made (and escaped) by live_canvas.py
+  }
   s.interim = () => s.answer && Array.from(s.answer.probs);  // for tests: the last interim probabilities, or null
   window.__liveCanvas = s;  // one live canvas on a page: live_canvas_answered reaches it here
 }

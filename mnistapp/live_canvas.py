@@ -13,6 +13,7 @@ model: the digest of the model the browser holds, or None}; `drawing_rgba` turns
 from __future__ import annotations
 
 import base64
+import html
 import io
 from pathlib import Path
 
@@ -23,25 +24,40 @@ from PIL import Image
 from mnistcore import Params
 from mnistcore.preprocess import Scaling
 
+from .catalogue import DECIMAL, PERCENT_SPACE
 from .figures.bars import HEIGHT
 from .figures.style import ANSWER, MUTED
+from .i18n import _, language
 from .runtime import media_url
 
 MAX_SIDE = 2048  # a sent drawing bigger than this is not from our canvas: refused before it is decoded
 HTML = """<div class="live-canvas">
-  <canvas data-testid="live-canvas" aria-label="Drawing area: draw one digit"></canvas>
+  <canvas data-testid="live-canvas" role="img" aria-label="Drawing area: draw one digit with the mouse, a finger or a pen"
+    aria-describedby="live-canvas-keys"></canvas>
   <div class="buttons"><button class="undo" type="button">Undo</button>
   <button class="clear" type="button">Clear the drawing</button></div>
+  <p class="keys" id="live-canvas-keys">With the keyboard: choose <strong>Test image</strong> or <strong>Photo</strong>
+  above the canvas to give the network a digit.</p>
 </div>"""
+# The canvas shrinks to its column (the pen's coordinates are scaled back, live_canvas.js). touch-action: none on
+# the canvas alone: a one-finger stroke in any direction is ink (with pan-x or pan-y the browser would take a
+# stroke along that axis for a scroll and cancel it mid-digit), and a swipe that starts anywhere else scrolls;
+# on a phone the canvas leaves at least 3rem beside it for that.
 CSS = """
-.live-canvas { display: flex; flex-direction: column; gap: 0.5rem; width: max-content; }
+.live-canvas { display: flex; flex-direction: column; gap: 0.5rem; width: fit-content; max-width: 100%; }
 .live-canvas canvas { touch-action: none; user-select: none; cursor: crosshair; border-radius: 0.5rem; background: #000;
-  max-width: 100%; }
-.live-canvas .buttons { display: flex; gap: 0.5rem; }
+  max-width: 100%; height: auto; }
+@media (max-width: 640px) { .live-canvas canvas { max-width: min(100%, calc(100vw - 5rem)); } }
+.live-canvas .buttons { display: flex; flex-wrap: wrap; gap: 0.5rem; }
 .live-canvas button { font: inherit; font-size: 0.875rem; padding: 0.35rem 0.9rem; border-radius: 0.5rem;
   border: 1px solid var(--st-border-color, #d0d3da); background: var(--st-secondary-background-color, #f0f2f6);
   color: var(--st-text-color, #31333f); cursor: pointer; }
-.live-canvas button:hover { border-color: var(--st-primary-color, #ff4b4b); }
+.live-canvas button:hover { border-color: var(--st-primary-color, #1b62d1); }
+.live-canvas button:focus-visible { outline: 3px solid var(--st-primary-color, #1b62d1); outline-offset: 2px; }
+.live-canvas .keys { margin: 0; max-width: 280px; font-size: 0.875rem; color: var(--st-text-color, #14161c); }
+@media (max-width: 640px) {  /* a phone has no keyboard to tell of: the hint stays the canvas's description only */
+  .live-canvas:not(:focus-within) .keys { position: absolute; width: 1px; height: 1px; overflow: hidden;
+    clip-path: inset(50%); white-space: nowrap; } }
 """
 
 # The Draw page draws no Plotly chart while the pen moves (see mnistapp/figures/bars.py), so the browser would
@@ -83,9 +99,23 @@ def live_canvas(*, key: str, size: int = 280, stroke_width: int = 18, restore: l
     """
     bars = {"height": HEIGHT, "answer": ANSWER, "muted": MUTED}  # to draw the interim answer as bars.py does
     result = _mount(key=key, data={"size": size, "width": stroke_width, "restore": restore, "preload": PRELOAD,
-                                   "bars": bars},
-                    default={"drawing": None}, on_drawing_change=on_change, width="content", height="content")
+                                   "bars": bars, "words": canvas_words()},
+                    default={"drawing": None}, on_drawing_change=on_change, width="stretch", height="content")
     return result.drawing
+
+
+def canvas_words() -> dict[str, str]:
+    """The canvas's words in the session's language, for live_canvas.js: its buttons, its name and note, the
+    metric label its script finds, and the interim answer's sentences and number marks."""
+    strong = lambda text: f"<strong>{html.escape(text)}</strong>"
+    keys = html.escape(_("With the keyboard: choose {test} or {photo} above the canvas to give the network a "
+                         "digit.")).format(test=strong(_("Test image")), photo=strong(_("Photo")))
+    lang = language()
+    return {"undo": _("Undo"), "clear": _("Clear the drawing"), "keys": keys,
+            "area": _("Drawing area: draw one digit with the mouse, a finger or a pen"),
+            "prediction": _("Prediction"), "sure": _("{p} sure"), "top": _("Top three: {digits}."), "comma": _(", "),
+            "none": _("No drawing yet: no probabilities."), "tip": _("digit {d}: p = {p}, logit z2 = {z}"),
+            "decimal": DECIMAL[lang], "space": PERCENT_SPACE[lang]}
 
 
 def model_bytes(params: Params) -> bytes:

@@ -59,7 +59,7 @@ def session_alive():
     return lambda: runtime.is_active_session(session_id)
 
 
-REAP_EVERY_S = 15  # how often closed sessions past their time are let go, and their memory with them
+REAP_EVERY_S = 10  # how often closed sessions past their time are let go, and their memory with them
 
 
 def _reap_closed_sessions(known: int) -> int:
@@ -93,10 +93,12 @@ def _reap_closed_sessions(known: int) -> int:
 def reap_closed_sessions_in_the_background() -> threading.Thread:
     """Start, once per server, the thread that runs _reap_closed_sessions every REAP_EVERY_S seconds."""
     def loop() -> None:
-        known, pause = 0, threading.Event()
+        counts, pause = [0, 0], threading.Event()  # sessions left after each of the last two passes
         while not pause.wait(REAP_EVERY_S):
             try:
-                known = _reap_closed_sessions(known)
+                # against the larger of the last two counts: the pass after a drop collects and trims again,
+                # for what the let-go sessions' last tasks freed after the pass that let them go
+                counts = [counts[1], _reap_closed_sessions(max(counts))]
             except Exception:  # a Streamlit whose internals changed: no reaping, and no crash either
                 logging.getLogger(__name__).exception("closed sessions are no longer reaped")
                 return

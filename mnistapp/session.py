@@ -14,13 +14,14 @@ DRAW_STROKE_WIDTH = "draw.stroke_width"  # the pen's width in px
 DRAW_LABEL = "draw.label"              # the digit the visitor meant, for the loss (None: not said)
 DRAW_PHOTO = "draw.photo"              # the photo uploader
 DRAW_TEST_INDEX = "draw.test_index"    # the test image's index, when the source is "test"
+DRAW_SPOKEN = "draw.spoken"            # the live region that says the Prediction (mnistapp/access.py)
 COMPARE = "model.compare"              # True: the shipped model's bars beside the session's model
 LEARN_TEACH_LABEL = "learn.teach_label"    # "teach it": the digit the drawing really was
 LEARN_TEACH_RESULT = "learn.teach_result"  # "teach it": the last fine-tuning's digit, forward passes before and after, dL/dx
 LEARN_TEACH_BACK = "learn.teach_back"      # "teach it": its "Back to the shipped model" button
 
 # --- Weights ---------------------------------------------------------------------------------------
-WEIGHTS_TAB = "weights.tab"            # the open tab, by its label
+WEIGHTS_TAB = "weights.tab"            # the open tab, by its English label
 WEIGHTS_CLIP = "weights.clip"          # the colour range: this percentile of |weights| gets the end colours
 WEIGHTS_LAYER = "weights.layer"        # the heatmap's matrix, by index: 0 is W1
 WEIGHTS_FIRST_COL = "weights.first_col"  # the heatmap's first column, when the matrix is too wide to show whole
@@ -57,6 +58,7 @@ LEARN_IMAGE = "learn.image"            # the worked step's test image, by index
 LEARN_LABEL = "learn.label"            # the drawing's true digit, for the worked step
 LEARN_CHECK = "learn.check"            # (the input, the weights the gradient check perturbs); with a suffix, its widgets
 LEARN_DOWNLOAD = "learn.download."     # + the format (pth, safetensors, npz): its download button
+LEARN_KEPT_EPOCH = "learn.kept_epoch"  # (the training, its epoch) whose network was last sent to the browser
 
 # --- shared by several pages -----------------------------------------------------------------------
 USER_MODEL = "model.user_params"       # Params of the session's own model (uploaded, trained or fine-tuned), or absent
@@ -71,6 +73,21 @@ UPLOAD_CALLS = "model.upload_calls"    # [upload calls so far]: an older call st
 DRAW_SAVED = "draw.saved"              # the Draw page's last drawing, kept while away; the Weights page's deeper units read it
 LEARN_DRAWING = "learn.drawing"        # the Draw page's current 28x28 digit, for the Learn page's worked step
 LINK_WRITTEN = "link.written"          # the query parameters this session last put in the URL
+PRESENT = "app.present"                # True: presenter mode (?present=1), mnistapp/frame.py
+KEEP = "keep"                          # the browser store's element (mnistapp/keep.py); + ".latest." + a name: a writer's
+KEEP_SESSION = "keep.session"          # a random token of this server session: a store new to it reads everything back
+KEEP_READY = "keep.ready"              # True once the browser has said what it keeps (writers wait for it)
+KEEP_OPS = "keep.ops"                  # writes sent to the browser and not yet done there
+KEEP_MODELS = "keep.models"            # the ModelCards of the models kept in this browser, newest first
+KEEP_CURRENT = "keep.current"          # the id of the kept model in use, or None
+KEEP_WANT = "keep.want"                # the id of the kept file asked for
+KEEP_ASKED = "keep.asked"              # how many times a kept file was asked for (each ask goes out once)
+KEEP_WANT_FOR = "keep.want_for"        # (its size, its name, what to do with its Params, what to do if it is refused)
+KEEP_OFF = "keep.off"                  # why nothing is kept (the browser's storage failed), or absent
+KEEP_NOTES = "keep.notes"              # what could not be read back, and was deleted
+KEEP_VALUES = "keep.values"            # other modules' values read back: name -> value (keep.get)
+KEEP_DRAWING = "keep.drawing"          # (the drawing's content as JSON, when it was saved): saved again only when it changes
+DRAW_RESTORE = "draw.restore"          # True: the canvas draws DRAW_SAVED's strokes, read back from the browser
 # Suffixes after a page's own prefix ("draw" or "testset.detail"): the "why this digit" views of the Draw
 # page and of the Test set page's image up close
 WHY_ATTRIBUTION = ".why.attribution"   # the pixel shares' expander: open or closed
@@ -84,3 +101,14 @@ WHY_FOOL_TARGET = ".why.fool_target"   # "make it say" this digit
 WHY_FOOL_FOR = ".why.fool_for"         # the drawing that pick was made for (a new one clears it)
 WHY_UNITS_OFF = ".why.units_off"       # the hidden units switched off
 WHY_STEPS_OFF = ".why.steps_off"       # the preprocessing steps switched off
+
+# --- Lesson and language ---------------------------------------------------------------------------
+LANG = "i18n.lang"                     # the language the visitor chose (sidebar or ?lang=), or absent: the browser's
+LESSON_STEP = "lesson.step"            # the lesson's open step, from 1
+LESSON_DONE = "lesson.done"            # the steps whose task is done, a sorted tuple (mnistapp/lesson_progress.py)
+LESSON_LIVE = "lesson.live"            # the lesson's live canvas's own state; its drawing is kept in DRAW_SAVED
+LESSON_MEANT = "lesson.meant"          # the digit the student says they drew
+LESSON_UNIT = "lesson.unit"            # step 3: the unit the student picked
+LESSON_RUNNER_UP = "lesson.runner_up"  # step 4: the digit the student named as the runner-up
+LESSON_GALLERY = "lesson.gallery"      # step 5: the test images shown, and which the student has looked at
+LESSON_TASKS = "lesson.tasks"          # each step's sub-tasks met so far, by step

@@ -79,16 +79,16 @@ def screenshot(page, name: str) -> Path:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / f"{name}.png"
     size = page.viewport_size
-    height = page.evaluate("() => { const m = document.querySelector('[data-testid=\"stMain\"]');"
-                           " return m ? m.scrollHeight : document.body.scrollHeight; }")
+    main = "document.querySelector('[data-testid=\"stMain\"]')"
+    height, top = page.evaluate(f"() => {{ const m = {main};"
+                                " return m ? [m.scrollHeight, m.scrollTop] : [document.body.scrollHeight, 0]; }")
     page.set_viewport_size({"width": size["width"], "height": max(size["height"], min(height, 6000))})
     page.wait_for_timeout(300)
     page.screenshot(path=str(path))
     page.set_viewport_size(size)
+    # scrolled back to where the test had it, so boxes it measured before still hold
+    page.evaluate(f"(top) => {{ const m = {main}; if (m) m.scrollTop = top; }}", top)
     return path
-
-
-
 
 
 def wait_until_in_view(page, selector: str, timeout_ms: int = 5000) -> None:

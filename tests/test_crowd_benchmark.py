@@ -4,9 +4,11 @@ import asyncio
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+from playwright.async_api import async_playwright
 
+from benchmarks.class_browse import record_walk
 from harness.canvas import draw, open_draw_page, reset, settle
-from harness.server import metric_value
+from harness.server import CHROMIUM, CHROMIUM_ARGS, metric_value
 from harness.strokes import digit_strokes
 from harness.wire import Recorder, WireSession, is_rerun, session_model
 from mnistapp.paths import DATA_DIR
@@ -74,3 +76,37 @@ def test_a_session_without_a_browser_replays_a_pages_drawings_and_gets_its_answe
     settle(page)
     sidebar = page.locator('[data-testid="stSidebar"]').inner_text()
     assert "Shipped model" in sidebar and model.name not in sidebar
+
+
+def test_a_session_without_a_browser_replays_a_walk_through_the_pages_and_gets_each_page(app_url):
+    """The browsing share of `class_load.py --browse-share`: the walk a Chromium page recorded, Draw ->
+    Weights -> Test set -> Draw, replayed over the websocket, has the server run and send each page in turn."""
+    async def walk_and_replay():
+        async with async_playwright() as p:
+            browser = await p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            walk = await record_walk(browser, app_url, look_s=0)
+            context = await browser.new_context()
+            page = await context.new_page()
+            recorder = Recorder(page)
+            await page.goto(app_url)
+            await page.locator('canvas[data-testid="live-canvas"]').wait_for(timeout=60000)
+            first = recorder.sent[0][1]  # a page load of the Draw page, as the crowd's sessions open
+            await browser.close()
+        session = WireSession(app_url)
+        await session.open(first)
+        pages = []
+        for _, message in walk:
+            await session.send(message)
+            if is_rerun(message):
+                pages.append(" ".join(session.texts))
+        await session.close()
+        return pages, session.errors
+
+    pages, errors = in_own_loop(walk_and_replay())
+    seen = [next((name for name, mark in (("Weights", "Row i is input pixel (r, c)"),
+                                            ("Test set", "The 10,000 MNIST test images"),
+                                            ("Draw", "What it computes, in plain NumPy")) if mark in text), None)
+            for text in pages]
+    visited = [name for k, name in enumerate(seen) if name and (k == 0 or seen[k - 1] != name)]
+    assert visited[-3:] == ["Weights", "Test set", "Draw"], seen
+    assert errors == 0

@@ -60,7 +60,7 @@ def test_a_session_keeps_its_replica_and_its_model_through_the_proxy(cluster, br
                path)
     page.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(str(path))
     sidebar = page.locator('[data-testid="stSidebar"]')
-    sidebar.get_by_text("Your model").wait_for(timeout=30000)
+    sidebar.get_by_text("Your model", exact=True).wait_for(timeout=30000)
 
     for name, ready in (("Weights", "Weights"), ("Test set", "The test set"), ("Draw", "Draw a digit")):
         sidebar.get_by_role("link", name=name).click()

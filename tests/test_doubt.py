@@ -294,3 +294,33 @@ def test_a_models_references_go_when_the_last_session_holding_it_lets_go(refs):
     del twin
     gc.collect()
     assert digest not in why._doubts and digest not in why._in_use
+
+
+def test_uploaded_models_beyond_the_budget_wait_for_room_and_get_it_when_one_is_let_go(refs, monkeypatch):
+    """60 visitors with their own models must not hold 60 sets of references: the first ones that fit get them."""
+    import gc
+    import time
+
+    from mnistapp import why
+    per = len(refs[0]) * 16  # the references of one 784-16-10, as uint8 features
+    with why._lock:
+        held = why._held_bytes()  # what other tests' models still hold
+    monkeypatch.setattr(why, "DOUBT_BUDGET_MB", (held + 2.5 * per) / 2**20)  # room for two more
+
+    def settled(models):
+        deadline = time.monotonic() + 120
+        while any(why.model_doubt(p) is None and not why.waits_for_room(p) for p in models):
+            assert time.monotonic() < deadline, "a calibration never finished"
+            time.sleep(0.1)
+
+    models = [random_params((784, 16, 10), rng=200 + i) for i in range(3)]
+    for p in models:  # one after another, as visitors arrive
+        settled([p])
+    assert [why.model_doubt(p) is not None for p in models] == [True, True, False]
+    assert why.waits_for_room(models[2]) and not why.waits_for_room(models[0])
+    last = models.pop()
+    assert why.model_doubt(last) is None, "still no room: it is not calibrated again with every stroke"
+    del models[0]  # the first visitor leaves
+    gc.collect()
+    settled([last])
+    assert why.model_doubt(last) is not None and not why.waits_for_room(last)

@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from mnistapp.figures.images import thumbnail
-from mnistapp.figures.style import WRONG_RGB
+from mnistapp.figures.style import WRONG_RGB, percent
 from mnistapp.figures.testset import (
     ORDERS,
     confidence_histograms,
@@ -33,7 +33,7 @@ from mnistcore.evaluate import (
 from mnistcore.preprocess import MNIST_MEAN, MNIST_STD, UNIT_SCALING, scale_uint8
 from reference import random_params, torch_logits
 
-CAPTION = re.compile(r"#(\d+) · label (\d) · predicted (\d) · (\d+)%")
+CAPTION = re.compile(r"#(\d+) · label (\d) · predicted (\d) · ([<>]?[\d.]+%)")
 
 
 def torch_reference(params: Params, images: np.ndarray, labels: np.ndarray):
@@ -320,15 +320,16 @@ def test_captions_name_the_index_label_prediction_and_confidence(shipped):
     i = int(select(ev, outcome="wrong")[0])
     m = CAPTION.fullmatch(describe(ev, i))
     assert m, describe(ev, i)
-    assert [int(g) for g in m.groups()] == [i, ev.labels[i], ev.predictions[i], round(100 * ev.confidence[i])]
+    assert [int(g) for g in m.groups()[:3]] == [i, ev.labels[i], ev.predictions[i]]
+    assert m.group(4) == percent(ev.confidence[i])
 
 
-def test_caption_rounds_a_confidence_below_certainty_to_whole_percent():
+def test_caption_writes_the_confidence_as_the_dialog_does_to_one_decimal():
     probs = np.full((2, 10), 0.014, np.float32)
-    probs[0, 3], probs[1, 7] = 0.874, 0.874
+    probs[0, 3], probs[1, 7] = 0.874, 0.997
     ev = synthetic(probs, [3, 1])
-    assert describe(ev, 0) == "#0 · label 3 · predicted 3 · 87%"
-    assert describe(ev, 1) == "#1 · label 1 · predicted 7 · 87%"
+    assert describe(ev, 0) == "#0 · label 3 · predicted 3 · 87.4%"
+    assert describe(ev, 1) == "#1 · label 1 · predicted 7 · 99.7%"  # not "100%"
 
 
 # --- the report ----------------------------------------------------------------------------------

@@ -165,7 +165,7 @@ def test_paired_bars_show_each_models_probabilities_in_its_colour_and_name_it_in
         np.testing.assert_allclose(trace.y, probs, rtol=0, atol=5e-5)
         assert trace.marker.color == colour
         assert trace.hovertemplate.startswith(f"{trace.name}<br>digit %{{x}}")
-    assert fig.data[1].text[3] == "100%" and fig.data[1].text[0] == ""  # a label only where a bar shows
+    assert fig.data[1].text[3] == "100.0%" and fig.data[1].text[0] == ""  # a label only where a bar shows
     assert [(a.x, a.text) for a in fig.layout.annotations] == [("3", "true")]
     # every label one size, not shrunk to its bar's width (a tall bar beside another got a tiny "100%")
     assert fig.layout.uniformtext.mode == "show" and fig.layout.uniformtext.minsize >= 10

@@ -13,6 +13,7 @@ import pytest
 from harness.canvas import GRAB, LIVE, PREDICTION_IS, SENDS, WATCH, draw, open_draw_page, reset, settle
 from harness.server import data_url_image, metric_value, wait_for_app_idle
 from harness.strokes import digit_strokes
+from mnistapp.figures.style import percent, sure
 from mnistapp.live_canvas import LIVE_MODEL_MAX_PARAMS
 from mnistapp.paths import DATA_DIR, SHIPPED_MODEL
 from mnistcore import Params, forward, load_mnist, load_params, preprocess_canvas, scale_input
@@ -93,10 +94,10 @@ def assert_the_page_shows(page, interim) -> None:
         assert shown["metric"].split() == ["Prediction", "–"] and not any(shown["heights"]), shown
         return
     winner = int(np.argmax(interim))
-    assert shown["metric"].split("\n")[-1] == f"{interim[winner]:.1%} sure", shown["metric"]
+    assert shown["metric"].split("\n")[-1] == sure(interim[winner]), shown["metric"]
     assert metric_value(page, "Prediction") == str(winner)
     assert shown["heights"] == [round(p * 180) for p in interim]
-    assert shown["percents"] == [f"{p:.0%}" if p >= 0.005 else "" for p in interim]
+    assert shown["percents"] == [percent(p) if p >= 0.005 else "" for p in interim]
     assert shown["colours"].count(shown["colours"][winner]) == 1 and len(set(shown["colours"])) == 2, shown
 
 

@@ -11,6 +11,7 @@ import safetensors.torch
 import torch
 
 from conftest import loader_children
+from mnistapp.paths import SHIPPED_MODEL
 from mnistapp.sandbox import TEST_HOOK_ENV, TEST_HOOK_MARKER, LoadStopped, load_params_isolated
 from mnistcore import ModelFileError, load_params
 from mnistcore.load import MAX_PARAMS
@@ -116,3 +117,42 @@ def test_a_reading_the_caller_stops_ends_at_once_and_takes_its_child(monkeypatch
 def test_a_stop_that_never_says_yes_changes_nothing():
     data = FILES["zip"]
     assert load_params_isolated(data, stop=lambda: False).digest == load_params(data).digest
+
+
+def test_many_uploads_at_once_run_at_most_max_children_loaders_and_all_load():
+    """A class uploading together: the loaders take turns instead of 60 Pythons sharing 2 cores."""
+    import threading
+
+    from mnistapp.sandbox import MAX_CHILDREN
+    data = SHIPPED_MODEL.read_bytes()
+    loaded, most, done = [], [0], threading.Event()
+
+    def count() -> None:
+        while not done.is_set():
+            most[0] = max(most[0], len(loader_children(os.getpid())))
+            time.sleep(0.005)
+
+    watcher = threading.Thread(target=count)
+    watcher.start()
+    threads = [threading.Thread(target=lambda: loaded.append(load_params_isolated(data))) for _ in range(3 * MAX_CHILDREN)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    done.set()
+    watcher.join()
+    assert len(loaded) == 3 * MAX_CHILDREN and len({p.digest for p in loaded}) == 1
+    assert 1 <= most[0] <= MAX_CHILDREN
+
+
+def test_an_upload_waiting_for_its_turn_stops_when_told():
+    from mnistapp import sandbox
+    for _ in range(sandbox.MAX_CHILDREN):  # every loader busy
+        sandbox._children.acquire()
+    try:
+        with pytest.raises(LoadStopped):
+            load_params_isolated(SHIPPED_MODEL.read_bytes(), stop=lambda: True)
+        assert loader_children(os.getpid()) == [], "no child started while it waited"
+    finally:
+        for _ in range(sandbox.MAX_CHILDREN):
+            sandbox._children.release()

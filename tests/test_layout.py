@@ -86,7 +86,9 @@ def test_figure_builders_import_nothing_of_the_app_but_each_other():
             if isinstance(node, ast.ImportFrom) and node.level > 1:
                 raise AssertionError(f"{path.name} imports from the app side (level {node.level})")
             if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module.startswith("mnistapp."):
-                assert node.module.startswith("mnistapp.figures"), f"{path.name} imports {node.module}"
+                # and the catalogue, which has no Streamlit, for their words in the visitor's language
+                assert node.module.startswith("mnistapp.figures") or node.module == "mnistapp.catalogue", \
+                    f"{path.name} imports {node.module}"
 
 
 def test_pages_and_the_streamlit_side_build_no_figure_of_their_own():

@@ -27,7 +27,7 @@ def test_the_learn_page_opens_on_the_engines_defaults_and_works_a_step():
     default = Settings()
     assert (s[LEARN_HIDDEN], s[LEARN_OPTIMIZER], s[LEARN_LR], s[LEARN_BATCH], s[LEARN_EPOCHS], s[LEARN_SEED]) == (
         "512", default.optimizer, default.lr, default.batch, default.epochs, default.seed)
-    assert [b.label for b in at.button] == ["Start training"]
+    assert [b.label for b in at.main.button] == ["Start training"]  # the sidebar has its own
     tex = " ".join(l.value for l in at.latex)
     for name in ("z_1", "a_1", "z_2", "softmax", "L = -\\log", "onehot", "W_2^\\top", "x^\\top", "\\leftarrow"):
         assert name in tex, name

@@ -154,7 +154,7 @@ def test_one_session_trains_while_the_other_keeps_the_shipped_model(browser, app
         # sidebar's model status to name the file (or for a refusal), not for the name alone.
         sidebar = a.locator('[data-testid="stSidebar"]')
         sidebar.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(str(path))
-        sidebar.get_by_text("Your model").or_(sidebar.locator('[data-testid="stAlert"]')).first.wait_for(timeout=60000)
+        sidebar.get_by_text("Your model", exact=True).or_(sidebar.locator('[data-testid="stAlert"]')).first.wait_for(timeout=60000)
         assert "Your model learned.pth · 784–64–10" in sidebar.inner_text(), sidebar.inner_text()
         a.locator('[data-testid="stSidebarNav"] a', has_text="Test set").click()  # goto would open a new session
         a.wait_for_url(TESTSET_URL, timeout=30000)
@@ -199,7 +199,7 @@ def test_a_finished_run_shows_its_test_accuracy_downloads_three_ways_and_becomes
 
         page.get_by_role("button", name="Use it on every page").click(timeout=30000)
         sidebar = page.locator('[data-testid="stSidebar"]')
-        sidebar.get_by_text("Your model").wait_for(timeout=30000)
+        sidebar.get_by_text("Your model", exact=True).wait_for(timeout=30000)
         assert "784–16–10" in sidebar.inner_text() and "trained here" in sidebar.inner_text()
         screenshot(page, "learn_use_it")
         sidebar.get_by_role("button", name="Back to the shipped model").click()
@@ -223,23 +223,26 @@ def one_slot_url():
     stop(proc)
 
 
-def test_a_second_training_waits_for_the_slot_and_a_closed_session_frees_it(browser, one_slot_url):
-    ctx_a, a = new_page(browser)
-    ctx_b, b = new_page(browser)
+def test_trainings_that_wait_show_their_place_in_the_queue_and_a_closed_session_frees_its_slot(browser, one_slot_url):
+    contexts, (a, b, c) = zip(*(new_page(browser) for _ in range(3)))
     try:
-        for page in (a, b):
+        for page in (a, b, c):
             open_learn(page, one_slot_url)
-            small_settings(page, hidden="64", epochs=30)  # still running when the other asks for the slot
+            small_settings(page, hidden="64", epochs=30)  # still running when the others ask for the slot
         a.get_by_role("button", name="Start training").click()
         a.wait_for_function("() => /step [1-9]\\d* of/.test(document.body.innerText)", timeout=60000)
         b.get_by_role("button", name="Start training").click()
-        b.get_by_text("Waiting for a free slot").wait_for(timeout=30000)
-        assert "at most 1 training at once" in b.locator('[data-testid="stAlert"]').filter(has_text="Waiting").inner_text()
-        ctx_a.close()  # the session goes away: its training stops and frees the slot
+        b.get_by_text("Waiting: yours is next.").wait_for(timeout=30000)
+        c.get_by_role("button", name="Start training").click()
+        c.get_by_text("Waiting: 1 training ahead of yours.").wait_for(timeout=30000)
+        assert "at most 1 training at once" in c.locator('[data-testid="stAlert"]').filter(has_text="Waiting").inner_text()
+        contexts[0].close()  # the session goes away: its training stops and frees the slot for the next in line
         b.wait_for_function("() => /step [1-9]\\d* of/.test(document.body.innerText)", timeout=60000)
-        assert b.get_by_text("Waiting for a free slot").count() == 0
+        assert b.get_by_text("Waiting:").count() == 0
+        c.get_by_text("Waiting: yours is next.").wait_for(timeout=30000)
     finally:
-        ctx_b.close()
+        for context in contexts[1:]:
+            context.close()
 
 
 def test_the_worked_step_shows_every_quantity_and_a_gradient_check_that_agrees(page, app_url):

@@ -83,7 +83,7 @@ def test_a_deeper_model_and_its_card_get_every_page(page, app_url, deep_model):
 
     canvas, box = open_draw_page(page, app_url)
     send(page, path, card)
-    page.locator(SIDEBAR).get_by_text("Your model").wait_for(timeout=30000)
+    page.locator(SIDEBAR).get_by_text("Your model", exact=True).wait_for(timeout=30000)
     text = sidebar_text(page)
     assert "784–256–128–64–10" in text and "pixels as they are, 0..1" in text
     assert f"{format_percent(mine.accuracy)} on the 10,000 MNIST test images" in text, text  # the card's scaling

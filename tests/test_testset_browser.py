@@ -21,7 +21,7 @@ from mnistapp.session import TESTSET_OPEN, TESTSET_ORDER, TESTSET_OUTCOME, TESTS
 from mnistcore import load_mnist, load_params
 from mnistcore.evaluate import evaluate, format_percent
 
-CAPTION = re.compile(r"#(\d+) · label (\d) · predicted (\d) · (\d+)%")
+CAPTION = re.compile(r"#(\d+) · label (\d) · predicted (\d) · ([<>]?[\d.]+%)")  # percent(confidence)
 GALLERY = ".st-key-testset-gallery [data-testid='stButton'] button"
 CELL_XY = """([t, p]) => { const gd = document.querySelector('.st-key-testset-confusion .js-plotly-plot');
   const xa = gd._fullLayout.xaxis, ya = gd._fullLayout.yaxis, r = gd.getBoundingClientRect();

@@ -8,7 +8,7 @@ import pytest
 from threadpoolctl import threadpool_limits
 
 from mnistapp.paths import DATA_DIR, SHIPPED_MODEL
-from mnistapp.training_thread import Training
+from mnistapp.training_thread import SlotQueue, Training
 from mnistcore import backward, forward, load_mnist, load_params
 from mnistcore.explain.backprop import default_picks, gradient_check, worked_step
 from mnistcore.preprocess import scale_uint8
@@ -30,18 +30,18 @@ def wait(condition, timeout=60.0):
 
 
 def test_a_small_run_learns_and_reports_every_step(mnist):
-    slots = threading.Semaphore(1)
+    slots = SlotQueue(1)
     run = Training(Settings(hidden=(32,), epochs=2, batch=100), mnist, slots).start()
     run.join(120)
     p = run.snapshot()
     assert p.state == "done" and p.step == p.steps_total == 60 and len(p.batch_losses) == 60
     assert len(p.epoch_losses) == 2 and p.epoch_losses[1] < p.epoch_losses[0]
     assert p.test_acc == accuracy(p.params, *mnist["test"]) and p.test_acc > 0.8
-    assert slots.acquire(blocking=False), "the slot was given back"
+    assert slots.running == 0 and slots.acquire("another", timeout=0), "the slot was given back"
 
 
 def test_the_same_seed_gives_the_same_network(mnist):
-    runs = [Training(Settings(hidden=(16,), epochs=1, batch=200, seed=3), mnist, threading.Semaphore(1)).start()
+    runs = [Training(Settings(hidden=(16,), epochs=1, batch=200, seed=3), mnist, SlotQueue(1)).start()
             for _ in range(2)]
     for run in runs:
         run.join(120)
@@ -49,7 +49,7 @@ def test_the_same_seed_gives_the_same_network(mnist):
 
 
 def test_pause_stops_the_steps_and_frees_the_slot_and_continue_resumes(mnist):
-    slots = threading.Semaphore(1)
+    slots = SlotQueue(1)
     run = Training(Settings(hidden=(32,), epochs=20, batch=50), mnist, slots).start()
     wait(lambda: run.snapshot().step > 3)
     run.pause()
@@ -57,28 +57,51 @@ def test_pause_stops_the_steps_and_frees_the_slot_and_continue_resumes(mnist):
     at = run.snapshot().step
     time.sleep(0.3)
     assert run.snapshot().step == at
-    assert slots.acquire(blocking=False), "a paused run holds no slot"
-    slots.release()
+    assert slots.acquire("another", timeout=0), "a paused run holds no slot"
+    slots.release("another")
     run.resume()
     wait(lambda: run.snapshot().step > at)
     run.stop()
     run.join(5)
-    assert run.snapshot().state == "stopped" and slots.acquire(blocking=False)
+    assert run.snapshot().state == "stopped" and slots.running == slots.waiting == 0
 
 
 def test_a_run_waits_for_a_slot_and_stops_when_its_session_goes(mnist):
-    slots = threading.Semaphore(1)
-    slots.acquire()  # another session's training holds the only slot
+    slots = SlotQueue(1)
+    slots.acquire("another")  # another session's training holds the only slot
     alive = threading.Event()
     alive.set()
     run = Training(Settings(hidden=(32,), epochs=20, batch=50), mnist, slots, alive=alive.is_set).start()
-    time.sleep(0.5)
+    wait(lambda: run.ahead == 0)
     assert run.snapshot().state == "waiting" and run.snapshot().step == 0
-    slots.release()
+    slots.release("another")
     wait(lambda: run.snapshot().step > 0)
     alive.clear()  # the browser session went away
     run.join(5)
-    assert run.snapshot().state == "stopped" and slots.acquire(blocking=False)
+    assert run.snapshot().state == "stopped" and slots.running == slots.waiting == 0
+
+
+def test_trainings_that_wait_start_in_the_order_they_asked_and_one_that_leaves_frees_its_place(mnist):
+    slots = SlotQueue(1)
+    slots.acquire("another")
+    alive = [threading.Event() for _ in range(3)]
+    runs = []
+    for i, a in enumerate(alive):
+        a.set()
+        runs.append(Training(Settings(hidden=(16,), epochs=20, batch=50, seed=i), mnist, slots, alive=a.is_set).start())
+        wait(lambda i=i: runs[-1].ahead == i)  # each queues behind the ones before it
+    alive[1].clear()  # the second one's session goes away while it waits
+    wait(lambda: runs[1].finished and runs[2].ahead == 1)
+    assert runs[1].snapshot().state == "stopped" and runs[1].ahead is None
+    slots.release("another")
+    wait(lambda: runs[0].snapshot().step > 0)
+    assert runs[2].snapshot().state == "waiting" and runs[2].ahead == 0
+    runs[0].stop()
+    wait(lambda: runs[2].snapshot().step > 0)
+    runs[2].stop()
+    for run in runs:
+        run.join(5)
+    assert slots.running == slots.waiting == 0
 
 
 @pytest.mark.slow  # three epochs of 784-512-10
@@ -88,7 +111,7 @@ def test_the_default_settings_reach_97_percent_on_the_test_set_in_3_epochs():
     data = {"train": (images[:-5000], labels[:-5000]), "heldout": (images[-5000:], labels[-5000:]),
             "test": load_mnist("test", DATA_DIR)}
     with threadpool_limits(1, user_api="blas"):  # as the app runs it (app.py); two threads only contend here
-        run = Training(Settings(), data, threading.Semaphore(1)).start()
+        run = Training(Settings(), data, SlotQueue(1)).start()
         run.join(1800)
     p = run.snapshot()
     assert p.state == "done" and p.epoch == Settings().epochs == 3

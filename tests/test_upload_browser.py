@@ -37,7 +37,7 @@ def test_a_good_upload_becomes_the_sessions_model(page, app_url, tmp_path):
     torch.save(model.state_dict(), path)
     upload(page, app_url, path)
     sidebar = page.locator('[data-testid="stSidebar"]')
-    sidebar.get_by_text("Your model").wait_for(timeout=60000)
+    sidebar.get_by_text("Your model", exact=True).wait_for(timeout=60000)
     assert "784–32–10" in sidebar.inner_text()
     screenshot(page, "upload_good")
     sidebar.get_by_role("button", name="Back to the shipped model").click()
@@ -52,7 +52,8 @@ def test_two_models_dropped_together_load_one_and_name_the_other(page, app_url, 
         torch.save(model.state_dict(), paths[-1])
     upload(page, app_url, paths)
     sidebar = page.locator('[data-testid="stSidebar"]')
-    sidebar.get_by_text("Your model").wait_for(timeout=60000)
+    sidebar.get_by_text("Your model", exact=True).wait_for(timeout=60000)
+    wait_for_app_idle(page)  # the notes under the uploader come later in the same run
     text = sidebar.inner_text()
     used = [h for h in (32, 48) if f"h{h}.pth · 784–{h}–10" in text]
     assert len(used) == 1, text  # one model, named with its shape, not a mix of the two
@@ -100,7 +101,7 @@ def test_a_loader_that_crashes_leaves_the_server_and_the_sessions_model(browser,
                    good)
         upload(page, url, good)
         sidebar = page.locator('[data-testid="stSidebar"]')
-        sidebar.get_by_text("Your model").wait_for(timeout=60000)
+        sidebar.get_by_text("Your model", exact=True).wait_for(timeout=60000)
 
         crash = tmp_path / "crash.pth"
         crash.write_bytes(TEST_HOOK_MARKER + b"anything")
@@ -147,7 +148,7 @@ def test_a_model_dropped_while_the_one_before_is_being_read_is_read_too(browser,
                    good)
         uploader.set_input_files(str(good))  # the same uploader: the run has not replaced it yet
         sidebar = page.locator('[data-testid="stSidebar"]')
-        sidebar.get_by_text("Your model").wait_for(timeout=45000)
+        sidebar.get_by_text("Your model", exact=True).wait_for(timeout=45000)
         wait_for_app_idle(page, 60000)
         assert "tiny.pth" in sidebar.inner_text() and "784–32–10" in sidebar.inner_text()
         note = sidebar.locator('[data-testid="stAlert"]').inner_text()

@@ -60,6 +60,6 @@ def test_a_links_open_views_are_the_known_names_in_order_and_nothing_else(text, 
 
 def test_the_links_tab_names_are_the_weights_pages_tabs():
     tree = ast.parse((ROOT / "pages" / "weights.py").read_text())
-    tabs = next(ast.literal_eval(n.value) for n in tree.body
-                if isinstance(n, ast.Assign) and getattr(n.targets[0], "id", None) == "TABS")
+    listed = next(n.value for n in tree.body if isinstance(n, ast.Assign) and getattr(n.targets[0], "id", None) == "TABS")
+    tabs = [ast.literal_eval(e.args[0] if isinstance(e, ast.Call) else e) for e in listed.elts]  # N_("...") marks each
     assert tabs == WEIGHTS_TABS

@@ -121,6 +121,8 @@ def test_the_star_on_the_hidden_map_follows_the_drawing(page, app_url, params):
     stars = []
     for d in (0, 1):
         i = int(np.flatnonzero(labels == d)[0])
+        canvas.scroll_into_view_if_needed()  # opening the map's expander scrolls the page to it
+        box = canvas.bounding_box()
         draw(page, box, digit_strokes(images[i], 280))
         settle(page)
         want = grabbed_prediction(canvas, params)

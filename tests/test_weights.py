@@ -1,7 +1,6 @@
 """The Weights page's maths and figures without a browser: the pictures show the numbers they claim to."""
 import io
 import re
-import zlib
 
 import numpy as np
 import plotly.io as pio
@@ -13,7 +12,7 @@ from mnistapp.figures import weights as wf
 from mnistapp.figures.images import diverging_rgb
 from mnistapp.figures.weights import column_window, histogram, npy_bytes, symmetric_range, tile_centres, tile_grid
 from mnistapp.paths import ROOT
-from mnistapp.session import USER_MODEL, USER_MODEL_NAME, WEIGHTS_FIRST_COL, WEIGHTS_LAYER, WEIGHTS_TAB, WEIGHTS_UNIT
+from mnistapp.session import USER_MODEL, USER_MODEL_NAME, WEIGHTS_CLIP, WEIGHTS_FIRST_COL, WEIGHTS_LAYER, WEIGHTS_TAB, WEIGHTS_UNIT
 from mnistcore import forward, scale_input
 from mnistcore.explain.units import influence, templates, unit_norms, unit_order, unit_stats, votes
 from mnistcore.params import SIDE
@@ -97,14 +96,29 @@ def test_tile_png_shows_each_unit_in_the_input_orientation():
 
 # --- heatmap hover: the value named is the value stored at that row and column ------------------------
 
+def heatmap_label(fig, values: np.ndarray, row: int, col: int) -> str:
+    """The hover label heatmap_hover.js writes for the cell at (row, col) of the image: the image trace's
+    wording filled in, the value from `hover_values`' bytes, read back."""
+    meta = fig.data[0].meta
+    r, c = divmod(row, SIDE)
+    return "<br>".join([meta["row"].format(r=r, c=c, i=row), meta["col"].format(j=meta["x0"] + col),
+                        meta["value"].format(v=format(float(values[row, col]), f".{meta['digits']}g"))])
+
+
+def image_of(fig) -> np.ndarray:
+    """The heatmap's picture as (h, w, 3) uint8."""
+    return np.asarray(data_url_image(fig.data[0].source).convert("RGB"))
+
+
 def test_w1_heatmap_hover_names_pixel_unit_and_the_weight_at_that_cell():
     W1 = random_params((784, 64, 10), 2).Ws[0]
     fig = wf.weight_heatmap(W1, vmax=symmetric_range(W1, 99.5))
-    hm = fig.data[0]
-    z = np.asarray(hm.z)
-    assert z.shape == (784, 64) and z.dtype == np.float32
+    values = wf.read_hover_values(wf.hover_values(W1))
+    assert values.shape == (784, 64) and values.dtype == np.float32
+    assert image_of(fig).shape == (784, 64, 3)  # one pixel per weight, row i of the picture is input i
+    assert fig.data[0].x0 == 0 and fig.data[0].y0 == 0 and fig.data[0].dx == 1 and fig.data[0].dy == 1
     for i, j in [(0, 0), (300, 17), (783, 63), (29, 40)]:
-        text = hover_text(hm.hovertemplate, x=hm.x[j], y=hm.y[i], z=z[i, j])
+        text = heatmap_label(fig, values, i, j)
         r, c = divmod(i, SIDE)
         assert f"pixel ({r}, {c})" in text and f"input {i}" in text
         assert f"hidden unit {j}" in text
@@ -114,8 +128,8 @@ def test_w1_heatmap_hover_names_pixel_unit_and_the_weight_at_that_cell():
 def test_heatmap_window_names_units_by_their_place_in_the_whole_matrix():
     W = random_params((784, 300, 10), 4).Ws[0]
     fig = wf.weight_heatmap(W[:, 100:200], vmax=1.0, col_offset=100)
-    hm = fig.data[0]
-    text = hover_text(hm.hovertemplate, x=hm.x[5], y=hm.y[7], z=np.asarray(hm.z)[7, 5])
+    assert fig.data[0].x0 == 100 and list(fig.layout.xaxis.range) == [99.5, 199.5]  # the axis counts in the whole
+    text = heatmap_label(fig, wf.read_hover_values(wf.hover_values(W[:, 100:200])), 7, 5)
     assert "hidden unit 105" in text
     assert number_after("W1[i, j]", text) == pytest.approx(W[7, 105], rel=5e-3)
 
@@ -126,48 +140,21 @@ def test_each_matrix_heatmap_names_its_rows_and_columns_after_its_place_in_the_n
     params = random_params((784, 64, 32, 10), 8)
     W = params.Ws[layer]
     fig = wf.matrix_heatmap(W, layer=layer, last=layer == 2, vmax=symmetric_range(W, 99), start=3, width=4)
-    hm = fig.data[0]
     assert fig.layout.title.text == f"W{layer + 1}: {W.shape[0]} inputs × {W.shape[1]} outputs"
-    assert np.asarray(hm.z).shape == (W.shape[0], 4) and list(hm.x) == [3, 4, 5, 6]  # the window, named in the whole
-    text = hover_text(hm.hovertemplate, x=hm.x[2], y=hm.y[5], z=np.asarray(hm.z)[5, 2])
+    assert image_of(fig).shape == (W.shape[0], 4, 3) and fig.data[0].x0 == 3  # the window, named in the whole
+    assert fig.data[0].meta["shape"] == [W.shape[0], 4]
+    text = heatmap_label(fig, wf.read_hover_values(wf.hover_values(W[:, 3:7])), 5, 2)
     assert text.startswith(f"{rows}<br>{cols} 5<br>")
     assert number_after(f"W{layer + 1}[i, j]", text) == pytest.approx(W[5, 5], rel=5e-3)
 
 
-def test_unit_tiles_put_unit_order_p_at_grid_place_p_with_its_own_hover_values():
-    params = random_params((784, 40, 10), 9)
-    W1, order = params.Ws[0], np.random.default_rng(9).permutation(40)
-    norms, rates = unit_norms(params), np.linspace(0, 1, 40)
-    fig = wf.unit_tiles(W1, order, vmax=symmetric_range(W1, 99), hover={"norm": norms, "rate": rates}, title="t")
-    image, marks = fig.data
-    assert data_url_image(image.source).size == (wf.GRID_COLS * SIDE, 2 * SIDE)  # 40 tiles: two rows of 32
-    np.testing.assert_allclose(np.c_[marks.x, marks.y], tile_centres(40, wf.GRID_COLS, gap=0), rtol=0, atol=0.05)
-    for p in (0, 17, 39):
-        custom = np.asarray(marks.customdata)[p]
-        text = hover_text(marks.hovertemplate, customdata=custom)
-        assert marks.hovertemplate.startswith("unit %{customdata[0]}<br>") and custom[0] == order[p]
-        assert number_after("norm", text) == pytest.approx(norms[order[p]], rel=5e-3)
-        assert number_after("rate", text) == pytest.approx(rates[order[p]], abs=1e-3)
-
-
-def test_field_pictures_are_the_units_fields_in_the_input_orientation():
-    W1 = random_params((784, 12, 10), 10).Ws[0]
-    pictures = wf.field_pictures(W1, [7, 2], vmax=0.2, scale=3)
-    assert [p.shape for p in pictures] == [(84, 84, 3)] * 2
-    np.testing.assert_array_equal(pictures[0][::3, ::3], diverging_rgb(W1[:, 7].reshape(SIDE, SIDE), 0.2))
-    np.testing.assert_array_equal(pictures[1][1::3, 2::3], diverging_rgb(W1[:, 2].reshape(SIDE, SIDE), 0.2))
-
-
-def test_bias_bars_have_one_bar_per_digit_for_the_last_layer_and_one_per_unit_before_it():
-    params = random_params((784, 24, 10), 11)
-    hidden, last = wf.bias_bars(params.bs[0], layer=0, last=False), wf.bias_bars(params.bs[1], layer=1, last=True)
-    assert len(hidden.data[0].x) == 24 and hidden.layout.title.text == "b1: one bias per unit of layer 1"
-    assert list(last.data[0].x) == [str(d) for d in range(10)] and last.layout.title.text == "b2: one bias per digit"
-    text = hover_text(hidden.data[0].hovertemplate, x=hidden.data[0].x[5], y=hidden.data[0].y[5])
-    assert text.startswith("unit 5<br>") and number_after("b1[j]", text) == pytest.approx(params.bs[0][5], abs=1e-4)
-    np.testing.assert_allclose(last.data[0].y, params.bs[1], rtol=0, atol=1e-4)
-    assert wf.png_config("b2")["toImageButtonOptions"]["filename"] == "b2"
-
+def test_heatmap_hover_draws_no_label_of_its_own_and_its_axes_name_image_rows():
+    W1 = random_params((784, 16, 10), 3).Ws[0]
+    fig = wf.weight_heatmap(W1, vmax=1.0)
+    assert fig.data[0].hoverinfo == "none"  # Plotly sends the events; heatmap_hover.js writes the label
+    assert list(fig.layout.yaxis.tickvals) == list(range(0, 784, 4 * SIDE))
+    assert list(fig.layout.yaxis.ticktext) == [f"row {r}" for r in range(0, SIDE, 4)]
+    assert fig.layout.yaxis.autorange == "reversed" and fig.layout.yaxis.scaleanchor is False
 
 def test_w2_heatmap_puts_digits_on_rows_and_names_the_right_weight():
     W2 = random_params((784, 50, 10), 5).Ws[1]
@@ -194,9 +181,22 @@ def test_receptive_field_hover_names_pixel_input_and_weight():
 def test_diverging_colour_range_is_symmetric_about_zero():
     W = random_params((784, 30, 10), 7).Ws[0] + 0.05  # skewed: a range from the data would not be symmetric
     v = symmetric_range(W, 99)
-    for fig in (wf.weight_heatmap(W, vmax=v), wf.field_heatmap(W[:, 0].reshape(SIDE, SIDE), vmax=v, name="w")):
-        hm = fig.data[0]
-        assert hm.zmin == -v and hm.zmax == v and hm.zmid == 0
+    bar = wf.weight_heatmap(W, vmax=v).data[1].marker
+    assert bar.cmin == -v and bar.cmax == v and bar.showscale
+    hm = wf.field_heatmap(W[:, 0].reshape(SIDE, SIDE), vmax=v, name="w").data[0]
+    assert hm.zmin == -v and hm.zmax == v and hm.zmid == 0
+
+
+def test_heatmap_picture_colours_each_weight_on_the_diverging_scale_clipped_at_the_range():
+    W = np.zeros((784, 8), np.float32)
+    W[0, 0], W[1, 1], W[2, 2], W[3, 3] = 5.0, -5.0, 0.5, -0.25  # beyond the range, inside it, and 0 elsewhere
+    img = image_of(wf.weight_heatmap(W, vmax=1.0)).astype(int)
+
+    def level(x: float) -> float:  # the palette's colour nearest x on [-1, 1]
+        return np.round((x + 1) / 2 * (wf.HEATMAP_LEVELS - 1)) / (wf.HEATMAP_LEVELS - 1) * 2 - 1
+    expected = {(0, 0): 1.0, (1, 1): -1.0, (2, 2): level(0.5), (3, 3): level(-0.25), (5, 6): level(0.0)}
+    for (i, j), t in expected.items():
+        np.testing.assert_array_equal(img[i, j], diverging_rgb(np.array([[t]]), 1.0)[0, 0], err_msg=str((i, j)))
 
 
 def test_symmetric_range_clips_at_the_percentile_of_absolute_values():
@@ -285,33 +285,39 @@ def test_column_window_keeps_a_heatmap_under_its_cell_budget():
 
 
 def test_big_figures_stay_small_on_the_wire():
-    """Bytes Plotly would send for the two heavy figures of a 784-512-10 network (float32 typed arrays,
-    a 64-colour PNG): a float64 heatmap or an RGB tile image would fail this."""
+    """Bytes for the two heavy figures of a 784-512-10 network (PNGs of 128 and 64 colours) and for the
+    heatmap's hover values: a heatmap of float32 cells (2.1 MB) or an RGB tile image would fail this."""
     params = random_params((784, 512, 10), 12)
     W1 = params.Ws[0]
     heat = len(pio.to_json(wf.weight_heatmap(W1, vmax=symmetric_range(W1, 99.5)), validate=False))
+    hover = len(wf.hover_values(W1))
     order = unit_order(params, "norm")
     tiles = wf.weight_tiles(tile_grid(W1, order, 32, gap=0), vmax=symmetric_range(W1, 99.5), units=order,
                             centres=tile_centres(512, 32, gap=0), hover=unit_norms(params)[order, None],
                             hover_names=("norm",))
     tiles_size = len(pio.to_json(tiles, validate=False))
-    assert heat < 2.4e6, heat
+    assert heat < 0.6e6, heat
+    assert hover < 0.8e6, hover  # 2 bytes a weight, deflated
     assert tiles_size < 0.6e6, tiles_size
 
 
-def test_heatmap_values_read_as_the_weights_do_and_compress_on_the_wire():
+def test_hover_values_name_every_weight_as_it_reads_to_three_digits():
     W1 = random_params((784, 512, 10), 13).Ws[0]
-    fig = wf.weight_heatmap(W1, vmax=symmetric_range(W1, 99.5))
-    z = np.asarray(fig.data[0].z)
-    assert z.dtype == np.float32
+    values = wf.read_hover_values(wf.hover_values(W1))
     shown = np.vectorize(lambda v: format(float(v), wf.HOVER_FMT))
-    np.testing.assert_array_equal(shown(z), shown(W1))  # every hover label names the stored weight
-    assert np.abs(z - W1).max() <= 5e-3 * np.abs(W1).max()
-    # what the websocket's permessage-deflate makes of it, against the same figure with raw floats
-    rounded = len(zlib.compress(pio.to_json(fig, validate=False).encode()))
-    fig.data[0].z = W1
-    raw = len(zlib.compress(pio.to_json(fig, validate=False).encode()))
-    assert rounded < 0.85 * raw, (rounded, raw)
+    np.testing.assert_array_equal(shown(values), shown(W1))  # every hover label names the stored weight
+    assert np.abs(values - W1).max() <= 5e-3 * np.abs(W1).max()
+    assert len(wf.hover_values(W1)) < 0.5 * W1.nbytes  # an index of 2 bytes a cell, deflated
+
+
+def test_hover_values_keep_every_value_when_there_are_more_than_65536_of_them():
+    rng = np.random.default_rng(5)
+    W = (rng.choice([-1, 1], (600, 400)) * 10.0 ** rng.uniform(-30, 30, (600, 400))).astype(np.float32)
+    W[0, :3] = [0.0, 3.4e38, -1.5e-38]  # zero, near float32's largest and a tiny value keep their digits too
+    assert len(np.unique(wf.round_significant(W))) > 1 << 16  # indices of 4 bytes
+    values = wf.read_hover_values(wf.hover_values(W))
+    shown = np.vectorize(lambda v: format(float(v), wf.HOVER_FMT))
+    np.testing.assert_array_equal(shown(values), shown(W))
 
 
 # --- the page itself, without a browser ------------------------------------------------------------
@@ -347,3 +353,19 @@ def test_every_tab_renders_for_models_of_any_depth(sizes):
         assert "no hidden layer" in shown["W2 and templates"][1]
     elif len(sizes) > 3:
         assert "template W1 @ W2[:, k] is a picture of the network only when there is one" in shown["W2 and templates"][1]
+
+
+def test_the_colour_range_slider_shows_only_where_it_sets_colours_and_keeps_its_value():
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.switch_page("pages/weights.py")
+    at.session_state[WEIGHTS_TAB] = TABS[0]
+    at.run()
+    at.slider(key=WEIGHTS_CLIP).set_value(95.0).run()
+    sliders = {}
+    for tab in (*TABS, TABS[1]):
+        at.session_state[WEIGHTS_TAB] = tab
+        at.run()
+        assert not at.exception, (tab, at.exception)
+        sliders[tab] = [s.value for s in at.slider if s.key == WEIGHTS_CLIP]
+    assert sliders["Biases and histograms"] == []  # the biases' bars and the histograms have no colour range
+    assert sliders["W1 heatmap"] == sliders["W1 as images"] == sliders["W2 and templates"] == [95.0]  # kept across

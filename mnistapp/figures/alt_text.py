@@ -1,103 +1,160 @@
 """Text alternatives for the figures: one short sentence with the figure's answer, for screen readers and
-for anyone whose browser has not drawn the chart yet (a slow link). Arrays in, a string out; pages show it
-as a caption under the figure.
+for anyone whose browser has not drawn the chart yet (a slow link). Arrays in, a string out in the language
+`lang` (the catalogue's words and numbers; English by default); pages show it as a caption under the figure.
 """
 from __future__ import annotations
 
 import numpy as np
 
+from mnistapp.catalogue import SOURCE, number, translate
+
+from .style import percent
+
 SIDE = 28
 
 
-def bars_text(probs: np.ndarray) -> str:
+def _n(x: float, lang: str, digits: int = 3) -> str:
+    return number(float(x), lang, digits)
+
+
+def _signed(x: float, lang: str) -> str:
+    text = _n(x, lang)
+    return text if text.startswith("-") else "+" + text
+
+
+def _list(parts, lang: str) -> str:
+    return translate(", ", lang).join(parts)
+
+
+def bars_text(probs: np.ndarray, lang: str = SOURCE) -> str:
     """The softmax bars: the top three digits and their probabilities."""
     top = np.argsort(-probs, kind="stable")[:3]
-    return "Top three: " + ", ".join(f"{d} ({probs[d]:.1%})" for d in top) + "."
+    return translate("Top three: {digits}.", lang).format(
+        digits=_list((f"{d} ({percent(probs[d], lang)})" for d in top), lang))
 
 
-def hidden_text(a: np.ndarray, name: str = "a1") -> str:
+def hidden_text(a: np.ndarray, name: str = "a1", lang: str = SOURCE) -> str:
     """A layer's activations: how many are on, and the three strongest units."""
     top = np.argsort(-a, kind="stable")[:3]
-    return (f"{name}: {int((a > 0).sum())} of {len(a)} units active; strongest: "
-            + ", ".join(f"unit {j} ({a[j]:.2f})" for j in top) + ".")
+    units = _list((translate("unit {j} ({a})", lang).format(j=j, a=_n(a[j], lang, 2)) for j in top), lang)
+    return translate("{name}: {on} of {n} units active; strongest: {units}.", lang).format(
+        name=name, on=int((a > 0).sum()), n=len(a), units=units)
 
 
-def matrix_text(W: np.ndarray, name: str) -> str:
+def matrix_text(W: np.ndarray, name: str, lang: str = SOURCE) -> str:
     """A weight matrix: its shape, range, and its largest weight's place."""
     i, j = np.unravel_index(int(np.abs(W).argmax()), W.shape)
-    return (f"{name}, {W.shape[0]}×{W.shape[1]}: weights from {W.min():.3f} to {W.max():.3f}, mean |w| "
-            f"{np.abs(W).mean():.3f}; the largest in size is {name}[{i}, {j}] = {W[i, j]:.3f}.")
+    return translate("{name}, {rows}×{cols}: weights from {lo} to {hi}, mean |w| {mean}; the largest in size is "
+                     "{name}[{i}, {j}] = {w}.", lang).format(
+        name=name, rows=W.shape[0], cols=W.shape[1], lo=_n(W.min(), lang), hi=_n(W.max(), lang),
+        mean=_n(np.abs(W).mean(), lang), i=i, j=j, w=_n(W[i, j], lang))
 
 
-def image_text(img: np.ndarray, name: str) -> str:
+def image_text(img: np.ndarray, name: str, lang: str = SOURCE) -> str:
     """A signed 28x28 map: where it is most positive and most negative."""
     hi, lo = np.unravel_index(int(img.argmax()), img.shape), np.unravel_index(int(img.argmin()), img.shape)
-    return (f"{name} as a {img.shape[0]}×{img.shape[1]} image: most positive at row {hi[0]}, column {hi[1]} "
-            f"({img[hi]:.3f}); most negative at row {lo[0]}, column {lo[1]} ({img[lo]:.3f}).")
+    return translate("{name} as a {rows}×{cols} image: most positive at row {hr}, column {hc} ({hv}); most negative "
+                     "at row {lr}, column {lc} ({lv}).", lang).format(
+        name=name, rows=img.shape[0], cols=img.shape[1], hr=hi[0], hc=hi[1], hv=_n(img[hi], lang),
+        lr=lo[0], lc=lo[1], lv=_n(img[lo], lang))
 
 
-def per_item_text(values: np.ndarray, name: str, item: str = "digit") -> str:
-    """One value per digit (or unit): the highest and the lowest."""
+def per_item_text(values: np.ndarray, name: str, item: str = "digit", lang: str = SOURCE) -> str:
+    """One value per digit (or unit, `item` "unit"): the highest and the lowest."""
     hi, lo = int(values.argmax()), int(values.argmin())
-    return f"{name}: highest for {item} {hi} ({values[hi]:.3f}), lowest for {item} {lo} ({values[lo]:.3f})."
+    sentence = (translate("{name}: highest for unit {hi} ({hv}), lowest for unit {lo} ({lv}).", lang) if item == "unit"
+                else translate("{name}: highest for digit {hi} ({hv}), lowest for digit {lo} ({lv}).", lang))
+    return sentence.format(name=name, hi=hi, hv=_n(values[hi], lang), lo=lo, lv=_n(values[lo], lang))
 
 
-def votes_text(pros: np.ndarray, cons: np.ndarray, column: np.ndarray, digit: int) -> str:
+def votes_text(pros: np.ndarray, cons: np.ndarray, column: np.ndarray, digit: int, lang: str = SOURCE) -> str:
     """The strongest votes for and against a digit."""
-    return (f"Strongest votes for {digit}: " + ", ".join(f"unit {j} ({column[j]:+.3f})" for j in pros[:3])
-            + "; against: " + ", ".join(f"unit {j} ({column[j]:+.3f})" for j in cons[:3]) + ".")
+    def units(js):
+        return _list((translate("unit {j} ({a})", lang).format(j=j, a=_signed(column[j], lang)) for j in js[:3]), lang)
+    return translate("Strongest votes for {digit}: {pros}; against: {cons}.", lang).format(
+        digit=digit, pros=units(pros), cons=units(cons))
 
 
-def histogram_text(counts: np.ndarray, edges: np.ndarray, name: str) -> str:
+def histogram_text(counts: np.ndarray, edges: np.ndarray, name: str, lang: str = SOURCE) -> str:
     """A histogram: the range and where most values lie."""
     b = int(counts.argmax())
-    return (f"{name}: {int(counts.sum()):,} values from {edges[0]:.3f} to {edges[-1]:.3f}; the most "
-            f"({int(counts[b]):,}) between {edges[b]:.3f} and {edges[b + 1]:.3f}.")
+    return translate("{name}: {n} values from {lo} to {hi}; the most ({most}) between {a} and {b}.", lang).format(
+        name=name, n=_n(counts.sum(), lang, 0), lo=_n(edges[0], lang), hi=_n(edges[-1], lang),
+        most=_n(counts[b], lang, 0), a=_n(edges[b], lang), b=_n(edges[b + 1], lang))
 
 
-def confusion_text(confusion: np.ndarray) -> str:
+def confusion_text(confusion: np.ndarray, lang: str = SOURCE) -> str:
     """The confusion matrix: the three most common mistakes (true digit read as another)."""
     off = confusion.astype(float).copy()
     np.fill_diagonal(off, -1)
+    if off.max() <= 0:
+        return translate("No mistakes.", lang)
     flat = np.argsort(-off, axis=None, kind="stable")[:3]
     pairs = [np.unravel_index(int(k), off.shape) for k in flat]
-    return ("Most common mistakes: " + ", ".join(f"{t} read as {p} ({int(confusion[t, p])})" for t, p in pairs
-                                                  if confusion[t, p] > 0) + "."
-            if off.max() > 0 else "No mistakes.")
+    mistakes = _list((translate("{t} read as {p} ({n})", lang).format(t=t, p=p, n=int(confusion[t, p]))
+                      for t, p in pairs if confusion[t, p] > 0), lang)
+    return translate("Most common mistakes: {mistakes}.", lang).format(mistakes=mistakes)
 
 
-def accuracy_text(per_class_accuracy: np.ndarray) -> str:
+def accuracy_text(per_class_accuracy: np.ndarray, lang: str = SOURCE) -> str:
     """Accuracy per digit: the three hardest digits."""
     low = np.argsort(per_class_accuracy, kind="stable")[:3]
-    return "Hardest digits: " + ", ".join(f"{d} ({per_class_accuracy[d]:.1%} right)" for d in low) + "."
+    digits = _list((translate("{d} ({p} right)", lang).format(d=d, p=percent(per_class_accuracy[d], lang))
+                    for d in low), lang)
+    return translate("Hardest digits: {digits}.", lang).format(digits=digits)
 
 
-def reliability_text(confidence: np.ndarray, accuracy: np.ndarray, counts: np.ndarray) -> str:
+def reliability_text(confidence: np.ndarray, accuracy: np.ndarray, counts: np.ndarray, lang: str = SOURCE) -> str:
     """The reliability diagram: the busiest bin, and the bin where confidence and accuracy differ most."""
     full = np.flatnonzero(counts > 0)
     busiest = full[int(counts[full].argmax())]
     worst = full[int(np.abs(confidence[full] - accuracy[full]).argmax())]
-    return (f"{int(counts[busiest]):,} answers are {confidence[busiest]:.1%} sure on average and "
-            f"{accuracy[busiest]:.1%} right; the largest gap: {confidence[worst]:.1%} sure, "
-            f"{accuracy[worst]:.1%} right ({int(counts[worst]):,} answers).")
+    return translate("{n} answers are {sure} sure on average and {right} right; the largest gap: {wsure} sure, "
+                     "{wright} right ({wn} answers).", lang).format(
+        n=_n(counts[busiest], lang, 0), sure=percent(confidence[busiest], lang), right=percent(accuracy[busiest], lang),
+        wsure=percent(confidence[worst], lang), wright=percent(accuracy[worst], lang), wn=_n(counts[worst], lang, 0))
 
 
-def confidence_text(confidence: np.ndarray, correct: np.ndarray) -> str:
+def confidence_text(confidence: np.ndarray, correct: np.ndarray, lang: str = SOURCE) -> str:
     """Confidence of right and wrong answers: their medians."""
-    parts = [f"{word} answers: median confidence {np.median(confidence[mask]):.1%} ({int(mask.sum()):,})"
-             for word, mask in (("right", correct), ("wrong", ~correct)) if mask.any()]
-    return "; ".join(parts).capitalize() + "."
+    sentences = {True: translate("right answers: median confidence {p} ({n})", lang),
+                 False: translate("wrong answers: median confidence {p} ({n})", lang)}
+    parts = [sentences[right].format(p=percent(np.median(confidence[mask]), lang), n=_n(mask.sum(), lang, 0))
+             for right, mask in ((True, correct), (False, ~correct)) if mask.any()]
+    text = translate("; ", lang).join(parts)
+    return text[:1].upper() + text[1:] + "."
 
 
-def order_text(order: np.ndarray, by: str) -> str:
+def order_text(order: np.ndarray, by: str, lang: str = SOURCE) -> str:
     """The tile grid: which units come first and last in its order."""
-    return f"Tiles ordered by {by}: first units {', '.join(map(str, order[:5].tolist()))}; last unit {order[-1]}."
+    return translate("Tiles ordered by {by}: first units {first}; last unit {last}.", lang).format(
+        by=by, first=", ".join(map(str, order[:5].tolist())), last=order[-1])
 
 
-def map_text(star: np.ndarray, near_labels: np.ndarray) -> str:
+def map_text(star: np.ndarray, near_labels: np.ndarray, lang: str = SOURCE) -> str:
     """The hidden map: where the (2,) star is and what its nearest test images' labels are."""
     counts = np.bincount(near_labels, minlength=10)
     most = int(counts.argmax())
-    return (f"Map: your input lands at ({star[0]:.1f}, {star[1]:.1f}); {counts[most]} of its "
-            f"{len(near_labels)} nearest test images are {most}s "
-            f"(their labels: {', '.join(map(str, near_labels.tolist()))}).")
+    return translate("Map: your input lands at ({x}, {y}); {n} of its {k} nearest test images are {d}s (their "
+                     "labels: {labels}).", lang).format(
+        x=_n(star[0], lang, 1), y=_n(star[1], lang, 1), n=counts[most], k=len(near_labels), d=most,
+        labels=", ".join(map(str, near_labels.tolist())))
+
+
+def tiles_text(W1: np.ndarray, n: int, lang: str = SOURCE) -> str:
+    """The first n units' weight tiles: how many, and which unit's weights are largest."""
+    norms = np.linalg.norm(W1[:, :n], axis=0)
+    j = int(norms.argmax())
+    return translate("The incoming weights of hidden units 0 to {last} as 28×28 tiles; the largest in size are unit "
+                     "{j}'s (norm {norm}).", lang).format(last=min(n, W1.shape[1]) - 1, j=j, norm=_n(norms[j], lang, 2))
+
+
+def curve_text(points: list[tuple[float, float]], name: str, x_name: str, lang: str = SOURCE) -> str:
+    """A curve (x, y) points: where it starts and ends, and its lowest and highest y."""
+    if not points:
+        return translate("{name}: no points yet.", lang).format(name=name)
+    ys = [y for _, y in points]
+    return translate("{name}: from {y0} at {x_name} {x0} to {y1} at {x_name} {x1}; lowest {lo}, highest {hi}.",
+                     lang).format(name=name, x_name=x_name, y0=_n(ys[0], lang), x0=f"{points[0][0]:g}",
+                                  y1=_n(ys[-1], lang), x1=f"{points[-1][0]:g}", lo=_n(min(ys), lang),
+                                  hi=_n(max(ys), lang))

@@ -11,8 +11,10 @@ import html
 
 import numpy as np
 
+from mnistapp.catalogue import SOURCE, number, translate
+
 from .alt_text import bars_text
-from .style import ANSWER, MUTED
+from .style import ANSWER, MUTED, percent
 
 HEIGHT = 180  # px of a bar at p = 1; the whole chart, with its labels, is 240 px high
 CSS = f"""<style>
@@ -23,24 +25,25 @@ CSS = f"""<style>
 .softmax-bars .digit {{ width: 100%; text-align: center; border-top: 1px solid rgba(128, 128, 128, 0.5);
   font-size: 0.9rem; padding-top: 2px; }}
 .softmax-bars .true {{ font-weight: 700; }}
-.softmax-alt {{ font-size: 0.875rem; opacity: 0.6; margin: 0.25rem 0 0; }}
+.softmax-alt {{ font-size: 0.875rem; opacity: 0.75; margin: 0.25rem 0 0; }}
 </style>"""
 
 
 def softmax_bars_html(probs: np.ndarray | None, logits: np.ndarray | None = None, *, winner: int | None = None,
-                      true_label: int | None = None) -> str:
+                      true_label: int | None = None, lang: str = SOURCE) -> str:
     """(10,) probabilities (None: an empty chart, the same size) -> the chart as HTML: the winner's bar in the
     answer colour, percentages above the bars, the digit you meant marked "(true)" under its bar."""
     cols = []
     for d in range(10):
         p = 0.0 if probs is None else float(probs[d])
-        tip = "" if probs is None else f"digit {d}: p = {p:.4f}" + (
-            "" if logits is None else f", logit z2 = {float(logits[d]):.2f}")
+        tip = "" if probs is None else (
+            translate("digit {d}: p = {p}", lang) if logits is None else translate("digit {d}: p = {p}, logit z2 = {z}", lang)
+        ).format(d=d, p=number(p, lang, 4), z=number(float(logits[d]), lang, 2) if logits is not None else "")
         colour = ANSWER if d == winner else MUTED
-        label = f"{d} (true)" if d == true_label else str(d)
-        cols.append(f'<div class="col" title="{tip}" data-p="{p:.6f}"><span>{f"{p:.0%}" if p >= 0.005 else ""}</span>'
+        label = translate("{d} (true)", lang).format(d=d) if d == true_label else str(d)
+        cols.append(f'<div class="col" title="{tip}" data-p="{p:.6f}"><span>{percent(p, lang) if p >= 0.005 else ""}</span>'
                     f'<div class="bar" style="height:{round(p * HEIGHT)}px;background:{colour}"></div>'
                     f'<div class="digit{" true" if d == true_label else ""}">{label}</div></div>')
-    alt = "No drawing yet: no probabilities." if probs is None else bars_text(probs)
+    alt = translate("No drawing yet: no probabilities.", lang) if probs is None else bars_text(probs, lang)
     return (f'{CSS}<div class="softmax-bars" role="img" aria-label="{html.escape(alt)}">{"".join(cols)}</div>'
-            f'<p class="softmax-alt">{html.escape(alt)}</p>')  # the text alternative, for everyone
+            f'<p class="softmax-alt" aria-hidden="true">{html.escape(alt)}</p>')  # for sighted readers; the chart's label says it

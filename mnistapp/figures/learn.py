@@ -11,40 +11,42 @@ from mnistcore.params import SIDE
 
 from .images import diverging_rgb
 from .style import ANSWER, MUTED, RIGHT, layout
+from .words import N_, Translate, same, separators
 
 N_TILES = 12      # W1 tiles shown while training: units 0..11
 TILE_SCALE = 4    # each weight a 4x4 block: a 28x28 tile becomes 112 px
 TILE_GAP = 4      # px between tiles
 
 
-def loss_curves(batch_losses, epoch_losses, steps_per_epoch: int) -> go.Figure:
+def loss_curves(batch_losses, epoch_losses, steps_per_epoch: int, tr: Translate = same) -> go.Figure:
     """The loss of every batch (thin, grey) and the mean of every finished epoch (markers, accent)."""
     steps = np.arange(1, len(batch_losses) + 1)
-    fig = go.Figure(layout=layout(300, title="Cross-entropy loss", top=36,
-                                  xaxis=dict(title="step (one batch)", rangemode="tozero"),
-                                  yaxis=dict(title="loss", rangemode="tozero"),
+    fig = go.Figure(layout=layout(300, title=tr(N_("Cross-entropy loss")), top=36,
+                                  xaxis=dict(title=tr(N_("step (one batch)")), rangemode="tozero"),
+                                  yaxis=dict(title=tr(N_("loss")), rangemode="tozero"),
                                   legend=dict(orientation="h", y=1.12, x=1, xanchor="right")))
-    fig.add_scatter(x=steps, y=np.round(batch_losses, 4), mode="lines", name="per batch",
-                    line=dict(color=MUTED, width=1), hovertemplate="step %{x}<br>loss %{y:.4f}<extra></extra>")
+    fig.add_scatter(x=steps, y=np.round(batch_losses, 4), mode="lines", name=tr(N_("per batch")), line=dict(color=MUTED, width=1),
+                    hovertemplate=tr(N_("step %{x}<br>loss %{y:.4f}")) + "<extra></extra>")
     if epoch_losses:
         ends = steps_per_epoch * np.arange(1, len(epoch_losses) + 1)
-        fig.add_scatter(x=ends, y=np.round(epoch_losses, 4), mode="lines+markers", name="per epoch (mean)",
+        fig.add_scatter(x=ends, y=np.round(epoch_losses, 4), mode="lines+markers", name=tr(N_("per epoch (mean)")),
                         line=dict(color=ANSWER, width=2),
-                        hovertemplate="epoch ending at step %{x}<br>mean loss %{y:.4f}<extra></extra>")
-    return fig
+                        hovertemplate=tr(N_("epoch ending at step %{x}<br>mean loss %{y:.4f}")) + "<extra></extra>")
+    return separators(fig, tr)
 
 
-def accuracy_curves(train_acc, heldout_acc) -> go.Figure:
+def accuracy_curves(train_acc, heldout_acc, tr: Translate = same) -> go.Figure:
     """(step, accuracy) pairs: on the training batches just seen, and on the held-out images."""
-    fig = go.Figure(layout=layout(300, title="Accuracy", top=36, xaxis=dict(title="step", rangemode="tozero"),
-                                  yaxis=dict(title="accuracy", tickformat=".0%"),
+    fig = go.Figure(layout=layout(300, title=tr(N_("Accuracy")), top=36,
+                                  xaxis=dict(title=tr(N_("step")), rangemode="tozero"),
+                                  yaxis=dict(title=tr(N_("accuracy")), tickformat=".0%"),
                                   legend=dict(orientation="h", y=1.12, x=1, xanchor="right")))
-    for points, name, colour in ((train_acc, "training batches", MUTED), (heldout_acc, "held-out", RIGHT)):
+    for points, name, colour in ((train_acc, tr(N_("training batches")), MUTED), (heldout_acc, tr(N_("held-out")), RIGHT)):
         if points:
             x, y = zip(*points)
             fig.add_scatter(x=x, y=np.round(y, 4), mode="lines+markers", name=name, line=dict(color=colour),
-                            hovertemplate="step %{x}<br>%{y:.2%}<extra></extra>")
-    return fig
+                            hovertemplate=tr(N_("step %{x}<br>%{y:.2%}")) + "<extra></extra>")
+    return separators(fig, tr)
 
 
 def tile_strip(W1: np.ndarray, n: int = N_TILES, cols: int = 6) -> np.ndarray:

@@ -16,7 +16,7 @@ import html
 CSS = """<style>
 .stroke-panel figure { margin: 0.75rem 0 0; }
 .stroke-panel figure img { max-width: 100%; height: auto; }  /* a phone is narrower than the 384 px grid */
-.stroke-panel figcaption, .stroke-panel .caption { font-size: 0.875rem; opacity: 0.6; margin: 0.25rem 0; }
+.stroke-panel figcaption, .stroke-panel .caption { font-size: 0.875rem; opacity: 0.75; margin: 0.25rem 0; }
 .stroke-panel .tiles { display: flex; flex-wrap: wrap; gap: 0.5rem; }
 .stroke-panel .tiles figure { margin: 0; width: 96px; }
 .stroke-panel .tiles img { width: 96px; height: 96px; image-rendering: pixelated; }
@@ -29,16 +29,17 @@ CSS = """<style>
 
 
 def hidden_layer_html(caption: str, png_url: str, alt: str, width: int) -> str:
-    """A hidden layer's activations: the caption above, the picture (a data URL), its text alternative under it."""
+    """A hidden layer's activations: the caption above, the picture (a data URL), its text alternative under it
+    (the picture's alt text, so the visible copy is hidden from screen readers, which would read it twice)."""
     return (f'<p class="caption">{html.escape(caption)}</p><figure><img src="{png_url}" width="{width}" '
-            f'alt="{html.escape(alt)}"><figcaption>{html.escape(alt)}</figcaption></figure>')
+            f'alt="{html.escape(alt)}"><figcaption aria-hidden="true">{html.escape(alt)}</figcaption></figure>')
 
 
-def units_html(title: str, note: str, tiles: list[tuple[str, str]]) -> str:
-    """The units that push the winner: a bold title, a note, and (picture data URL, caption) tiles in rows
-    that wrap, also on a phone."""
-    figures = "".join(f'<figure><img src="{url}" alt="{html.escape(cap)}"><figcaption>{html.escape(cap)}'
-                      f'</figcaption></figure>' for url, cap in tiles)
+def units_html(title: str, note: str, tiles: list[tuple[str, str, str]]) -> str:
+    """The units that push the winner: a bold title, a note, and (picture data URL, alt text, caption) tiles in
+    rows that wrap, also on a phone."""
+    figures = "".join(f'<figure><img src="{url}" alt="{html.escape(alt)}"><figcaption>{html.escape(cap)}'
+                      f'</figcaption></figure>' for url, alt, cap in tiles)
     return (f'<p class="title"><strong>{html.escape(title)}</strong></p>'
             + (f'<p class="caption">{html.escape(note)}</p>' if note else "")
             + (f'<div class="tiles">{figures}</div>' if tiles else ""))
@@ -46,10 +47,11 @@ def units_html(title: str, note: str, tiles: list[tuple[str, str]]) -> str:
 
 def pictures_html(pictures: list[tuple[str, str, int]]) -> str:
     """(picture data URL, caption, width in px) -> the pictures side by side, each with its caption under
-    it, wrapping on a narrow screen; the caption is also the picture's text alternative."""
+    it, wrapping on a narrow screen; the caption is also the picture's alt text, so screen readers skip the
+    visible copy."""
     return '<div class="row">' + "".join(
         f'<figure style="width:{max(w, 96)}px"><img src="{url}" width="{w}" height="{w}" alt="{html.escape(cap)}">'
-        f'<figcaption>{html.escape(cap)}</figcaption></figure>' for url, cap, w in pictures) + "</div>"
+        f'<figcaption aria-hidden="true">{html.escape(cap)}</figcaption></figure>' for url, cap, w in pictures) + "</div>"
 
 
 def stroke_panel(*parts: str) -> str:

@@ -6,10 +6,16 @@ from purple below zero through white to orange above, so no weight looks like an
 """
 from __future__ import annotations
 
-ANSWER, MUTED = "#1f6feb", "#8c9bb0"           # the answer (winning bar, selection); everything else
+from mnistapp.catalogue import DECIMAL, SOURCE, ntranslate, number, translate
+from mnistapp.catalogue import percent as share
+
+ANSWER, MUTED = "#1b62d1", "#8c9bb0"           # the answer (winning bar, selection); everything else
 RIGHT, WRONG = "#2e9e6a", "#d93a3a"              # right and wrong answers
-RIGHT_SCALE = [[0, "#d9f0e3"], [1, "#5fb98a"]]  # the confusion matrix's diagonal, light to dark
-WRONG_SCALE = [[0, "#fde0dd"], [1, "#c51b3a"]]  # its mistakes
+# The confusion matrix: the diagonal light to dark in bluish green, its mistakes in red, each scale's light end
+# far enough from the page (light and dark) and from the other scale to tell apart with red-green colour
+# blindness too (tests/test_palettes.py simulates it).
+RIGHT_SCALE = [[0, "#94cec7"], [1, "#2a9d8f"]]
+WRONG_SCALE = [[0, "#e08570"], [1, "#cc3311"]]
 OUTLINE = "#262730"                             # a selected cell's frame: Streamlit's text colour
 WRONG_RGB = (217, 58, 58)                       # WRONG as RGB, for frames drawn into images
 NEGATIVE, ZERO, POSITIVE = (94, 60, 153), (247, 247, 247), (230, 97, 1)  # the diverging scale (PuOr)
@@ -17,6 +23,32 @@ DIVERGING = [[0.0, f"rgb{NEGATIVE}"], [0.5, f"rgb{ZERO}"], [1.0, f"rgb{POSITIVE}
 GAP_RGB = (150, 150, 150)                       # NaN cells of a grid with gaps
 GAP_COLOUR = "rgba(120,120,120,0.8)"            # the lines between tiles
 DIGITS = [str(d) for d in range(10)]            # category labels of a per-digit axis
+
+
+def percent(p: float, lang: str = SOURCE, digits: int = 1) -> str:
+    """A probability or share as every page writes it, by default with one decimal: 0.997 -> "99.7%" in English,
+    "99,7 %" in German; "<0.1%" and ">99.9%" for a value that is not exactly 0 or 1 (the catalogue's percent)."""
+    return share(p, lang, digits)
+
+
+def sure(p: float, lang: str = SOURCE) -> str:
+    """The confidence under a Prediction: "99.7% sure"."""
+    return translate("{p} sure", lang).format(p=percent(p, lang))
+
+
+def plural(n: float, one: str, many: str, lang: str = SOURCE) -> str:
+    """n and the word for it in `lang`, from the catalogue's forms with an {n} placeholder, n as it reads (a whole
+    number with thousands' marks, else two significant digits): plural(2.333, "{n} epoch", "{n} epochs") -> "2.3
+    epochs", plural(1200, "{n} image", "{n} images", "de") -> "1.200 Bilder"."""
+    whole = float(n).is_integer()
+    text = number(n, lang, 0) if whole else f"{n:.2g}".replace(".", DECIMAL.get(lang, "."))
+    return ntranslate(one, many, 1 if text == "1" else 2, lang).format(n=text)
+
+
+def number_marks(lang: str) -> dict:
+    """Plotly's layout setting for `lang`'s decimal and thousands marks (in ticks and hover text); none for English,
+    Plotly's own."""
+    return {"separators": DECIMAL[lang] + ("." if DECIMAL[lang] == "," else ",")} if lang != SOURCE else {}
 
 
 def layout(height: int, *, title: str | None = None, top: int | None = None, margin: dict | None = None,
@@ -30,7 +62,8 @@ def layout(height: int, *, title: str | None = None, top: int | None = None, mar
     frame = dict(height=height, margin=dict(l=8, r=8, t=top, b=8) | (margin or {}),
                  paper_bgcolor="rgba(0,0,0,0)", plot_bgcolor="rgba(0,0,0,0)")
     if title:
-        frame["title"] = dict(text=title, font=dict(size=14))
+        # on the left: Plotly's toolbar shows at the top right, over a centred title on a narrow chart
+        frame["title"] = dict(text=title, font=dict(size=14), x=0, xanchor="left", xref="paper")
     return frame | extra
 
 

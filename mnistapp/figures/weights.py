@@ -4,16 +4,18 @@ Each builder takes arrays and options, returns a `go.Figure` with its own hover 
 range, and never calls Streamlit. Weights are drawn on a diverging scale centred on zero (purple <0,
 white 0, orange >0) over a symmetric range [-vmax, vmax]; values beyond it take the end colours.
 
-Size: Plotly sends a NumPy array as base64 of its bytes, so a float32 784x512 heatmap costs
-4 B x 401,408 x 4/3 = 2.1 MB whatever the values. Its values are rounded to the 3 significant digits
-the hover shows: 400,000 distinct floats become ~7,000, which the websocket's deflate squeezes to
-1.2 MB instead of 1.6 MB. The 512-tile grid is an image instead (`binary_string`-style PNG inside
-the figure) with a 64-colour palette: about 0.3 MB.
+Size: Plotly sends a NumPy array as base64 of its bytes, so a float32 784x512 heatmap would cost
+4 B x 401,408 x 4/3 = 2.1 MB, and the browser would paint 400,000 cells. The heatmap is a 128-colour
+PNG instead (0.3 MB in the figure); its hover reads the weights, rounded to the 3 significant digits
+it shows, from `hover_values`: a 2-byte index a cell into a table of the ~7,000 distinct values,
+deflated to 0.6 MB, which the browser fetches once per model (mnistapp/heatmap_hover.py). The
+512-tile grid is a 64-colour PNG too: about 0.3 MB.
 """
 from __future__ import annotations
 
 import base64
 import io
+import zlib
 
 import numpy as np
 import plotly.graph_objects as go
@@ -24,15 +26,18 @@ from mnistcore.params import N_PIXELS, SIDE
 from .draw import GRID_COLS
 from .images import diverging_rgb
 from .style import ANSWER, DIGITS, DIVERGING, GAP_COLOUR, GAP_RGB, MUTED, NEGATIVE, POSITIVE, key_selector, layout
+from .words import N_, Translate, same, separators
 
 PALETTE_LEVELS = 64     # colours in the tile grid's PNG: enough for the eye, and it compresses 4x
+HEATMAP_LEVELS = 128    # colours in the heatmap's PNG: smooth to the eye, 15 % more bytes than 64
 HEATMAP_MARGIN = dict(l=92, r=82, b=70, autoexpand=False)  # px; see weight_heatmap
 HOVER_DIGITS = 3        # weights show 3 significant digits in every hover label
 HOVER_FMT = f".{HOVER_DIGITS}g"
 
 
-def _style(fig: go.Figure, height: int, title: str | None = None, margin: dict | None = None) -> go.Figure:
-    return fig.update_layout(layout(height, title=title, margin=margin))
+def _style(fig: go.Figure, height: int, title: str | None = None, margin: dict | None = None,
+           tr: Translate = same) -> go.Figure:
+    return separators(fig.update_layout(layout(height, title=title, margin=margin)), tr)
 
 
 def png_config(name: str) -> dict:
@@ -52,61 +57,90 @@ def round_significant(a: np.ndarray, digits: int = HOVER_DIGITS) -> np.ndarray:
     return (np.round(a / step) * step).astype(np.float32)
 
 
-def pixel_label(i: int) -> str:
-    """'pixel (r, c) · input i' for input index i = r*28 + c."""
-    r, c = divmod(int(i), SIDE)
-    return f"pixel ({r}, {c}) · input {i}"
-
-
 def weight_heatmap(W: np.ndarray, *, vmax: float, name: str = "W1", rows_are_pixels: bool = True,
                    row_name: str = "input", col_name: str = "hidden unit", col_offset: int = 0,
-                   title: str | None = None, height: int = 660) -> go.Figure:
-    """(n_in, n_out) weights as a heatmap: row i is input i, column j is unit col_offset + j.
+                   title: str | None = None, height: int = 660, tr: Translate = same) -> go.Figure:
+    """(n_in, n_out) weights as one PNG image: row i is input i, column j is unit col_offset + j.
 
-    Hover names the row (the pixel (r, c) when rows are the 784 inputs), the unit and W[i, j].
-    The rows are categories so the hover can name the pixel without sending a label per cell.
+    The image carries colours, not numbers. Its trace's `meta` holds the hover's wording: `row` (with
+    {r}, {c}, {i}), `col` (with {j}) and `value` (with {v}); mnistapp/heatmap_hover.js fills it in from
+    `hover_values(W)`, sent once beside the figure, so the hover names W[i, j] to HOVER_DIGITS digits.
+    An invisible marker holds the colour bar, which an image trace has not.
     """
     n_in, n_out = W.shape
-    rows = [pixel_label(i) if rows_are_pixels else f"{row_name} {i}" for i in range(n_in)]
-    fig = go.Figure(go.Heatmap(
-        z=round_significant(W), x=np.arange(col_offset, col_offset + n_out), y=rows,
-        colorscale=DIVERGING, zmid=0, zmin=-vmax, zmax=vmax,
-        colorbar=dict(thickness=10, title=dict(text=name, side="right")),
-        hovertemplate=(f"%{{y}}<br>{col_name} %{{x}}<br>{name}[i, j] = %{{z:{HOVER_FMT}}}<extra></extra>")))
+    meta = {"row": tr(N_("pixel ({r}, {c}) · input {i}")) if rows_are_pixels else f"{row_name} {{i}}",
+            "col": f"{col_name} {{j}}", "value": f"{name}[i, j] = {{v}}", "x0": col_offset,
+            "digits": HOVER_DIGITS, "shape": [n_in, n_out], "decimal": tr(N_(".,"))[0]}
+    fig = go.Figure([
+        go.Image(source=palette_png(W, vmax, HEATMAP_LEVELS), x0=col_offset, dx=1, y0=0, dy=1, name=name,
+                 hoverinfo="none", meta=meta),  # "none" still sends the hover events that heatmap_hover.js reads
+        go.Scatter(x=[None], y=[None], mode="markers", hoverinfo="skip", showlegend=False,
+                   marker=dict(color=[0], colorscale=DIVERGING, cmin=-vmax, cmax=vmax, showscale=True,
+                               colorbar=dict(thickness=10, title=dict(text=name, side="right"))))])
     if rows_are_pixels:  # one tick per 4 image rows: input r*28 starts image row r
         ticks = list(range(0, n_in, 4 * SIDE))
-        fig.update_yaxes(tickmode="array", tickvals=[rows[i] for i in ticks],
-                         ticktext=[f"row {i // SIDE}" for i in ticks])
+        fig.update_yaxes(tickmode="array", tickvals=ticks, ticktext=[tr(N_("row {r}")).format(r=i // SIDE) for i in ticks])
     else:
-        fig.update_yaxes(tickmode="array", tickvals=rows[::max(1, n_in // 8)],
-                         ticktext=[f"{i}" for i in range(0, n_in, max(1, n_in // 8))])
-    fig.update_yaxes(autorange="reversed", title=dict(text=f"{row_name} (784 = 28×28 pixels, row-major)"
-                                                      if rows_are_pixels else row_name))
-    fig.update_xaxes(title=col_name)
-    # Fixed margins that fit the tick labels, axis titles and colour bar: with Plotly's auto-margins the
-    # browser draws the 400,000 cells once, measures the labels, then draws them all again (~150 ms).
-    return _style(fig, height, title, margin=HEATMAP_MARGIN)
+        ticks = list(range(0, n_in, max(1, n_in // 8)))
+        fig.update_yaxes(tickmode="array", tickvals=ticks, ticktext=[f"{i}" for i in ticks])
+    # the image fills the plot: its cells need not be square
+    fig.update_yaxes(autorange="reversed", scaleanchor=False, range=[n_in - 0.5, -0.5], showgrid=False,
+                     zeroline=False, title=dict(text=tr(N_("{row_name} (784 = 28×28 pixels, row-major)")).format(
+                         row_name=row_name) if rows_are_pixels else row_name))
+    fig.update_xaxes(title=col_name, range=[col_offset - 0.5, col_offset + n_out - 0.5], showgrid=False,
+                     zeroline=False)
+    fig.update_layout(hovermode="closest")
+    # Fixed margins that fit the tick labels, axis titles and colour bar: Plotly's auto-margins would draw
+    # the chart once, measure the labels, then draw it again.
+    return _style(fig, height, title, margin=HEATMAP_MARGIN, tr=tr)
+
+
+def hover_values(W: np.ndarray, digits: int = HOVER_DIGITS) -> bytes:
+    """(n_in, n_out) weights -> the bytes heatmap_hover.js reads to name each cell's value, zlib-compressed.
+
+    Rounded to `digits` significant digits, 400,000 weights take ~7,000 distinct values, so each cell
+    is an index into the sorted table of those values, 2 bytes (4 above 65,536 values). Layout, little-endian:
+    n_in, n_out, n_table (uint32); the table (float32); the indices, row-major, one byte plane after
+    another (all the low bytes first), which zlib packs ~10 % better than whole indices.
+    """
+    table, codes = np.unique(round_significant(W, digits), return_inverse=True)
+    width = "<u2" if len(table) <= 1 << 16 else "<u4"
+    planes = codes.reshape(-1).astype(width).view(np.uint8).reshape(-1, np.dtype(width).itemsize).T
+    head = np.array([*W.shape, len(table)], "<u4").tobytes()
+    return zlib.compress(head + table.astype("<f4").tobytes() + planes.tobytes(), 6)
+
+
+def read_hover_values(data: bytes) -> np.ndarray:
+    """`hover_values`' bytes -> the (n_in, n_out) float32 values the hover shows, as heatmap_hover.js reads them."""
+    raw = zlib.decompress(data)
+    n_in, n_out, n_table = np.frombuffer(raw[:12], "<u4")
+    table = np.frombuffer(raw[12:12 + 4 * n_table], "<f4")
+    width = 2 if n_table <= 1 << 16 else 4
+    planes = np.frombuffer(raw[12 + 4 * n_table:], np.uint8).reshape(width, n_in * n_out)
+    codes = sum(planes[b].astype(np.uint32) << (8 * b) for b in range(width))
+    return table[codes].reshape(n_in, n_out)
 
 
 def matrix_heatmap(W: np.ndarray, *, layer: int, last: bool, vmax: float, start: int = 0,
-                   width: int | None = None) -> go.Figure:
+                   width: int | None = None, tr: Translate = same) -> go.Figure:
     """W{layer + 1}, shape (n_in, n_out), as `weight_heatmap` of its columns start..start + width: its rows are
     the 784 pixels when it is the first layer's, else the units of the layer below; its columns hidden units,
     or the digits when it is the `last` layer's."""
     width = W.shape[1] if width is None else width
     pixels = layer == 0 and W.shape[0] == N_PIXELS
     return weight_heatmap(W[:, start:start + width], vmax=vmax, name=f"W{layer + 1}", rows_are_pixels=pixels,
-                          row_name="input" if pixels else f"unit of layer {layer}",
-                          col_name="digit" if last else "hidden unit", col_offset=start,
-                          title=f"W{layer + 1}: {W.shape[0]} inputs × {W.shape[1]} outputs")
+                          row_name=tr(N_("input")) if pixels else tr(N_("unit of layer {l}")).format(l=layer),
+                          col_name=tr(N_("digit")) if last else tr(N_("hidden unit")), col_offset=start,
+                          title=tr(N_("W{l}: {n_in} inputs × {n_out} outputs")).format(
+                              l=layer + 1, n_in=W.shape[0], n_out=W.shape[1]), tr=tr)
 
 
-def palette_png(grid: np.ndarray, vmax: float) -> str:
-    """(h, w) weights (NaN for gaps) -> 'data:image/png;base64,...' on the diverging scale, 64 colours."""
+def palette_png(grid: np.ndarray, vmax: float, levels: int = PALETTE_LEVELS) -> str:
+    """(h, w) weights (NaN for gaps) -> 'data:image/png;base64,...' on the diverging scale, `levels` colours."""
     t = np.clip(np.nan_to_num(grid) / vmax, -1, 1)
-    idx = np.round((t + 1) / 2 * (PALETTE_LEVELS - 1)).astype(np.uint8)
-    idx[np.isnan(grid)] = PALETTE_LEVELS  # one extra palette entry for the gaps
-    colours = diverging_rgb(np.linspace(-1, 1, PALETTE_LEVELS)[None, :], 1.0)[0]
+    idx = np.round((t + 1) / 2 * (levels - 1)).astype(np.uint8)
+    idx[np.isnan(grid)] = levels  # one extra palette entry for the gaps
+    colours = diverging_rgb(np.linspace(-1, 1, levels)[None, :], 1.0)[0]
     palette = np.vstack([colours, GAP_RGB]).astype(np.uint8)
     img = Image.fromarray(idx, mode="P")
     img.putpalette(palette.ravel().tolist())
@@ -164,14 +198,14 @@ def npy_bytes(a: np.ndarray) -> bytes:
 
 def weight_tiles(grid: np.ndarray, *, vmax: float, units: np.ndarray, centres: np.ndarray,
                  hover: np.ndarray, hover_names: tuple[str, ...], title: str | None = None,
-                 height: int = 470) -> go.Figure:
+                 height: int = 470, tr: Translate = same) -> go.Figure:
     """The tile grid (from `weights.tile_grid`, gap 0) as one PNG image, and an invisible marker per tile.
 
     The markers carry the hover (unit and `hover` columns named by `hover_names`) and make a tile
     clickable: a selected marker turns into an outline around its tile. centres: (n, 2) x, y.
     Thin lines between the tiles are a vector path, so they stay visible at any zoom.
     """
-    text = "unit %{customdata[0]}" + "".join(
+    text = tr(N_("unit %{customdata[0]}")) + "".join(
         f"<br>{name} = %{{customdata[{k + 1}]:.3g}}" for k, name in enumerate(hover_names))
     customdata = np.column_stack([units, np.round(hover, 4)]) if len(hover_names) else units[:, None]
     h, w = grid.shape
@@ -188,18 +222,18 @@ def weight_tiles(grid: np.ndarray, *, vmax: float, units: np.ndarray, centres: n
     fig.update_yaxes(visible=False, range=[h - 0.5, -0.5], scaleanchor="x", constrain="domain",
                      constraintoward="top")  # on a narrow screen the spare height goes below the grid
     fig.update_layout(clickmode="event+select", dragmode="zoom", hovermode="closest")
-    return _style(fig, height, title)
+    return _style(fig, height, title, tr=tr)
 
 
 def unit_tiles(W: np.ndarray, order: np.ndarray, *, vmax: float, hover: dict[str, np.ndarray],
-               title: str | None = None, height: int = 470) -> go.Figure:
+               title: str | None = None, height: int = 470, tr: Translate = same) -> go.Figure:
     """(784, n) incoming weights as `weight_tiles`, GRID_COLS tiles to a row: unit order[p] at grid place p.
 
     hover: a name -> (n,) values per unit (in unit order, not grid order), each shown in the unit's hover."""
     return weight_tiles(tile_grid(W, order, GRID_COLS, gap=0), vmax=vmax, units=order,
                         centres=tile_centres(len(order), GRID_COLS, gap=0),
                         hover=np.column_stack([v[order] for v in hover.values()]), hover_names=tuple(hover),
-                        title=title, height=height)
+                        title=title, height=height, tr=tr)
 
 
 def field_pictures(W: np.ndarray, units, *, vmax: float, scale: int = 3) -> list[np.ndarray]:
@@ -224,41 +258,43 @@ def tiles_fit_css(key: str, n_tiles: int, cols: int) -> str:
 
 
 def field_heatmap(img: np.ndarray, *, vmax: float, name: str, title: str | None = None,
-                  height: int = 340) -> go.Figure:
+                  height: int = 340, tr: Translate = same) -> go.Figure:
     """One 28x28 image of weights (a receptive field or a template); hover names pixel, input and value."""
     inputs = np.arange(SIDE * SIDE).reshape(SIDE, SIDE)
     fig = go.Figure(go.Heatmap(
         z=np.asarray(img, np.float32), customdata=inputs, colorscale=DIVERGING, zmid=0, zmin=-vmax, zmax=vmax,
         colorbar=dict(thickness=10),
-        hovertemplate=f"pixel (%{{y}}, %{{x}}) · input %{{customdata}}<br>{name} = %{{z:{HOVER_FMT}}}<extra></extra>"))
+        hovertemplate=tr(N_("pixel (%{y}, %{x}) · input %{customdata}")) + f"<br>{name} = %{{z:{HOVER_FMT}}}<extra></extra>"))
     fig.update_xaxes(visible=False, constrain="domain")
     fig.update_yaxes(visible=False, autorange="reversed", scaleanchor="x", constrain="domain", constraintoward="top")
-    return _style(fig, height, title)
+    return _style(fig, height, title, tr=tr)
 
 
-def digit_bars(values: np.ndarray, *, name: str, title: str | None = None, height: int = 240) -> go.Figure:
+def digit_bars(values: np.ndarray, *, name: str, title: str | None = None, height: int = 240,
+               tr: Translate = same) -> go.Figure:
     """Ten values, one per digit (a row of W2, or b2), orange when positive and purple when negative."""
     colours = _signed_colours(values)
     fig = go.Figure(go.Bar(x=DIGITS, y=np.round(values, 4), marker_color=colours,
-                           hovertemplate=f"digit %{{x}}<br>{name} = %{{y:{HOVER_FMT}}}<extra></extra>"))
-    fig.update_xaxes(type="category", title="digit", tickmode="array", tickvals=DIGITS)
+                           hovertemplate=tr(N_("digit %{x}")) + f"<br>{name} = %{{y:{HOVER_FMT}}}<extra></extra>"))
+    fig.update_xaxes(type="category", title=tr(N_("digit")), tickmode="array", tickvals=DIGITS)
     fig.update_yaxes(zeroline=True, title=name)
-    return _style(fig, height, title)
+    return _style(fig, height, title, tr=tr)
 
 
-def class_heatmap(W_last: np.ndarray, *, vmax: float, name: str = "W2", height: int = 300) -> go.Figure:
+def class_heatmap(W_last: np.ndarray, *, vmax: float, name: str = "W2", height: int = 300,
+                  tr: Translate = same) -> go.Figure:
     """(H, 10) last weight matrix drawn with the digits as rows: cell (k, j) is W[j, k]."""
     fig = go.Figure(go.Heatmap(
         z=np.asarray(W_last.T, np.float32), x=np.arange(W_last.shape[0]), y=DIGITS, colorscale=DIVERGING,
         zmid=0, zmin=-vmax, zmax=vmax, colorbar=dict(thickness=10),
-        hovertemplate=f"hidden unit %{{x}}<br>digit %{{y}}<br>{name}[j, k] = %{{z:{HOVER_FMT}}}<extra></extra>"))
-    fig.update_yaxes(type="category", autorange="reversed", title="digit k")
-    fig.update_xaxes(title="hidden unit j")
-    return _style(fig, height)
+        hovertemplate=tr(N_("hidden unit %{x}<br>digit %{y}")) + f"<br>{name}[j, k] = %{{z:{HOVER_FMT}}}<extra></extra>"))
+    fig.update_yaxes(type="category", autorange="reversed", title=tr(N_("digit k")))
+    fig.update_xaxes(title=tr(N_("hidden unit j")))
+    return _style(fig, height, tr=tr)
 
 
 def vote_bars(pros: np.ndarray, cons: np.ndarray, column: np.ndarray, *, digit: int, name: str = "W2",
-              height: int = 360) -> go.Figure:
+              height: int = 360, tr: Translate = same) -> go.Figure:
     """Horizontal bars of the units that vote hardest for (orange, on top) and against (purple) `digit`.
 
     pros and cons are unit indices, strongest first; column is W[:, digit] of the last matrix.
@@ -267,40 +303,46 @@ def vote_bars(pros: np.ndarray, cons: np.ndarray, column: np.ndarray, *, digit: 
     weights = column[units]
     colours = _signed_colours(weights)
     fig = go.Figure(go.Bar(
-        x=np.round(weights, 4), y=[f"unit {u}" for u in units], orientation="h", marker_color=colours,
+        x=np.round(weights, 4), y=[tr(N_("unit {j}")).format(j=u) for u in units], orientation="h", marker_color=colours,
         hovertemplate=f"%{{y}}<br>{name}[j, {digit}] = %{{x:{HOVER_FMT}}}<extra></extra>"))
     fig.update_yaxes(type="category", autorange="reversed")
     fig.update_xaxes(title=f"{name}[j, {digit}]", zeroline=True)
-    return _style(fig, height)
+    return _style(fig, height, tr=tr)
 
 
-def bias_bars(b: np.ndarray, *, layer: int, last: bool) -> go.Figure:
+def bias_bars(b: np.ndarray, *, layer: int, last: bool, tr: Translate = same) -> go.Figure:
     """b{layer + 1}: one bar per digit when it is the `last` layer's (`digit_bars`), else one per unit (`unit_bars`)."""
     name = f"b{layer + 1}"
     if last:
-        return digit_bars(b, name=name, title=f"{name}: one bias per digit")
-    return unit_bars(b, name=name, title=f"{name}: one bias per unit of layer {layer + 1}")
+        return digit_bars(b, name=name, title=tr(N_("{name}: one bias per digit")).format(name=name), tr=tr)
+    return unit_bars(b, name=name, title=tr(N_("{name}: one bias per unit of layer {l}")).format(name=name, l=layer + 1),
+                     tr=tr)
 
 
-def unit_bars(values: np.ndarray, *, name: str, title: str | None = None, height: int = 240) -> go.Figure:
+def unit_bars(values: np.ndarray, *, name: str, title: str | None = None, height: int = 240,
+              tr: Translate = same) -> go.Figure:
     """One value per unit (a bias vector such as b1) as thin bars; hover names the unit."""
     colours = _signed_colours(values)
     fig = go.Figure(go.Bar(x=np.arange(len(values)), y=np.round(values, 4), marker_color=colours,
                            marker_line_width=0,
-                           hovertemplate=f"unit %{{x}}<br>{name}[j] = %{{y:{HOVER_FMT}}}<extra></extra>"))
-    fig.update_xaxes(title="unit j")
+                           hovertemplate=tr(N_("unit %{x}")) + f"<br>{name}[j] = %{{y:{HOVER_FMT}}}<extra></extra>"))
+    fig.update_xaxes(title=tr(N_("unit j")))
     fig.update_yaxes(title=name)
     fig.update_layout(bargap=0)
-    return _style(fig, height, title)
+    return _style(fig, height, title, tr=tr)
 
 
-def value_histogram(counts: np.ndarray, edges: np.ndarray, *, name: str, height: int = 240) -> go.Figure:
+def value_histogram(counts: np.ndarray, edges: np.ndarray, *, name: str, height: int = 240,
+                    tr: Translate = same) -> go.Figure:
     """A histogram from precomputed (counts, edges): the bins travel, not the 400k values."""
     centres = (edges[:-1] + edges[1:]) / 2
     fig = go.Figure(go.Bar(x=np.round(centres, 5), y=counts, width=float(edges[1] - edges[0]),
                            marker_color=MUTED, marker_line_width=0,
                            customdata=np.column_stack([edges[:-1], edges[1:]]).round(5),
-                           hovertemplate="%{customdata[0]:.3g} to %{customdata[1]:.3g}: %{y} values<extra></extra>"))
+                           hovertemplate=tr(N_("%{customdata[0]:.3g} to %{customdata[1]:.3g}: %{y} values"))
+                           + "<extra></extra>"))
     fig.update_xaxes(title=name)
-    fig.update_yaxes(title="count")
-    return _style(fig, height, f"{name}: {int(counts.sum()):,} values")
+    fig.update_yaxes(title=tr(N_("count")))
+    n = int(counts.sum())
+    return _style(fig, height, tr(N_("{name}: {n} values")).format(name=name, n=f"{n:,}".replace(",", tr(N_(".,"))[1])),
+                  tr=tr)
