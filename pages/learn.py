@@ -7,7 +7,7 @@ from mnistapp.access import chart_alt
 from mnistapp.figures import alt_text_pages as alt
 from mnistapp.figures.learn import N_TILES, accuracy_curves, loss_curves, tile_strip
 from mnistapp.figures.pictures import pictures_html
-from mnistapp.i18n import _, ngettext, number, percent
+from mnistapp.i18n import _, language, ngettext, number, percent
 from mnistapp.keep import kept_summary
 from mnistapp.keep_learn import keep_checkpoint, stopped_training_offer
 from mnistapp.runtime import route_through_app
@@ -120,9 +120,9 @@ def results(training) -> None:
     if p.test_acc is not None:
         m4.metric(_("Test accuracy"), percent(p.test_acc), help=_("On MNIST's 10,000 test images, measured by the engine."))
     left_col, right_col = st.columns(2)
-    left_col.plotly_chart(loss_curves(p.batch_losses, p.epoch_losses, steps_per_epoch, tr=_),
+    left_col.plotly_chart(loss_curves(p.batch_losses, p.epoch_losses, steps_per_epoch, lang=language()),
                           config={"displayModeBar": False}, key="learn.loss")
-    right_col.plotly_chart(accuracy_curves(p.train_acc, p.heldout_acc, tr=_), config={"displayModeBar": False},
+    right_col.plotly_chart(accuracy_curves(p.train_acc, p.heldout_acc, lang=language()), config={"displayModeBar": False},
                            key="learn.accuracy")
     with left_col:
         chart_alt(alt.curve_text(list(enumerate(p.batch_losses, 1)), _("Loss per batch"), _("step"), tr=_), "learn.loss")

@@ -103,7 +103,7 @@ def last_layer_tab(params: Params, clip: float) -> None:
                   "previous tab are the digit templates."))
         return
     W_last, name = params.Ws[-1], f"W{L}"
-    st.plotly_chart(wf.class_heatmap(W_last, vmax=wf.symmetric_range(W_last, clip), name=name, tr=_),
+    st.plotly_chart(wf.class_heatmap(W_last, vmax=wf.symmetric_range(W_last, clip), name=name, lang=language()),
                     key="weights.w_last", config=wf.png_config(name))
     chart_alt(alt.matrix_text(W_last, name, tr=_), "weights.w_last")
     st.caption(_("Row k is digit k; cell (k, j) is {name}[j, k], the vote of hidden unit j for digit k: "
@@ -116,7 +116,7 @@ def last_layer_tab(params: Params, clip: float) -> None:
                  "tiles by influence in the previous tab.").format(name=name, k=digit))
     left, right = st.columns(2, gap="large")
     with left:
-        st.plotly_chart(wf.vote_bars(pros, cons, W_last[:, digit], digit=digit, name=name, tr=_),
+        st.plotly_chart(wf.vote_bars(pros, cons, W_last[:, digit], digit=digit, name=name, lang=language()),
                         key="weights.votes", config=wf.png_config(f"{name}_votes_{digit}"))
         chart_alt(alt.votes_text(pros, cons, W_last[:, digit], digit, tr=_), "weights.votes")
         if has_one_hidden_layer(params):
@@ -132,7 +132,7 @@ def last_layer_tab(params: Params, clip: float) -> None:
         if has_one_hidden_layer(params):
             T = templates(params)[digit]
             st.plotly_chart(wf.field_heatmap(T, vmax=wf.symmetric_range(T, clip), name=f"(W1 W2)[i, {digit}]",
-                                             title=_("Template of {k}: W1 @ W2[:, {k}]").format(k=digit), tr=_),
+                                             title=_("Template of {k}: W1 @ W2[:, {k}]").format(k=digit), lang=language()),
                             key="weights.template", config=wf.png_config(f"template_{digit}"))
             chart_alt(alt.image_text(T, _("Template of {k}").format(k=digit), tr=_), "weights.template")
             st.caption(_("Every unit's receptive field weighted by its vote for {k}. If every ReLU were on, "
@@ -148,14 +148,14 @@ def biases_tab(params: Params) -> None:
     L = len(params.Ws)
     for l, b in enumerate(params.bs):
         name = f"b{l + 1}"
-        st.plotly_chart(wf.bias_bars(b, layer=l, last=l == L - 1, tr=_), key=f"weights.{name}", config=wf.png_config(name))
+        st.plotly_chart(wf.bias_bars(b, layer=l, last=l == L - 1, lang=language()), key=f"weights.{name}", config=wf.png_config(name))
         chart_alt(alt.per_item_text(b, name, "digit" if l == L - 1 else "unit", tr=_), f"weights.{name}")
     st.subheader(_("Histograms"))
     arrays = [(f"W{l + 1}", W) for l, W in enumerate(params.Ws)] + [(f"b{l + 1}", b) for l, b in enumerate(params.bs)]
     cols = st.columns(2)
     for n, (name, a) in enumerate(arrays):
         counts, edges = wf.histogram(a)
-        cols[n % 2].plotly_chart(wf.value_histogram(counts, edges, name=name, tr=_), key=f"weights.hist.{name}",
+        cols[n % 2].plotly_chart(wf.value_histogram(counts, edges, name=name, lang=language()), key=f"weights.hist.{name}",
                                  config=wf.png_config(f"{name}_histogram"))
         chart_alt(alt.histogram_text(counts, edges, name, tr=_), f"weights.hist.{name}", where=cols[n % 2])
     st.markdown(_("**The raw matrices** as NumPy `.npy` files: float32, each W shaped (inputs, outputs)"))

@@ -61,16 +61,17 @@ def test_in_german_each_sentence_is_german_with_decimal_commas():
     assert de[6].startswith("Häufigste Fehler:") and "Neuron" in de[4]
 
 
-def test_the_charts_take_their_words_and_decimal_mark_from_tr():
+def test_the_charts_take_their_words_and_decimal_mark_from_lang():
     rel = reliability(CONFIDENCE, CORRECT)
-    figs = [weights.matrix_heatmap(W, layer=0, last=False, vmax=1.0, tr=german),
-            weights.value_histogram(*np.histogram(W, bins=10), name="W1", tr=german),
-            testset.reliability_diagram(rel, tr=german), testset.confusion_heatmap(CONFUSION, tr=german),
-            learn.accuracy_curves([(1, 0.5)], [(1, 0.6)], tr=german)]
+    figs = [weights.matrix_heatmap(W, layer=0, last=False, vmax=1.0, lang="de"),
+            weights.value_histogram(*np.histogram(W, bins=10), name="W1", lang="de"),
+            testset.reliability_diagram(rel, lang="de"), testset.confusion_heatmap(CONFUSION, lang="de"),
+            learn.accuracy_curves([(1, 0.5)], [(1, 0.6)], lang="de")]
     assert all(f.layout.separators == ",." for f in figs)
     assert figs[0].layout.yaxis.title.text.startswith("Eingang (784 = 28 × 28 Pixel")
     assert figs[0].data[0].meta["decimal"] == ","
     assert figs[2].layout.xaxis.title.text == "Konfidenz (Wahrscheinlichkeit der vorhergesagten Ziffer)"
     assert [t.name for t in figs[4].data] == ["Trainingsstapel", "Validierung"]
     english = weights.matrix_heatmap(W, layer=0, last=False, vmax=1.0)
-    assert english.layout.separators == ".," and english.layout.yaxis.title.text.startswith("input (784")
+    assert english.layout.separators is None  # Plotly's own marks, 1,234.5
+    assert english.layout.yaxis.title.text.startswith("input (784") and english.data[0].meta["decimal"] == "."
