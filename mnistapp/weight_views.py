@@ -18,7 +18,7 @@ from mnistcore.preprocess import Scaling
 
 from .access import chart_alt
 from .catalogue import translate
-from .figures import alt_text_pages as alt
+from .figures import alt_text as alt
 from .figures import weights as wf
 from .figures.images import gray_image
 from .figures.pictures import pictures_html
@@ -163,7 +163,7 @@ def _unit_detail(params: Params, stats: UnitStats | None, clip: float) -> None:
                                          name=f"W1[i, {unit}]", height=400, lang=language(),
                                          title=_("Receptive field of unit {j}").format(j=unit)),
                         key="weights.field", config=wf.png_config(f"W1_unit{unit}"))
-        chart_alt(alt.image_text(W1[:, unit].reshape(SIDE, SIDE), f"W1[i, {unit}]", tr=_), "weights.field")
+        chart_alt(alt.image_text(W1[:, unit].reshape(SIDE, SIDE), f"W1[i, {unit}]", lang=language()), "weights.field")
     with mid:
         st.metric(_("Bias b1[{j}]").format(j=unit), f"{params.bs[0][unit]:+.3g}".replace(".", _(".,")[0]))
         if stats is not None:
@@ -173,7 +173,7 @@ def _unit_detail(params: Params, stats: UnitStats | None, clip: float) -> None:
             st.plotly_chart(wf.digit_bars(params.Ws[1][unit], name=f"W2[{unit}, k]", title=_("How unit {j} votes").format(j=unit),
                                           lang=language()),
                             key="weights.unit_votes", config=wf.png_config(f"W2_row{unit}"))
-            chart_alt(alt.per_item_text(params.Ws[1][unit], f"W2[{unit}, k]", tr=_), "weights.unit_votes")
+            chart_alt(alt.per_item_text(params.Ws[1][unit], f"W2[{unit}, k]", lang=language()), "weights.unit_votes")
         elif L == 1:
             st.caption(_("With no hidden layer, column {j} of W1 is digit {j}'s template: "
                          "z[{j}] = x · W1[:, {j}] + b1[{j}].").format(j=unit))

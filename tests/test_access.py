@@ -1,5 +1,5 @@
 """Text alternatives without a browser: the live region's sentence, pictures' alt texts and captions, the
-charts' sentences, and no st.image left (it writes <img> without alt text)."""
+softmax bars' sentence, and no st.image left (it writes <img> without alt text)."""
 import ast
 import re
 
@@ -7,7 +7,6 @@ import numpy as np
 import pytest
 
 from mnistapp.access import prediction_text
-from mnistapp.figures.alt_text import curve_text, tiles_text
 from mnistapp.figures.bars import softmax_bars_html
 from mnistapp.figures.panel import hidden_layer_html
 from mnistapp.figures.panel import pictures_html as panel_pictures
@@ -56,16 +55,6 @@ def test_where_the_visible_text_is_the_alt_text_screen_readers_skip_the_copy():
     bars = softmax_bars_html(np.array([0.05, 0.9] + [0.00625] * 8))
     assert 'role="img" aria-label="Top three: 1 (90.0%)' in bars
     assert '<p class="softmax-alt" aria-hidden="true">Top three: 1 (90.0%)' in bars
-
-
-def test_curves_and_tiles_are_described_in_a_sentence():
-    assert curve_text([(1, 2.3), (2, 0.9), (3, 0.4)], "Loss per batch", "step") == (
-        "Loss per batch: from 2.300 at step 1 to 0.400 at step 3; lowest 0.400, highest 2.300.")
-    assert curve_text([], "Held-out accuracy", "step") == "Held-out accuracy: no points yet."
-    W1 = np.zeros((784, 16), np.float32)
-    W1[:, 5] = 0.1
-    assert tiles_text(W1, 12) == ("The incoming weights of hidden units 0 to 11 as 28×28 tiles; the largest in size "
-                                  "are unit 5's (norm 2.80).")
 
 
 def test_no_page_shows_a_picture_through_st_image():
