@@ -31,6 +31,11 @@ def percent(p: float, lang: str = SOURCE, digits: int = 1) -> str:
     return share(p, lang, digits)
 
 
+def short_number(x: float, lang: str = SOURCE) -> str:
+    """x as Python's "g" writes it (0.001, 3e-05, 12), with `lang`'s decimal mark: "0,001" in German."""
+    return f"{x:g}".replace(".", DECIMAL[lang])
+
+
 def sure(p: float, lang: str = SOURCE) -> str:
     """The confidence under a Prediction: "99.7% sure"."""
     return translate("{p} sure", lang).format(p=percent(p, lang))
