@@ -22,7 +22,7 @@ from .figures.images import gray_image
 from .figures.learn import N_TILES, tile_strip
 from .figures.panel import stroke_panel
 from .figures.pictures import pictures_html
-from .i18n import _, ngettext, number, percent
+from .i18n import _, language, ngettext, number, percent
 from .inputs import test_mistakes
 from .layers import incoming_png
 from .live_canvas import drawing_rgba, live_canvas
@@ -209,7 +209,7 @@ def _training_view() -> bool:
     best = check.trained_accuracy(p.heldout_acc, p.test_acc)
     if p.params is not None:
         strip = tile_strip(p.params.Ws[0])
-        st.html(pictures_html([strip], [alt.tiles_text(p.params.Ws[0], N_TILES)],
+        st.html(pictures_html([strip], [alt.tiles_text(p.params.Ws[0], N_TILES, lang=language())],
                               [_("The weights of units 0 to 11 of your network, as they are now.")], width=strip.shape[1]))
     st.caption(_("Step {s} of {n}; best accuracy so far: {a}.").format(
         s=p.step, n=p.steps_total, a="–" if best is None else percent(best, 1)))

@@ -22,7 +22,8 @@ from .figures import alt_text as alt
 from .figures import weights as wf
 from .figures.images import gray_image
 from .figures.pictures import pictures_html
-from .i18n import N_, _, language, percent
+from .figures.style import short_number
+from .i18n import N_, _, language, number, percent
 from .model import test_set
 from .scroll import scroll_into_view
 from .session import (
@@ -165,7 +166,7 @@ def _unit_detail(params: Params, stats: UnitStats | None, clip: float) -> None:
                         key="weights.field", config=wf.png_config(f"W1_unit{unit}"))
         chart_alt(alt.image_text(W1[:, unit].reshape(SIDE, SIDE), f"W1[i, {unit}]", lang=language()), "weights.field")
     with mid:
-        st.metric(_("Bias b1[{j}]").format(j=unit), f"{params.bs[0][unit]:+.3g}".replace(".", _(".,")[0]))
+        st.metric(_("Bias b1[{j}]").format(j=unit), short_number(params.bs[0][unit], language(), "+.3g"))
         if stats is not None:
             st.metric(_("Fires on"), percent(stats.firing_rate[unit], 1),
                       help=_("of the 10,000 test images: the share where z1[j] > 0"))
@@ -187,5 +188,5 @@ def _unit_detail(params: Params, stats: UnitStats | None, clip: float) -> None:
             idx = stats.top_images[unit]
             st.html(pictures_html([gray_image(images[i] / 255, scale=2) for i in idx],
                                   [_("Test image {i}, a handwritten {d}").format(i=i, d=labels[i]) for i in idx],
-                                  [_("a {d} · z1 {z}").format(d=labels[i], z=f"{z:.1f}".replace(".", _(".,")[0]))
+                                  [_("a {d} · z1 {z}").format(d=labels[i], z=number(z, 1))
                                    for i, z in zip(idx, stats.top_z[unit])], width=72))

@@ -15,7 +15,7 @@ from mnistapp.figures import weights as wf
 from mnistapp.figures.draw import GRID_COLS
 from mnistapp.figures.pictures import pictures_html
 from mnistapp.heatmap_hover import heatmap_hover
-from mnistapp.i18n import N_, _, language
+from mnistapp.i18n import N_, _, language, number
 from mnistapp.model import current_params, current_scaling
 from mnistapp.runtime import route_through_app
 from mnistapp.session import WEIGHTS_DIGIT, WEIGHTS_FIRST_COL, WEIGHTS_LAYER, WEIGHTS_ORDER, WEIGHTS_TAB, WEIGHTS_TILES
@@ -172,7 +172,7 @@ keep_selections(params)
 st.title(_("Weights"))
 st.caption(_("The {n} numbers of this {sizes} network: {shapes}. Orange is positive, purple negative. Hover for "
              "values, drag to zoom, double-click to zoom out; the camera icon saves a PNG.").format(
-    n=f"{params.n_params:,}".replace(",", _(".,")[1]), sizes="–".join(map(str, params.sizes)),
+    n=number(params.n_params, 0), sizes="–".join(map(str, params.sizes)),
     shapes=", ".join(f"W{l + 1} {W.shape[0]}×{W.shape[1]}, b{l + 1} {len(b)}"
                      for l, (W, b) in enumerate(zip(params.Ws, params.bs)))))
 clip = clip_slider(shown=st.session_state.get(WEIGHTS_TAB) != TABS[-1])  # the biases' bars have no colour range

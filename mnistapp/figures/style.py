@@ -31,9 +31,9 @@ def percent(p: float, lang: str = SOURCE, digits: int = 1) -> str:
     return share(p, lang, digits)
 
 
-def short_number(x: float, lang: str = SOURCE) -> str:
-    """x as Python's "g" writes it (0.001, 3e-05, 12), with `lang`'s decimal mark: "0,001" in German."""
-    return f"{x:g}".replace(".", DECIMAL[lang])
+def short_number(x: float, lang: str = SOURCE, spec: str = "g") -> str:
+    """x in Python's format `spec` ("g": 0.001, 3e-05, 12), with `lang`'s decimal mark: "0,001" in German."""
+    return format(x, spec).replace(".", DECIMAL[lang])
 
 
 def sure(p: float, lang: str = SOURCE) -> str:
