@@ -29,6 +29,7 @@ WEIGHTS_ORDER = "weights.order"        # the tiles' order, a key of mnistcore.ex
 WEIGHTS_DIGIT = "weights.digit"        # the digit k of the votes, the template and the influence order
 WEIGHTS_UNIT = "weights.unit"          # the hidden unit j whose details are shown
 WEIGHTS_TILES = "weights.tiles"        # the tile grid's selection: a click picks WEIGHTS_UNIT
+WEIGHTS_TILES_PHONE = "weights.tiles_phone"  # ...and the narrower grid a phone shows instead
 WEIGHTS_SCROLL = "weights.scroll"      # set by a tile click: bring the unit's details into view
 WEIGHTS_NPY = "weights.npy."           # + the matrix's name: its download button
 WEIGHTS_UNITS_LAYER = "weights.units_layer"  # a deeper model's units tab: which hidden layer's units

@@ -113,7 +113,7 @@ def cached_hover_values(digest: str, _params: Params, layer: int, start: int) ->
 
 @st.cache_resource(max_entries=16, show_spinner=False)
 def cached_tiles(digest: str, _params: Params, _stats: UnitStats | None, by: str, digit: int,
-                 clip: float, lang: str) -> tuple[go.Figure, np.ndarray]:
+                 clip: float, lang: str, phone: bool = False) -> tuple[go.Figure, np.ndarray]:
     W1 = _params.Ws[0]
     order = unit_order(_params, by, _stats, digit)
     hover = {"‖W1[:, j]‖": unit_norms(_params)}
@@ -121,7 +121,8 @@ def cached_tiles(digest: str, _params: Params, _stats: UnitStats | None, by: str
         hover[translate("fires on (share of test images)", lang)] = _stats.firing_rate
         if by == "influence":
             hover[f"mean a1[j]·W2[j, {digit}]"] = influence(_params, _stats, digit)
-    fig = wf.unit_tiles(W1, order, vmax=wf.symmetric_range(W1, clip), hover=hover,
+    size = dict(cols=wf.PHONE_COLS, height=wf.phone_tiles_height(len(order))) if phone else {}
+    fig = wf.unit_tiles(W1, order, vmax=wf.symmetric_range(W1, clip), hover=hover, **size,
                         title=translate(SORTED_BY[by], lang).format(n=len(order), k=digit), lang=lang)
     return fig, order
 
@@ -136,10 +137,11 @@ def tile_orders(params: Params, stats: UnitStats | None) -> list[str]:
     return choices
 
 
-def pick_unit(order: np.ndarray):
-    """The tile grid's on_select: a click on the tile at grid place p shows unit order[p] and scrolls to it."""
+def pick_unit(order: np.ndarray, key: str = WEIGHTS_TILES):
+    """The on_select of the tile grid made with `key`: a click on the tile at grid place p shows unit order[p] and
+    scrolls to it."""
     def picked() -> None:
-        points = st.session_state[WEIGHTS_TILES].selection.points
+        points = st.session_state[key].selection.points
         if points:  # a marker's index is its tile's place in the grid
             st.session_state[WEIGHTS_UNIT] = int(order[points[0]["point_index"]])
             st.session_state[WEIGHTS_SCROLL] = True  # its details are below

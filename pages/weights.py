@@ -12,13 +12,20 @@ from mnistapp.access import chart_alt
 from mnistapp.deeper import deeper_units
 from mnistapp.figures import alt_text as alt
 from mnistapp.figures import weights as wf
-from mnistapp.figures.draw import GRID_COLS
 from mnistapp.figures.pictures import pictures_html
 from mnistapp.heatmap_hover import heatmap_hover
 from mnistapp.i18n import N_, _, language, number
 from mnistapp.model import current_params, current_scaling
 from mnistapp.runtime import route_through_app
-from mnistapp.session import WEIGHTS_DIGIT, WEIGHTS_FIRST_COL, WEIGHTS_LAYER, WEIGHTS_ORDER, WEIGHTS_TAB, WEIGHTS_TILES
+from mnistapp.session import (
+    WEIGHTS_DIGIT,
+    WEIGHTS_FIRST_COL,
+    WEIGHTS_LAYER,
+    WEIGHTS_ORDER,
+    WEIGHTS_TAB,
+    WEIGHTS_TILES,
+    WEIGHTS_TILES_PHONE,
+)
 from mnistapp.weight_views import (
     MAX_HEATMAP_CELLS,
     ORDER_LABELS,
@@ -84,12 +91,14 @@ def tiles_tab(params: Params, clip: float) -> None:
     if stats is None:
         st.info(_("The MNIST test files are missing from data/, so the tiles can only be ordered by number "
                   "or norm, and no test images are shown."))
-    with st.spinner(_("Drawing the tiles…")):
-        fig, order = cached_tiles(params.digest, params, stats, by, digit, clip, language())
-    st.html(wf.tiles_fit_css(WEIGHTS_TILES, len(order), GRID_COLS))
-    st.plotly_chart(fig, key=WEIGHTS_TILES, on_select=pick_unit(order), selection_mode="points",
-                    config=wf.png_config("W1_tiles"))
-    chart_alt(alt.order_text(order, _(ORDER_LABELS[by]), lang=language()), WEIGHTS_TILES)
+    # two grids, one shown: a phone's narrow grid keeps its tiles large enough to see and to tap
+    st.html(wf.one_grid_css("weights.grid", "weights.grid_phone"))
+    for box, key, phone in (("weights.grid", WEIGHTS_TILES, False), ("weights.grid_phone", WEIGHTS_TILES_PHONE, True)):
+        with st.spinner(_("Drawing the tiles…")), st.container(key=box):
+            fig, order = cached_tiles(params.digest, params, stats, by, digit, clip, language(), phone)
+            st.plotly_chart(fig, key=key, on_select=pick_unit(order, key), selection_mode="points",
+                            config=wf.png_config("W1_tiles"))
+            chart_alt(alt.order_text(order, _(ORDER_LABELS[by]), lang=language()), key)
     st.caption(_("Each tile is one unit's {n} incoming weights W1[:, j] as a 28×28 image, laid out like "
                  "the input: ink on orange pixels excites the unit, ink on purple ones inhibits it. Tiles read left "
                  "to right, top to bottom. Click a tile to look at that unit.").format(n=N_PIXELS))

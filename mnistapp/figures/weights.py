@@ -226,12 +226,12 @@ def weight_tiles(grid: np.ndarray, *, vmax: float, units: np.ndarray, centres: n
 
 
 def unit_tiles(W: np.ndarray, order: np.ndarray, *, vmax: float, hover: dict[str, np.ndarray],
-               title: str | None = None, height: int = 470, lang: str = SOURCE) -> go.Figure:
-    """(784, n) incoming weights as `weight_tiles`, GRID_COLS tiles to a row: unit order[p] at grid place p.
+               title: str | None = None, cols: int = GRID_COLS, height: int = 470, lang: str = SOURCE) -> go.Figure:
+    """(784, n) incoming weights as `weight_tiles`, `cols` tiles to a row: unit order[p] at grid place p.
 
     hover: a name -> (n,) values per unit (in unit order, not grid order), each shown in the unit's hover."""
-    return weight_tiles(tile_grid(W, order, GRID_COLS, gap=0), vmax=vmax, units=order,
-                        centres=tile_centres(len(order), GRID_COLS, gap=0),
+    return weight_tiles(tile_grid(W, order, cols, gap=0), vmax=vmax, units=order,
+                        centres=tile_centres(len(order), cols, gap=0),
                         hover=np.column_stack([v[order] for v in hover.values()]), hover_names=tuple(hover),
                         title=title, height=height, lang=lang)
 
@@ -242,19 +242,21 @@ def field_pictures(W: np.ndarray, units, *, vmax: float, scale: int = 3) -> list
     return [diverging_rgb(W[:, j].reshape(SIDE, SIDE), vmax, scale=scale) for j in units]
 
 
-def tiles_fit_css(key: str, n_tiles: int, cols: int) -> str:
-    """A <style> that ends the tile chart of element `key` (`tile_grid`'s n_tiles in rows of cols) below its grid
-    on a phone.
+PHONE_COLS = 12  # tiles to a row on a phone: 390 px wide, a tile is about 28 px (32 to a row: 10.7 px)
+PHONE_TILE_PX = 29  # a phone grid's row height, so that its chart ends just below the grid
 
-    The chart's height is fixed, and on a narrow screen the square tiles shrink with the width, leaving the
-    rest of that height blank (about 270 px of a 470 px chart on a 390 px phone). There the chart is the
-    window's width less 32 px of padding, its grid that less 16 px of margins, so the grid ends
-    (rows / cols) x the width + 32 px (the title) below the chart's top; the cut leaves 32 px more, for a
-    hover label on the last row, and never cuts the grid where the height binds. The full-screen view is
-    a fixed layer, which the cut does not clip."""
-    rows = -(-n_tiles // cols)
-    return (f"<style>@media (max-width: 640px) {{ {key_selector(key)} {{ "
-            f"max-height: calc((100vw - 32px) * {rows / cols:.4f} + 64px); overflow: hidden; }} }}</style>")
+
+def phone_tiles_height(n_tiles: int) -> int:
+    """The height of a phone's tile chart of `n_tiles` (PHONE_COLS to a row): the rows and 64 px of title and
+    margins."""
+    return -(-n_tiles // PHONE_COLS) * PHONE_TILE_PX + 64
+
+
+def one_grid_css(wide: str, phone: str) -> str:
+    """A <style> that shows the element `wide` (the tile chart, GRID_COLS to a row) on a screen wider than a phone
+    and the element `phone` (PHONE_COLS to a row) on a phone, whose tiles would be 10 px in the wide one."""
+    return (f"<style>{key_selector(phone)} {{ display: none; }} @media (max-width: 640px) {{ "
+            f"{key_selector(wide)} {{ display: none; }} {key_selector(phone)} {{ display: block; }} }}</style>")
 
 
 def field_heatmap(img: np.ndarray, *, vmax: float, name: str, title: str | None = None,
