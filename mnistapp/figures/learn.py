@@ -11,7 +11,7 @@ from mnistcore.params import SIDE
 
 from .images import diverging_rgb
 from .style import ANSWER, MUTED, RIGHT, layout
-from .words import N_, Translate, same, separators
+from .words import N_, Translate, percent_axis, same, separators
 
 N_TILES = 12      # W1 tiles shown while training: units 0..11
 TILE_SCALE = 4    # each weight a 4x4 block: a 28x28 tile becomes 112 px
@@ -37,9 +37,11 @@ def loss_curves(batch_losses, epoch_losses, steps_per_epoch: int, tr: Translate 
 
 def accuracy_curves(train_acc, heldout_acc, tr: Translate = same) -> go.Figure:
     """(step, accuracy) pairs: on the training batches just seen, and on the held-out images."""
+    accuracies = [a for points in (train_acc, heldout_acc) for _, a in points] or [0.0, 1.0]
     fig = go.Figure(layout=layout(300, title=tr(N_("Accuracy")), top=36,
                                   xaxis=dict(title=tr(N_("step")), rangemode="tozero"),
-                                  yaxis=dict(title=tr(N_("accuracy")), tickformat=".0%"),
+                                  yaxis=dict(title=tr(N_("accuracy")),
+                                             **percent_axis(tr, top=max(accuracies), bottom=min(accuracies))),
                                   legend=dict(orientation="h", y=1.12, x=1, xanchor="right")))
     for points, name, colour in ((train_acc, tr(N_("training batches")), MUTED), (heldout_acc, tr(N_("held-out")), RIGHT)):
         if points:

@@ -14,7 +14,7 @@ from mnistcore.evaluate import Evaluation, Reliability
 
 from .alt_text_pages import num, pct, share
 from .style import ANSWER, DIGITS, MUTED, OUTLINE, RIGHT, RIGHT_SCALE, WRONG, WRONG_SCALE, layout
-from .words import N_, Translate, same, separators
+from .words import N_, Translate, percent_axis, same, separators
 
 PER_PAGE = 24        # gallery images per page
 OUTCOMES = ("all", "right", "wrong")  # the values; OUTCOME_LABELS and ORDERS name them for the visitor
@@ -87,7 +87,8 @@ def mistake_bars(per_class_accuracy: np.ndarray, counts: np.ndarray, tr: Transla
         hovertemplate=tr(N_("digit %{x}: %{y:.2%} of %{customdata[0]:,} images wrong (%{customdata[1]:.2%} right)"))
         + "<extra></extra>"))
     top = float(np.nanmax(wrong)) if np.isfinite(wrong).any() else 0.0
-    fig.update_yaxes(range=[0, max(top * 1.25, 0.01)], tickformat=".1%", title=None, rangemode="tozero")
+    fig.update_yaxes(range=[0, max(top * 1.25, 0.01)], title=None, rangemode="tozero",
+                     **percent_axis(tr, ".1%", top=max(top * 1.25, 0.01)))
     fig.update_xaxes(type="category", title=tr(N_("true digit")))
     return _compact(fig, 260, tr=tr)
 
@@ -110,9 +111,9 @@ def reliability_diagram(rel: Reliability, tr: Translate = same) -> go.Figure:
     fig.add_trace(go.Scatter(x=np.round(centres[filled], 4), y=np.round(rel.confidence[filled], 4), mode="markers",
                              marker=dict(color=ANSWER, size=7, symbol="line-ew-open", line=dict(width=2)),
                              name=tr(N_("mean confidence")), hoverinfo="skip"))
-    fig.update_xaxes(range=[0, 1], tickformat=".0%", title=tr(N_("confidence (probability of the predicted digit)")),
-                     title_font=dict(size=12))
-    fig.update_yaxes(range=[0, 1.02], tickformat=".0%", title=tr(N_("accuracy")))
+    fig.update_xaxes(range=[0, 1], title=tr(N_("confidence (probability of the predicted digit)")),
+                     title_font=dict(size=12), **percent_axis(tr))
+    fig.update_yaxes(range=[0, 1.02], title=tr(N_("accuracy")), **percent_axis(tr))
     fig.update_layout(legend=dict(orientation="h", y=1.02, yanchor="bottom", x=0))
     return _compact(fig, 340, tr=tr)
 
@@ -122,18 +123,19 @@ def confidence_histograms(confidence: np.ndarray, correct: np.ndarray, n_bins: i
     """Confidence of the right and of the wrong answers, each as a share of its own group."""
     edges = np.linspace(0, 1, n_bins + 1)
     centres = (edges[:-1] + edges[1:]) / 2
-    fig = go.Figure()
+    fig, top = go.Figure(), 0.0
     for name, mask, colour, answers in ((tr(N_("right")), correct, RIGHT, tr(N_("of the right answers"))),
                                         (tr(N_("wrong")), ~np.asarray(correct), WRONG, tr(N_("of the wrong answers")))):
         counts, _ = np.histogram(confidence[mask], bins=edges)
         share = counts / max(int(mask.sum()), 1)
+        top = max(top, float(share.max()))
         fig.add_trace(go.Bar(x=np.round(centres, 4), y=np.round(share, 4), width=0.9 / n_bins, marker_color=colour,
                              name=f"{name} ({num(int(mask.sum()), ',', tr)})", opacity=0.75, customdata=counts,
                              hovertemplate=tr(N_("{name}: %{{customdata:,}} images<br>confidence %{{x:.0%}} ± {half}"))
                              .format(name=name, half=pct(0.5 / n_bins, tr)) + f"<br>%{{y:.1%}} {answers}<extra></extra>"))
     fig.update_layout(barmode="overlay", legend=dict(orientation="h", y=1.02, yanchor="bottom", x=0))
-    fig.update_xaxes(range=[0, 1], tickformat=".0%", title=tr(N_("confidence")))
-    fig.update_yaxes(tickformat=".0%", title=tr(N_("share of the group")))
+    fig.update_xaxes(range=[0, 1], title=tr(N_("confidence")), **percent_axis(tr))
+    fig.update_yaxes(title=tr(N_("share of the group")), **percent_axis(tr, top=max(top, 0.01)))
     return _compact(fig, 340, tr=tr)
 
 

@@ -6,11 +6,14 @@ English, so a builder called without `tr` (a test, a script) draws what it alway
 """
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 
+import numpy as np
 import plotly.graph_objects as go
 
 Translate = Callable[[str], str]
+PERCENT_STEPS = (0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.25)  # tick steps of a share axis
 
 
 def N_(text: str) -> str:
@@ -33,3 +36,17 @@ def percent_sign(tr: Translate) -> str:
     """The % sign as the language sets it after a number: "%" where the decimal mark is a point, a no-break
     space and "%" where it is a comma (German), as mnistapp.catalogue.percent writes it."""
     return "\u00a0%" if tr(N_(".,")) == ",." else "%"
+
+
+def percent_axis(tr: Translate, tickformat: str = ".0%", top: float = 1.0, bottom: float = 0.0) -> dict:
+    """An axis of shares (0..1) with percentage ticks: Plotly's own `tickformat` where the % sign follows the
+    number directly (English); else at most 6 ticks from `bottom` to `top` written here, "40 %" with the
+    language's decimal mark, since Plotly's % format cannot put a space before the sign."""
+    if percent_sign(tr) == "%":
+        return dict(tickformat=tickformat)
+    step = next((s for s in PERCENT_STEPS if (top - bottom) / s <= 6), PERCENT_STEPS[-1])
+    digits = max(0, -math.floor(math.log10(100 * step)))  # 0.5 % -> one decimal, 2 % -> none
+    values = np.round(np.arange(math.ceil(bottom / step - 1e-9) * step, top + step / 2, step), 6)
+    decimal = tr(N_(".,"))[0]
+    return dict(tickmode="array", tickvals=values.tolist(),
+                ticktext=[f"{100 * v:.{digits}f}".replace(".", decimal) + percent_sign(tr) for v in values])
