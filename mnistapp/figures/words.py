@@ -40,8 +40,8 @@ def percent_sign(tr: Translate) -> str:
 
 def percent_axis(tr: Translate, tickformat: str = ".0%", top: float = 1.0, bottom: float = 0.0) -> dict:
     """An axis of shares (0..1) with percentage ticks: Plotly's own `tickformat` where the % sign follows the
-    number directly (English); else at most 6 ticks from `bottom` to `top` written here, "40 %" with the
-    language's decimal mark, since Plotly's % format cannot put a space before the sign."""
+    number directly (English); else ticks from `bottom` to `top` (at most 7, a step of PERCENT_STEPS) written
+    here, "40 %" with the language's decimal mark, since Plotly's % format cannot put a space before the sign."""
     if percent_sign(tr) == "%":
         return dict(tickformat=tickformat)
     step = next((s for s in PERCENT_STEPS if (top - bottom) / s <= 6), PERCENT_STEPS[-1])
