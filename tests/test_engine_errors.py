@@ -27,7 +27,7 @@ from mnistapp.sandbox import MAX_HIDDEN_LAYERS, check_served_size
 from mnistcore import ModelFileError, Params, load_params
 from mnistcore.evaluate import evaluate_model
 from mnistcore.preprocess import card_scaling
-from mnistcore.torchfile import _refuse
+from mnistcore.torchfile import _refuse, shown
 
 ERRORS = {"ModelFileError", "ImageFileError"}
 PASSED_ON = {"header['refused']"}  # the sandbox's child sends a load_params message, matched as it is
@@ -211,7 +211,7 @@ def test_a_bad_model_file_reads_in_german(data, values):
 
 
 def test_paths_cards_and_deep_networks_read_in_german(tmp_path):
-    for source, values in [(tmp_path / "missing.pth", [str(tmp_path / "missing.pth")]),
+    for source, values in [(tmp_path / "missing.pth", [shown(str(tmp_path / "missing.pth"), 80)]),
                            ("a\0b.pth", ["a\\x00b.pth", "kein gültiger Pfad"]), (io.StringIO("W1"), []), (3, ["int"])]:
         assert_shown_in_german(refusal(source), values)
     for path, what in [(tmp_path, "ist ein Ordner"), (tmp_path / "none.pth", "gibt es nicht")]:
