@@ -9,8 +9,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from mnistapp.catalogue import LANGUAGES, SOURCE, catalogue, error_text, ntranslate, number, parse_po, percent, translate
+from mnistapp.engine_errors import ENGINE_ERRORS
 from mnistapp.handout import handout_html
-from mnistapp.i18n import ENGINE_ERRORS
 from mnistapp.lesson_steps import STEPS
 from mnistapp.strings import POT, extract, missing_and_stale, po_text
 from mnistcore import ImageFileError

@@ -11,7 +11,7 @@ from mnistapp.catalogue import SOURCE, translate
 from mnistcore.params import SIDE
 
 from .images import diverging_rgb
-from .style import ANSWER, MUTED, RIGHT, layout, number_marks
+from .style import ANSWER, MUTED, RIGHT, layout, number_marks, percent_axis
 
 N_TILES = 12      # W1 tiles shown while training: units 0..11
 TILE_SCALE = 4    # each weight a 4x4 block: a 28x28 tile becomes 112 px
@@ -38,9 +38,11 @@ def loss_curves(batch_losses, epoch_losses, steps_per_epoch: int, lang: str = SO
 
 def accuracy_curves(train_acc, heldout_acc, lang: str = SOURCE) -> go.Figure:
     """(step, accuracy) pairs: on the training batches just seen, and on the held-out images."""
+    accuracies = [a for points in (train_acc, heldout_acc) for _, a in points] or [0.0, 1.0]
     fig = go.Figure(layout=layout(300, title=translate("Accuracy", lang), top=36,
                                   xaxis=dict(title=translate("step", lang), rangemode="tozero"),
-                                  yaxis=dict(title=translate("accuracy", lang), tickformat=".0%"),
+                                  yaxis=dict(title=translate("accuracy", lang),
+                                             **percent_axis(lang, top=max(accuracies), bottom=min(accuracies))),
                                   legend=dict(orientation="h", y=1.12, x=1, xanchor="right")))
     for points, name, colour in ((train_acc, translate("training batches", lang), MUTED),
                                  (heldout_acc, translate("held-out", lang), RIGHT)):

@@ -13,7 +13,7 @@ import plotly.graph_objects as go
 from mnistapp.catalogue import N_, SOURCE, number, translate
 from mnistcore.evaluate import Evaluation, Reliability
 
-from .style import ANSWER, DIGITS, MUTED, OUTLINE, RIGHT, RIGHT_SCALE, WRONG, WRONG_SCALE, layout, number_marks, percent
+from .style import ANSWER, DIGITS, MUTED, OUTLINE, RIGHT, RIGHT_SCALE, WRONG, WRONG_SCALE, layout, number_marks, percent, percent_axis
 
 PER_PAGE = 24        # gallery images per page
 OUTCOMES = ("all", "right", "wrong")  # the values; OUTCOME_LABELS and ORDERS name them for the visitor
@@ -86,7 +86,8 @@ def mistake_bars(per_class_accuracy: np.ndarray, counts: np.ndarray, lang: str =
         hovertemplate=translate("digit %{x}: %{y:.2%} of %{customdata[0]:,} images wrong (%{customdata[1]:.2%} right)", lang)
         + "<extra></extra>"))
     top = float(np.nanmax(wrong)) if np.isfinite(wrong).any() else 0.0
-    fig.update_yaxes(range=[0, max(top * 1.25, 0.01)], tickformat=".1%", title=None, rangemode="tozero")
+    fig.update_yaxes(range=[0, max(top * 1.25, 0.01)], title=None, rangemode="tozero",
+                     **percent_axis(lang, ".1%", top=max(top * 1.25, 0.01)))
     fig.update_xaxes(type="category", title=translate("true digit", lang))
     return _compact(fig, 260, lang=lang)
 
@@ -109,9 +110,9 @@ def reliability_diagram(rel: Reliability, lang: str = SOURCE) -> go.Figure:
     fig.add_trace(go.Scatter(x=np.round(centres[filled], 4), y=np.round(rel.confidence[filled], 4), mode="markers",
                              marker=dict(color=ANSWER, size=7, symbol="line-ew-open", line=dict(width=2)),
                              name=translate("mean confidence", lang), hoverinfo="skip"))
-    fig.update_xaxes(range=[0, 1], tickformat=".0%", title=translate("confidence (probability of the predicted digit)", lang),
-                     title_font=dict(size=12))
-    fig.update_yaxes(range=[0, 1.02], tickformat=".0%", title=translate("accuracy", lang))
+    fig.update_xaxes(range=[0, 1], title=translate("confidence (probability of the predicted digit)", lang),
+                     title_font=dict(size=12), **percent_axis(lang))
+    fig.update_yaxes(range=[0, 1.02], title=translate("accuracy", lang), **percent_axis(lang))
     fig.update_layout(legend=dict(orientation="h", y=1.02, yanchor="bottom", x=0))
     return _compact(fig, 340, lang=lang)
 
@@ -121,19 +122,20 @@ def confidence_histograms(confidence: np.ndarray, correct: np.ndarray, n_bins: i
     """Confidence of the right and of the wrong answers, each as a share of its own group."""
     edges = np.linspace(0, 1, n_bins + 1)
     centres = (edges[:-1] + edges[1:]) / 2
-    fig = go.Figure()
+    fig, top = go.Figure(), 0.0
     for name, mask, colour, answers in (
             (translate("right", lang), correct, RIGHT, translate("of the right answers", lang)),
             (translate("wrong", lang), ~np.asarray(correct), WRONG, translate("of the wrong answers", lang))):
         counts, _ = np.histogram(confidence[mask], bins=edges)
         share = counts / max(int(mask.sum()), 1)
+        top = max(top, float(share.max()))
         fig.add_trace(go.Bar(x=np.round(centres, 4), y=np.round(share, 4), width=0.9 / n_bins, marker_color=colour,
                              name=f"{name} ({number(int(mask.sum()), lang, 0)})", opacity=0.75, customdata=counts,
                              hovertemplate=translate("{name}: %{{customdata:,}} images<br>confidence %{{x:.0%}} ± {half}", lang)
                              .format(name=name, half=percent(0.5 / n_bins, lang)) + f"<br>%{{y:.1%}} {answers}<extra></extra>"))
     fig.update_layout(barmode="overlay", legend=dict(orientation="h", y=1.02, yanchor="bottom", x=0))
-    fig.update_xaxes(range=[0, 1], tickformat=".0%", title=translate("confidence", lang))
-    fig.update_yaxes(tickformat=".0%", title=translate("share of the group", lang))
+    fig.update_xaxes(range=[0, 1], title=translate("confidence", lang), **percent_axis(lang))
+    fig.update_yaxes(title=translate("share of the group", lang), **percent_axis(lang, top=max(top, 0.01)))
     return _compact(fig, 340, lang=lang)
 
 
