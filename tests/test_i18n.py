@@ -38,6 +38,16 @@ def test_a_translation_keeps_the_placeholders_of_its_english(lang):
             assert sorted(PLACEHOLDER.findall(form)) == sorted(PLACEHOLDER.findall(msgid)), (msgid, form)
 
 
+def test_a_german_sentence_quotes_a_control_by_the_name_the_german_page_gives_it():
+    """„Start training“ in a German hint would name a button the German page calls „Training starten“."""
+    german = catalogue("de")
+    for (msgid, _plural), forms in german.items():
+        for form in forms:
+            for quoted in re.findall(r"„([^“]+)“", form):
+                own = german.get((quoted, None))
+                assert not own or own[0] in (quoted, ""), f"{form!r} quotes {quoted!r}, which reads {own[0]!r}"
+
+
 def test_the_extractor_finds_marked_strings_and_the_reader_reads_back_what_it_writes(tmp_path):
     code = tmp_path / "page.py"
     code.write_text('_("Plain")\nN_("Say \\"hi\\"\\n" "and a backslash \\\\")\nngettext("{n} unit", "{n} units", n)\n'
