@@ -41,7 +41,7 @@ def test_a_translation_keeps_the_placeholders_of_its_english(lang):
 def test_a_german_sentence_quotes_a_control_by_the_name_the_german_page_gives_it():
     """„Start training“ in a German hint would name a button the German page calls „Training starten“."""
     german = catalogue("de")
-    for (msgid, _plural), forms in german.items():
+    for forms in german.values():
         for form in forms:
             for quoted in re.findall(r"„([^“]+)“", form):
                 own = german.get((quoted, None))
