@@ -179,6 +179,12 @@ def _scaling_name(s: Scaling) -> str:
         mean=f"{s.mean:g}", std=f"{s.std:g}")
 
 
+def _keep_scaling() -> None:
+    # a rerun that set off before "Back to the shipped model" had removed the radio still carries its value
+    if USER_SCALING in st.session_state:
+        keep_scaling(st.session_state[USER_SCALING])
+
+
 def _back_to_shipped() -> None:
     for key in (USER_MODEL, USER_MODEL_NAME, UPLOAD_ERROR, UPLOAD_NOTE, USER_SCALING, COMPARE):
         st.session_state.pop(key, None)
@@ -201,7 +207,7 @@ def model_sidebar() -> None:
                                                                      sizes="–".join(map(str, user.sizes))))
             choices = list(SCALINGS) + [s for s in [st.session_state.get(USER_SCALING)] if s and s not in SCALINGS]
             st.radio(_("Input scaling"), choices, key=USER_SCALING, format_func=_scaling_name,
-                     on_change=lambda: keep_scaling(st.session_state[USER_SCALING]),
+                     on_change=_keep_scaling,
                      help=_("How the pixels (0..1, ink = 1) were scaled when the model was trained. A model card "
                             "(.json, uploaded with the model) sets it; the accuracy below shows at once if it is right."))
             acc = test_accuracy(user.digest, user, current_scaling())
