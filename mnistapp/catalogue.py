@@ -11,6 +11,7 @@ import ast
 import re
 from functools import cache
 from pathlib import Path
+from string import Formatter
 
 LOCALE = Path(__file__).with_name("locale")
 SOURCE = "en"
@@ -101,23 +102,37 @@ def percent(x: float, lang: str, digits: int = 2) -> str:
     return number(100 * x, lang, digits) + PERCENT_SPACE.get(lang, "") + "%"
 
 
+@cache
 def _pattern(msgid: str) -> re.Pattern:
-    """A message with {named} placeholders as a regular expression that captures each placeholder."""
-    parts, seen, out = re.split(r"\{(\w+)\}", msgid), set(), []
-    for i, part in enumerate(parts):
-        if i % 2 == 0:
-            out.append(re.escape(part))
-        else:  # a placeholder met again must match the same text
-            out.append(f"(?P={part})" if part in seen else f"(?P<{part}>.+?)")
-            seen.add(part)
+    """A message with {named} placeholders (and {{ }} for a brace, as in str.format) as a regular expression
+    that captures each placeholder."""
+    seen, out = set(), []
+    for literal, field, _spec, _conversion in Formatter().parse(msgid):
+        out.append(re.escape(literal))
+        if field is not None:  # a placeholder met again must match the same text
+            out.append(f"(?P={field})" if field in seen else f"(?P<{field}>.+?)")
+            seen.add(field)
     return re.compile("".join(out) + r"\Z")
 
 
-def error_text(message: str, lang: str, patterns: tuple[str, ...]) -> str:
+ENGLISH_NUMBER = re.compile(r"-?\d{1,3}(,\d{3})*(\.\d+)?\Z|-?\d+(\.\d+)?\Z")  # 12, 3.5, 1,234,567
+
+
+def _filled(value: str, lang: str, phrases: tuple[str, ...]) -> str:
+    """A placeholder's text from an English message, for `lang`: a number in its marks, a phrase translated."""
+    if ENGLISH_NUMBER.match(value):
+        return value.translate(str.maketrans({",": ".", ".": ","})) if DECIMAL.get(lang, ".") == "," else value
+    return error_text(value, lang, phrases) if phrases else value
+
+
+def error_text(message: str, lang: str, patterns: tuple[str, ...], phrases: tuple[str, ...] = ()) -> str:
     """An engine's (English) error message in `lang`: the first of `patterns` (msgids with {placeholders})
-    that matches it gives the translation, its placeholders filled from the message; else the message."""
+    that matches it gives the translation, its placeholders filled from the message; else the message.
+    A placeholder's text that matches one of `phrases` (the engine's parts of a message) is translated too,
+    and one that is a number is written `lang`'s way ("1,024" -> "1.024" in German)."""
     for msgid in patterns:
         found = _pattern(msgid).match(message)
         if found:
-            return translate(msgid, lang).format(**found.groupdict())
+            values = {name: _filled(value, lang, phrases) for name, value in found.groupdict().items()}
+            return translate(msgid, lang).format(**values)
     return message

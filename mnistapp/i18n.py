@@ -13,6 +13,7 @@ import streamlit as st
 from .catalogue import LANGUAGES, N_, SOURCE, error_text, ntranslate, translate
 from .catalogue import number as _number
 from .catalogue import percent as _percent
+from .engine_errors import ENGINE_ERRORS, PHRASES
 from .session import LANG
 
 __all__ = ["N_", "_", "ngettext", "number", "percent", "language", "language_selector", "shown_error"]
@@ -58,37 +59,10 @@ def number(x: float, digits: int = 2) -> str:
     return _number(x, language(), digits)
 
 
-# Engine messages the app may show, as patterns: the engine raises them in English, and `shown_error`
-# finds the pattern and shows its translation. Add a pattern here to translate one more.
-ENGINE_ERRORS = (
-    N_("The file is empty. Choose a PNG or JPEG photo of one digit."),
-    N_("This file is not an image we can read. Choose a PNG or JPEG photo."),
-    N_("The image is only {w} x {h} pixels. Send a photo at least {side} x {side}."),
-    N_("The file has {mb} MB; photos up to {max} MB are read. Send a smaller photo."),
-    N_("The image claims more than {n} million pixels; at most {max} million are read. Send a smaller photo."),
-    N_("This image's header is damaged ({what}). Choose another photo."),
-    N_("This is a {format} image; the app reads PNG and JPEG. Save it as PNG or JPEG."),
-    N_("The image is {w} x {h} pixels ({n} million); at most {max} million are read. Send a smaller photo."),
-    N_("This is an animated image. Send a still photo of one digit."),
-    N_("The image is too large to read here. Send a smaller photo."),
-    N_("The image could not be read: it looks truncated or damaged ({why}). Send the photo again or choose another "
-       "one."),
-    N_("This file is empty. Save the weights with torch.save(model.state_dict(), path) and try that file."),
-    N_("This file is damaged, cut short or not a model file. Save the weights with torch.save(model.state_dict(), "
-       "path) and try that file."),
-    N_("This is not a model file. Upload a .pth file saved with torch.save(model.state_dict(), path), a .safetensors "
-       "file, or an .npz file with arrays W1, b1, W2, b2, ..."),
-    N_("This is a text file, not a model file. Upload a .pth file saved with torch.save(model.state_dict(), path), a "
-       ".safetensors file, or an .npz file with arrays W1, b1, W2, b2, ..."),
-    N_("Its file is missing or too big."),
-    N_("Its file is not in the form the app keeps it."),
-    N_("Its file is not the size it was kept with."),
-)
-
-
 def shown_error(error: Exception | str) -> str:
-    """An engine's error message (English) as the visitor reads it: translated where a pattern knows it."""
-    return error_text(str(error), language(), ENGINE_ERRORS)
+    """An engine's error message (English) as the visitor reads it: translated where a pattern in
+    mnistapp/engine_errors.py knows it."""
+    return error_text(str(error), language(), ENGINE_ERRORS, PHRASES)
 
 
 def _chosen() -> None:

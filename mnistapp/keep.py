@@ -94,7 +94,7 @@ def keep_frame() -> None:
     ops = s.get(KEEP_OPS, []) if available() else []
     want = None
     if s.get(KEEP_WANT) and s.get(KEEP_ASKED, 0) >= MAX_ASKS:  # it never came: use the app without it
-        _note("A model kept in this browser did not come back; the shipped model is in use.")
+        _note(_("A model kept in this browser did not come back; the shipped model is in use."))
         s.pop(KEEP_WANT, None)
     elif s.get(KEEP_WANT):  # asked again on each full run until it has come: a page change can drop the answer
         s[KEEP_ASKED] = s.get(KEEP_ASKED, 0) + 1
@@ -150,7 +150,8 @@ def keep_model(params: Params, name: str, kind: str, scaling: Scaling) -> None:
     model_id = secrets.token_hex(16)
     size = keep_file(model_id, params)
     if size is None:
-        _note(f"{name} is in use but not kept: its file takes more than {MAX_MODEL_BYTES // 2**20} MB.")
+        _note(_("{name} is in use but not kept: its file takes more than {mb} MB.").format(
+            name=name, mb=MAX_MODEL_BYTES // 2**20))
         return
     card = ModelCard(model_id, name[:200], kind, float(scaling.mean), float(scaling.std), size, time.time())
     _write("put", "meta", f"model.{card.id}", asdict(card))

@@ -81,7 +81,7 @@ STEPS = (
             "by their sum, so the ten chances add up to 1."),
          "draw", {"open": "why"}, N_("See which pixels and units push the answer on the Draw page")),
     Step(N_("Where it fails"),
-         N_("It reads about 98 of 100 test digits right, and the ones it gets wrong often make a person hesitate "
+         N_("The shipped network reads more than 99 of 100 test digits right, and the ones it gets wrong often make a person hesitate "
             "too. It has only seen digits written upright and centred, so a drawing unlike those fools it "
             "easily."),
          N_("Find a test digit it gets wrong, then make it fail with a drawing of your own."),

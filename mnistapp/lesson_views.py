@@ -18,11 +18,11 @@ from . import lesson_checks as check
 from . import lesson_progress
 from .figures import alt_text as alt
 from .figures.draw import softmax_bars
-from .figures.images import gray_image, png_data_url
+from .figures.images import gray_image
 from .figures.learn import N_TILES, tile_strip
-from .figures.panel import pictures_html, stroke_panel
-from .figures.pictures import pictures_html as picture_row
-from .i18n import _, ngettext, number, percent
+from .figures.panel import stroke_panel
+from .figures.pictures import pictures_html
+from .i18n import _, language, ngettext, number, percent
 from .inputs import test_mistakes
 from .layers import incoming_png
 from .live_canvas import drawing_rgba, live_canvas
@@ -71,8 +71,8 @@ def drawing_column() -> Reading:
         p = fwd.probs[0]
         c1.metric(_("The network reads"), str(int(p.argmax())), _("{p} sure").format(p=percent(p.max(), 1)),
                   delta_color="off", delta_arrow="off")
-        c2.html(picture_row([gray_image(digit, scale=3)], [_("Your digit as the network gets it: 28 × 28 grey pixels")],
-                            [_("what it sees, 28 × 28")], width=84))
+        c2.html(pictures_html([gray_image(digit, scale=3)], [_("Your digit as the network gets it: 28 × 28 grey pixels")],
+                              [_("what it sees, 28 × 28")], width=84))
     return Reading(ink, digit, params, fwd, meant)
 
 
@@ -99,9 +99,10 @@ def step_2(r: Reading) -> bool:
     if steps:
         names = {"canvas": _("your drawing"), "crop": _("cut out"), "fit": _("into 20 × 20"),
                  "centre": _("centred in 28 × 28")}
-        pictures = [(png_data_url(gray_image(s.image, scale=1 if s.name == "canvas" else 3)), names[s.name],
-                     96 if s.name == "canvas" else 84) for s in steps if s.name in names]
-        st.html(stroke_panel(pictures_html(pictures)))
+        shown = [s for s in steps if s.name in names]
+        captions = [names[s.name] for s in shown]
+        st.html(stroke_panel(pictures_html([gray_image(s.image, scale=1 if s.name == "canvas" else 3) for s in shown],
+                                           captions, captions, width=[96 if s.name == "canvas" else 84 for s in shown])))
     small = check.small_and_off_centre(r.ink)
     met = small and check.reads_right(None if r.fwd is None else r.fwd.probs[0], r.meant)
     if r.ink is not None and not small:
@@ -118,7 +119,8 @@ def step_3(r: Reading) -> bool:
         return False
     top, bottom = check.unit_choices(r.params, r.fwd, r.winner)
     units = check.shuffled(top + bottom, seed=sum(top) + 7 * r.winner)
-    st.html(stroke_panel(pictures_html([(incoming_png(r.params, j), _("unit {j}").format(j=j), 84) for j in units])))
+    captions = [_("unit {j}").format(j=j) for j in units]
+    st.html(stroke_panel(pictures_html([incoming_png(r.params, j) for j in units], captions, captions, width=84)))
     st.caption(_("Each tile is one unit's 784 weights as a 28 × 28 picture: orange likes ink, purple dislikes it."))
     pick = st.pills(_("Your pick"), units, format_func=lambda j: _("unit {j}").format(j=j),
                                 key=f"{LESSON_UNIT}.{'-'.join(map(str, sorted(units)))}")
@@ -168,9 +170,9 @@ def step_5(r: Reading) -> bool:
     cols = st.columns(4)
     for n, i in enumerate(gallery["images"]):
         with cols[n % 4]:
-            st.html(picture_row([gray_image(images[i] / np.float32(255), scale=3)],
-                                [_("A handwritten {label} from the test set").format(label=int(labels[i]))],
-                                [_("test image {i}, a {label}").format(i=i, label=int(labels[i]))], width=84))
+            st.html(pictures_html([gray_image(images[i] / np.float32(255), scale=3)],
+                                  [_("A handwritten {label} from the test set").format(label=int(labels[i]))],
+                                  [_("test image {i}, a {label}").format(i=i, label=int(labels[i]))], width=84))
             if i in gallery["looked"]:
                 answer = int(forward(params, scale_input(images[i][None] / np.float32(255), current_scaling())).probs[0].argmax())
                 (st.error if i in wrong else st.success)(_("It reads {d}").format(d=answer))
@@ -207,8 +209,8 @@ def _training_view() -> bool:
     best = check.trained_accuracy(p.heldout_acc, p.test_acc)
     if p.params is not None:
         strip = tile_strip(p.params.Ws[0])
-        st.html(picture_row([strip], [alt.tiles_text(p.params.Ws[0], N_TILES)],
-                            [_("The weights of units 0 to 11 of your network, as they are now.")], width=strip.shape[1]))
+        st.html(pictures_html([strip], [alt.tiles_text(p.params.Ws[0], N_TILES, lang=language())],
+                              [_("The weights of units 0 to 11 of your network, as they are now.")], width=strip.shape[1]))
     st.caption(_("Step {s} of {n}; best accuracy so far: {a}.").format(
         s=p.step, n=p.steps_total, a="–" if best is None else percent(best, 1)))
     met = best is not None and best >= check.TRAINED

@@ -55,9 +55,10 @@ CSS = """
 .live-canvas button:hover { border-color: var(--st-primary-color, #1b62d1); }
 .live-canvas button:focus-visible { outline: 3px solid var(--st-primary-color, #1b62d1); outline-offset: 2px; }
 .live-canvas .keys { margin: 0; max-width: 280px; font-size: 0.875rem; color: var(--st-text-color, #14161c); }
-@media (max-width: 640px) {  /* a phone has no keyboard to tell of: the hint stays the canvas's description only */
-  .live-canvas:not(:focus-within) .keys { position: absolute; width: 1px; height: 1px; overflow: hidden;
-    clip-path: inset(50%); white-space: nowrap; } }
+/* the keyboard's way in shows when the keyboard reaches the canvas's buttons; until then it is the canvas's
+   description only, so the Prediction under the canvas stays on a laptop's or a phone's first screen */
+.live-canvas:not(:focus-within) .keys { position: absolute; width: 1px; height: 1px; overflow: hidden;
+  clip-path: inset(50%); white-space: nowrap; }
 """
 
 # The Draw page draws no Plotly chart while the pen moves (see mnistapp/figures/bars.py), so the browser would

@@ -18,11 +18,12 @@ from mnistcore.preprocess import Scaling
 
 from .access import chart_alt
 from .catalogue import translate
-from .figures import alt_text_pages as alt
+from .figures import alt_text as alt
 from .figures import weights as wf
 from .figures.images import gray_image
 from .figures.pictures import pictures_html
-from .i18n import N_, _, percent
+from .figures.style import short_number
+from .i18n import N_, _, language, number, percent
 from .model import test_set
 from .scroll import scroll_into_view
 from .session import (
@@ -99,7 +100,7 @@ def cached_heatmap(digest: str, _params: Params, layer: int, clip: float, start:
     W = _params.Ws[layer]
     return wf.matrix_heatmap(W, layer=layer, last=layer == len(_params.Ws) - 1, vmax=wf.symmetric_range(W, clip),
                              start=start, width=wf.column_window(*W.shape, MAX_HEATMAP_CELLS),
-                             tr=lambda text: translate(text, lang))
+                             lang=lang)
 
 
 @st.cache_resource(max_entries=8, show_spinner=False)
@@ -112,18 +113,17 @@ def cached_hover_values(digest: str, _params: Params, layer: int, start: int) ->
 
 @st.cache_resource(max_entries=16, show_spinner=False)
 def cached_tiles(digest: str, _params: Params, _stats: UnitStats | None, by: str, digit: int,
-                 clip: float, lang: str) -> tuple[go.Figure, np.ndarray]:
-    def tr(text: str) -> str:
-        return translate(text, lang)
+                 clip: float, lang: str, phone: bool = False) -> tuple[go.Figure, np.ndarray]:
     W1 = _params.Ws[0]
     order = unit_order(_params, by, _stats, digit)
     hover = {"‖W1[:, j]‖": unit_norms(_params)}
     if _stats is not None:
-        hover[tr(N_("fires on (share of test images)"))] = _stats.firing_rate
+        hover[translate("fires on (share of test images)", lang)] = _stats.firing_rate
         if by == "influence":
             hover[f"mean a1[j]·W2[j, {digit}]"] = influence(_params, _stats, digit)
-    fig = wf.unit_tiles(W1, order, vmax=wf.symmetric_range(W1, clip), hover=hover,
-                        title=tr(SORTED_BY[by]).format(n=len(order), k=digit), tr=tr)
+    size = dict(cols=wf.PHONE_COLS, height=wf.phone_tiles_height(len(order))) if phone else {}
+    fig = wf.unit_tiles(W1, order, vmax=wf.symmetric_range(W1, clip), hover=hover, **size,
+                        title=translate(SORTED_BY[by], lang).format(n=len(order), k=digit), lang=lang)
     return fig, order
 
 
@@ -137,10 +137,11 @@ def tile_orders(params: Params, stats: UnitStats | None) -> list[str]:
     return choices
 
 
-def pick_unit(order: np.ndarray):
-    """The tile grid's on_select: a click on the tile at grid place p shows unit order[p] and scrolls to it."""
+def pick_unit(order: np.ndarray, key: str = WEIGHTS_TILES):
+    """The on_select of the tile grid made with `key`: a click on the tile at grid place p shows unit order[p] and
+    scrolls to it."""
     def picked() -> None:
-        points = st.session_state[WEIGHTS_TILES].selection.points
+        points = st.session_state[key].selection.points
         if points:  # a marker's index is its tile's place in the grid
             st.session_state[WEIGHTS_UNIT] = int(order[points[0]["point_index"]])
             st.session_state[WEIGHTS_SCROLL] = True  # its details are below
@@ -162,20 +163,20 @@ def _unit_detail(params: Params, stats: UnitStats | None, clip: float) -> None:
     with left:
         unit = st.number_input(_("Unit j"), 0, W1.shape[1] - 1, key=WEIGHTS_UNIT, step=1, width=160)
         st.plotly_chart(wf.field_heatmap(W1[:, unit].reshape(SIDE, SIDE), vmax=wf.symmetric_range(W1, clip),
-                                         name=f"W1[i, {unit}]", height=400, tr=_,
+                                         name=f"W1[i, {unit}]", height=400, lang=language(),
                                          title=_("Receptive field of unit {j}").format(j=unit)),
                         key="weights.field", config=wf.png_config(f"W1_unit{unit}"))
-        chart_alt(alt.image_text(W1[:, unit].reshape(SIDE, SIDE), f"W1[i, {unit}]", tr=_), "weights.field")
+        chart_alt(alt.image_text(W1[:, unit].reshape(SIDE, SIDE), f"W1[i, {unit}]", lang=language()), "weights.field")
     with mid:
-        st.metric(_("Bias b1[{j}]").format(j=unit), f"{params.bs[0][unit]:+.3g}".replace(".", _(".,")[0]))
+        st.metric(_("Bias b1[{j}]").format(j=unit), short_number(params.bs[0][unit], language(), "+.3g"))
         if stats is not None:
             st.metric(_("Fires on"), percent(stats.firing_rate[unit], 1),
                       help=_("of the 10,000 test images: the share where z1[j] > 0"))
         if L == 2:
             st.plotly_chart(wf.digit_bars(params.Ws[1][unit], name=f"W2[{unit}, k]", title=_("How unit {j} votes").format(j=unit),
-                                          tr=_),
+                                          lang=language()),
                             key="weights.unit_votes", config=wf.png_config(f"W2_row{unit}"))
-            chart_alt(alt.per_item_text(params.Ws[1][unit], f"W2[{unit}, k]", tr=_), "weights.unit_votes")
+            chart_alt(alt.per_item_text(params.Ws[1][unit], f"W2[{unit}, k]", lang=language()), "weights.unit_votes")
         elif L == 1:
             st.caption(_("With no hidden layer, column {j} of W1 is digit {j}'s template: "
                          "z[{j}] = x · W1[:, {j}] + b1[{j}].").format(j=unit))
@@ -189,5 +190,5 @@ def _unit_detail(params: Params, stats: UnitStats | None, clip: float) -> None:
             idx = stats.top_images[unit]
             st.html(pictures_html([gray_image(images[i] / 255, scale=2) for i in idx],
                                   [_("Test image {i}, a handwritten {d}").format(i=i, d=labels[i]) for i in idx],
-                                  [_("a {d} · z1 {z}").format(d=labels[i], z=f"{z:.1f}".replace(".", _(".,")[0]))
+                                  [_("a {d} · z1 {z}").format(d=labels[i], z=number(z, 1))
                                    for i, z in zip(idx, stats.top_z[unit])], width=72))

@@ -28,8 +28,9 @@ from mnistcore.preprocess import STEPS, digit_steps, plain_resize
 
 from .expanders import lazy_expander
 from .figures.bars import softmax_bars_html
-from .figures.images import attribution_png, diverging_rgb, gray_image, png_data_url
-from .figures.panel import pictures_html, stroke_panel, units_html
+from .figures.images import attribution_png, diverging_rgb, gray_image
+from .figures.panel import stroke_panel, units_html
+from .figures.pictures import pictures_html
 from .figures.style import sure
 from .i18n import N_, _, language, number
 from .model import shipped_model
@@ -236,11 +237,11 @@ def attribution_view(params: Params, fwd: Forward, key: str, row: int = 0) -> No
     shares, vmax = attribution_png(C[:, k])
     diff, dmax = attribution_png(C[:, k] - C[:, k2])
     top = contributions(params, fwd, k, row=row)
-    st.html(stroke_panel(pictures_html([
-        (shares, _("shares of logit {k} = {z} (strongest colour: ±{v})").format(
-            k=k, z=number(C[:, k].sum() + c0[k]), v=number(vmax, 3)), 224),
-        (diff, _("why {k} and not {k2}: z{k} − z{k2} = {z} (strongest colour: ±{v})").format(
-            k=k, k2=k2, z=number((C[:, k] - C[:, k2]).sum() + c0[k] - c0[k2]), v=number(dmax, 3)), 224)]),
+    captions = [_("shares of logit {k} = {z} (strongest colour: ±{v})").format(
+                    k=k, z=number(C[:, k].sum() + c0[k]), v=number(vmax, 3)),
+                _("why {k} and not {k2}: z{k} − z{k2} = {z} (strongest colour: ±{v})").format(
+                    k=k, k2=k2, z=number((C[:, k] - C[:, k2]).sum() + c0[k] - c0[k2]), v=number(dmax, 3))]
+    st.html(stroke_panel(pictures_html([shares, diff], captions, captions, width=224),
         '<p class="caption">' + html.escape(_("Biases' share c0: {a} for {k}, {b} for {k2}.").format(
             a=_signed(c0[k]), k=k, b=_signed(c0[k2]), k2=k2), quote=False) + "</p>",
         units_html(_("Hidden units that push {k} up the most (a_j · W{L}[j, {k}])").format(k=k, L=len(params.Ws)),
@@ -272,11 +273,11 @@ def fool_view(params: Params, fwd: Forward, image: np.ndarray, key: str, row: in
     st.markdown(verdict.format(said=said, steps=res.steps, ink=number(res.ink, 1),
                                n=int((np.abs(change) > 0.01).sum())))
     biggest = float(np.abs(change).max())  # a few steps of 0.02: on a ±1 scale the change would be invisible
-    st.html(stroke_panel(pictures_html([
-        (png_data_url(gray_image(image)), _("your drawing"), 84),
-        (png_data_url(gray_image(res.image)), _("the changed one"), 84),
-        (png_data_url(diverging_rgb(change)),  # its own largest change at full colour
-         _("the change (orange: ink added; strongest colour: ±{v})").format(v=number(biggest)), 84)]),
+    captions = [_("your drawing"), _("the changed one"),
+                _("the change (orange: ink added; strongest colour: ±{v})").format(v=number(biggest))]
+    st.html(stroke_panel(pictures_html([gray_image(image), gray_image(res.image),
+                                        diverging_rgb(change)],  # its own largest change at full colour
+                                       captions, captions, width=84),
         softmax_bars_html(res.probs, winner=said, lang=language())))
 
 
@@ -318,13 +319,12 @@ def steps_view(params: Params, ink: np.ndarray, key: str) -> None:
             shown.append(plain_resize(step.image))
             xs.append(shown[-1].reshape(1, -1) if "scale" in off else scale_input(shown[-1][None]))
     probs = forward(params, np.concatenate(xs)).probs  # every step's answer in one pass; the last is the real one
-    pictures = [(png_data_url(gray_image(img)),
-                 (_("{step} (off) → {d}") if step.name in off else _("{step} → {d}")).format(
-                     step=_(STEP_TITLES[step.name]), d=int(p.argmax())), 56)
-                for step, img, p in zip(steps, shown, probs)]
+    captions = [(_("{step} (off) → {d}") if step.name in off else _("{step} → {d}")).format(
+                    step=_(STEP_TITLES[step.name]), d=int(p.argmax())) for step, p in zip(steps, probs)]
+    captions.append(_("the 28×28 image it reads"))
     said = int(probs[-1].argmax())
     # one block for the six pictures: they change with every stroke (st.image would be six elements)
-    st.html(stroke_panel(pictures_html(pictures + [
-        (png_data_url(gray_image(steps[-2].image)), _("the 28×28 image it reads"), 112)])))
+    st.html(stroke_panel(pictures_html([gray_image(img) for img in [*shown, steps[-2].image]], captions, captions,
+                                       width=[56] * len(shown) + [112])))
     st.metric(_("Prediction with these steps"), str(said), sure(probs[-1, said], language()),
               delta_color="off", delta_arrow="off")

@@ -4,10 +4,11 @@ from __future__ import annotations
 import streamlit as st
 
 from mnistapp.access import chart_alt
-from mnistapp.figures import alt_text_pages as alt
+from mnistapp.figures import alt_text as alt
 from mnistapp.figures.learn import N_TILES, accuracy_curves, loss_curves, tile_strip
 from mnistapp.figures.pictures import pictures_html
-from mnistapp.i18n import _, ngettext, number, percent
+from mnistapp.figures.style import short_number
+from mnistapp.i18n import _, language, ngettext, number, percent
 from mnistapp.keep import kept_summary
 from mnistapp.keep_learn import keep_checkpoint, stopped_training_offer
 from mnistapp.runtime import route_through_app
@@ -56,7 +57,7 @@ def settings_form(disabled: bool) -> Settings | None:
                  disabled=disabled,
                  on_change=lambda: st.session_state.update({LEARN_LR: DEFAULT_LR[st.session_state[LEARN_OPTIMIZER]]}))
     c3.select_slider(_("Learning rate"), LR_CHOICES, key=LEARN_LR, disabled=disabled,
-                     format_func=lambda v: alt.num(v, "g", _))
+                     format_func=lambda v: short_number(v, language()))
     c4.selectbox(_("Batch size"), [16, 32, 64, 128, 256, 512], key=LEARN_BATCH, disabled=disabled)
     c5.number_input(_("Epochs"), 1, 30, key=LEARN_EPOCHS, disabled=disabled)
     c6.number_input(_("Seed"), 0, 2**31 - 1, key=LEARN_SEED, disabled=disabled)
@@ -120,18 +121,18 @@ def results(training) -> None:
     if p.test_acc is not None:
         m4.metric(_("Test accuracy"), percent(p.test_acc), help=_("On MNIST's 10,000 test images, measured by the engine."))
     left_col, right_col = st.columns(2)
-    left_col.plotly_chart(loss_curves(p.batch_losses, p.epoch_losses, steps_per_epoch, tr=_),
+    left_col.plotly_chart(loss_curves(p.batch_losses, p.epoch_losses, steps_per_epoch, lang=language()),
                           config={"displayModeBar": False}, key="learn.loss")
-    right_col.plotly_chart(accuracy_curves(p.train_acc, p.heldout_acc, tr=_), config={"displayModeBar": False},
+    right_col.plotly_chart(accuracy_curves(p.train_acc, p.heldout_acc, lang=language()), config={"displayModeBar": False},
                            key="learn.accuracy")
     with left_col:
-        chart_alt(alt.curve_text(list(enumerate(p.batch_losses, 1)), _("Loss per batch"), _("step"), tr=_), "learn.loss")
+        chart_alt(alt.curve_text(list(enumerate(p.batch_losses, 1)), _("Loss per batch"), _("step"), lang=language()), "learn.loss")
     with right_col:
-        chart_alt(alt.curve_text(list(p.heldout_acc), _("Held-out accuracy"), _("step"), tr=_)
-                  + " " + alt.curve_text(list(p.train_acc), _("Training accuracy"), _("step"), tr=_), "learn.accuracy")
+        chart_alt(alt.curve_text(list(p.heldout_acc), _("Held-out accuracy"), _("step"), lang=language())
+                  + " " + alt.curve_text(list(p.train_acc), _("Training accuracy"), _("step"), lang=language()), "learn.accuracy")
     if p.params is not None:
         strip = tile_strip(p.params.Ws[0])
-        st.html(pictures_html([strip], [alt.tiles_text(p.params.Ws[0], N_TILES, tr=_)],
+        st.html(pictures_html([strip], [alt.tiles_text(p.params.Ws[0], N_TILES, lang=language())],
                               [_("W1[:, j] of hidden units 0 to 11 as 28×28 images (orange excites the unit, purple "
                                  "inhibits it; each tile its own scale), as they learn.")], width=strip.shape[1]))
     if p.params is not None and (training.paused or p.state == "done"):

@@ -3,7 +3,7 @@ import streamlit as st
 
 from mnistapp.access import chart_alt
 from mnistapp.compare import compare_on_test_set
-from mnistapp.figures import alt_text_pages as alt
+from mnistapp.figures import alt_text as alt
 from mnistapp.figures.images import thumbnail
 from mnistapp.figures.pictures import pictures_html, thumbnail_alt
 from mnistapp.figures.testset import (
@@ -19,7 +19,7 @@ from mnistapp.figures.testset import (
     reliability_diagram,
     select,
 )
-from mnistapp.i18n import _, ngettext, number, percent
+from mnistapp.i18n import _, language, ngettext, number, percent
 from mnistapp.layers import prediction_views
 from mnistapp.model import current_params, current_scaling, test_evaluation, test_set
 from mnistapp.runtime import route_through_app
@@ -112,16 +112,16 @@ left, right = st.columns([3, 2], gap="large")
 with left:
     normalise = st.toggle(_("Row-normalised (share of each true digit)"), key=TESTSET_NORMALISE)
     cell = (_digit(TESTSET_TRUE), _digit(TESTSET_PREDICTED))
-    st.plotly_chart(confusion_heatmap(ev.confusion, normalise=normalise, selected=None if None in cell else cell, tr=_),
+    st.plotly_chart(confusion_heatmap(ev.confusion, normalise=normalise, selected=None if None in cell else cell, lang=language()),
                     config=CHART, key=TESTSET_CONFUSION, on_select=_on_cell, selection_mode="points")
-    chart_alt(alt.confusion_text(ev.confusion, tr=_), TESTSET_CONFUSION)
+    chart_alt(alt.confusion_text(ev.confusion, lang=language()), TESTSET_CONFUSION)
 with right:
     st.markdown(_("**Confusion matrix.** Row: the true digit; column: what the network said. The diagonal "
                   "(green) is right, the red cells are its mistakes. **Click a cell** to show its images in the "
                   "gallery below, or pick the digits in the gallery's filters."))
     st.markdown(_("**Mistakes per digit** (share of each true digit's images it gets wrong)"))
-    st.plotly_chart(mistake_bars(ev.per_class_accuracy, ev.class_counts, tr=_), config=CHART, key="testset.per_class")
-    chart_alt(alt.accuracy_text(ev.per_class_accuracy, tr=_), "testset.per_class")
+    st.plotly_chart(mistake_bars(ev.per_class_accuracy, ev.class_counts, lang=language()), config=CHART, key="testset.per_class")
+    chart_alt(alt.accuracy_text(ev.per_class_accuracy, lang=language()), "testset.per_class")
 
 with st.container(key="testset.gallery_top"):
     st.header(_("Gallery"))
@@ -157,7 +157,7 @@ else:
             with st.container(width=132, gap=None):
                 st.html(pictures_html([thumbnail(images[i], wrong=not ev.correct[i])],
                                       [thumbnail_alt(int(ev.labels[i]), not ev.correct[i])], width=84))
-                if st.button(describe(ev, i, tr=_), key=f"{TESTSET_OPEN}{i}", type="tertiary"):
+                if st.button(describe(ev, i, lang=language()), key=f"{TESTSET_OPEN}{i}", type="tertiary"):
                     opened = int(i)
     if opened is not None:
         st.dialog(_("A test image up close"), width="large")(detail)(params, ev, images, opened)
@@ -170,9 +170,9 @@ st.markdown(_("A model is **calibrated** when it is right 90 % of the time it sa
 c1, c2 = st.columns(2, gap="large")
 with c1:
     st.markdown("**" + _("Reliability diagram") + "**")
-    st.plotly_chart(reliability_diagram(rel, tr=_), config=CHART, key="testset.reliability")
-    chart_alt(alt.reliability_text(rel.confidence, rel.accuracy, rel.counts, tr=_), "testset.reliability")
+    st.plotly_chart(reliability_diagram(rel, lang=language()), config=CHART, key="testset.reliability")
+    chart_alt(alt.reliability_text(rel.confidence, rel.accuracy, rel.counts, lang=language()), "testset.reliability")
 with c2:
     st.markdown("**" + _("Confidence of right and wrong answers") + "**")
-    st.plotly_chart(confidence_histograms(ev.confidence, ev.correct, tr=_), config=CHART, key="testset.histograms")
-    chart_alt(alt.confidence_text(ev.confidence, ev.correct, tr=_), "testset.histograms")
+    st.plotly_chart(confidence_histograms(ev.confidence, ev.correct, lang=language()), config=CHART, key="testset.histograms")
+    chart_alt(alt.confidence_text(ev.confidence, ev.correct, lang=language()), "testset.histograms")

@@ -83,6 +83,14 @@ def test_the_keyboard_alone_reaches_a_prediction_and_the_live_region_says_it(bro
         want = f"Prediction {probs[1].argmax()}, {pill(probs[1].max())}."  # as the pill rounds it
         page.wait_for_function(says, arg=[LIVE, want], timeout=60000)
         assert labels[1234] == probs[1].argmax()  # a test image the network reads right, as the page says
+        # the hint under the canvas is its description until the keyboard reaches the canvas's buttons
+        keys = page.locator("#live-canvas-keys")
+        page.get_by_role("radio", name="Draw").or_(page.get_by_role("button", name="Draw", exact=True)).first.click()
+        undo = page.get_by_role("button", name="Undo")
+        undo.wait_for(timeout=30000)
+        assert keys.bounding_box()["height"] <= 1
+        undo.focus()
+        assert keys.bounding_box()["height"] > 10
     finally:
         context.close()
 

@@ -1,5 +1,5 @@
 """Text alternatives without a browser: the live region's sentence, pictures' alt texts and captions, the
-charts' sentences, and no st.image left (it writes <img> without alt text)."""
+softmax bars' sentence, and no st.image left (it writes <img> without alt text)."""
 import ast
 import re
 
@@ -7,10 +7,8 @@ import numpy as np
 import pytest
 
 from mnistapp.access import prediction_text
-from mnistapp.figures.alt_text import curve_text, tiles_text
 from mnistapp.figures.bars import softmax_bars_html
 from mnistapp.figures.panel import hidden_layer_html
-from mnistapp.figures.panel import pictures_html as panel_pictures
 from mnistapp.figures.pictures import pictures_html, thumbnail_alt
 from mnistapp.paths import ROOT
 
@@ -38,6 +36,8 @@ def test_pictures_refuse_a_missing_alt_text():
         pictures_html([digit, digit], ["only one"], width=28)
     with pytest.raises(ValueError, match="one alt text"):
         pictures_html([digit], ["one"], ["a", "b"], width=28)
+    with pytest.raises(ValueError, match="one alt text"):
+        pictures_html([digit, digit], ["one", "two"], width=[28])
 
 
 def test_a_thumbnail_says_its_digit_and_its_red_frame():
@@ -51,21 +51,14 @@ def test_where_the_visible_text_is_the_alt_text_screen_readers_skip_the_copy():
     layer = hidden_layer_html("Hidden layer 1", url, "a1: 3 of 512 units active", 384)
     assert 'alt="a1: 3 of 512 units active"' in layer
     assert '<figcaption aria-hidden="true">a1: 3 of 512 units active</figcaption>' in layer
-    row = panel_pictures([(url, "step 1", 84)])
-    assert 'alt="step 1"' in row and '<figcaption aria-hidden="true">step 1</figcaption>' in row
+    row = pictures_html([url, np.zeros((28, 28), np.uint8)], ["step 1", "step 2"], ["step 1", "the input"],
+                        width=[84, 112])
+    assert 'src="data:image/png;base64,AA==" width="84" alt="step 1"' in row and 'width="112" alt="step 2"' in row
+    assert re.findall(r"<figcaption( aria-hidden=\"true\")?>([^<]*)<", row) == [(' aria-hidden="true"', "step 1"),
+                                                                            ("", "the input")]
     bars = softmax_bars_html(np.array([0.05, 0.9] + [0.00625] * 8))
     assert 'role="img" aria-label="Top three: 1 (90.0%)' in bars
     assert '<p class="softmax-alt" aria-hidden="true">Top three: 1 (90.0%)' in bars
-
-
-def test_curves_and_tiles_are_described_in_a_sentence():
-    assert curve_text([(1, 2.3), (2, 0.9), (3, 0.4)], "Loss per batch", "step") == (
-        "Loss per batch: from 2.300 at step 1 to 0.400 at step 3; lowest 0.400, highest 2.300.")
-    assert curve_text([], "Held-out accuracy", "step") == "Held-out accuracy: no points yet."
-    W1 = np.zeros((784, 16), np.float32)
-    W1[:, 5] = 0.1
-    assert tiles_text(W1, 12) == ("The incoming weights of hidden units 0 to 11 as 28×28 tiles; the largest in size "
-                                  "are unit 5's (norm 2.80).")
 
 
 def test_no_page_shows_a_picture_through_st_image():

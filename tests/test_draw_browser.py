@@ -133,6 +133,20 @@ def prediction_in_view(page, height=844) -> bool:
     return box is not None and box["y"] >= 0 and box["y"] + box["height"] <= height
 
 
+@pytest.mark.parametrize("width, height", [(1366, 768), (1024, 768)])
+def test_on_a_school_laptop_the_prediction_is_on_the_first_screen_after_drawing(browser, app_url, width, height):
+    context = browser.new_context(viewport={"width": width, "height": height})
+    page = context.new_page()
+    images, labels = load_mnist("test", DATA_DIR)
+    canvas, box = open_draw_page(page, app_url)
+    page.evaluate("document.querySelector('[data-testid=\"stMain\"]').scrollTop = 0")  # as a visitor arrives
+    draw(page, canvas.bounding_box(), digit_strokes(images[1], 280))
+    settle(page)
+    in_view = prediction_in_view(page, height)
+    context.close()
+    assert in_view, f"at {width} x {height} the Prediction and how sure it is are below the fold"
+
+
 @pytest.mark.parametrize("kind", [LIVE, CLASSIC])
 def test_phone_width_canvas_fits_and_touch_drawing_works(browser, app_url, kind):
     context = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=2,

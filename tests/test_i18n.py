@@ -9,8 +9,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from mnistapp.catalogue import LANGUAGES, SOURCE, catalogue, error_text, ntranslate, number, parse_po, percent, translate
+from mnistapp.engine_errors import ENGINE_ERRORS
 from mnistapp.handout import handout_html
-from mnistapp.i18n import ENGINE_ERRORS
 from mnistapp.lesson_steps import STEPS
 from mnistapp.strings import POT, extract, missing_and_stale, po_text
 from mnistcore import ImageFileError
@@ -36,6 +36,16 @@ def test_a_translation_keeps_the_placeholders_of_its_english(lang):
     for (msgid, _plural), forms in catalogue(lang).items():
         for form in forms:
             assert sorted(PLACEHOLDER.findall(form)) == sorted(PLACEHOLDER.findall(msgid)), (msgid, form)
+
+
+def test_a_german_sentence_quotes_a_control_by_the_name_the_german_page_gives_it():
+    """„Start training“ in a German hint would name a button the German page calls „Training starten“."""
+    german = catalogue("de")
+    for forms in german.values():
+        for form in forms:
+            for quoted in re.findall(r"„([^“]+)“", form):
+                own = german.get((quoted, None))
+                assert not own or own[0] in (quoted, ""), f"{form!r} quotes {quoted!r}, which reads {own[0]!r}"
 
 
 def test_the_extractor_finds_marked_strings_and_the_reader_reads_back_what_it_writes(tmp_path):

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from conftest import screenshot
 from harness.canvas import draw
@@ -66,7 +67,20 @@ def small_in_a_corner(strokes, scale: float = 0.42, margin: float = 12):
 
 
 def next_step(page, button: str = "Next step") -> None:
-    page.get_by_role("button", name=button).click()
+    """Press Next step (or Back) and wait until the page shows another step's title. A click that lands while
+    a rerun replaces the button is lost, so it is pressed again if the title has not changed."""
+    wait_for_app_idle(page, WAIT)
+    title = page.locator("h2").filter(has_text=re.compile(r"^\d\. ")).first
+    before = title.inner_text()
+    for _ in range(3):
+        page.get_by_role("button", name=button).click()
+        try:
+            page.wait_for_function("([sel, old]) => [...document.querySelectorAll(sel)].some("
+                                   "h => /^\\d\\. /.test(h.innerText) && h.innerText !== old)",
+                                   arg=["h2", before], timeout=WAIT // 3)
+            break
+        except PlaywrightTimeout:
+            wait_for_app_idle(page, WAIT)
     wait_for_app_idle(page, WAIT)
 
 

@@ -11,13 +11,14 @@ import pytest
 from mnistapp import why
 from mnistapp.figures.alt_text import bars_text
 from mnistapp.figures.bars import softmax_bars_html
-from mnistapp.figures.draw import softmax_bars
+from mnistapp.figures.draw import paired_bars, softmax_bars
+from mnistapp.figures.learn import accuracy_curves
 from mnistapp.figures.style import DIGITS, percent, plural, sure
-from mnistapp.figures.testset import describe
+from mnistapp.figures.testset import confidence_histograms, describe, mistake_bars, reliability_diagram
 from mnistapp.paths import DATA_DIR, ROOT, SHIPPED_MODEL
 from mnistapp.trainer import model_name
 from mnistcore import Settings, forward, load_mnist, load_params, scale_input
-from mnistcore.evaluate import evaluate
+from mnistcore.evaluate import evaluate, reliability
 from mnistcore.explain.doubt import calibrate, doubt_scores, not_sure
 from reference import random_params
 from training.nondigits import nondigit_drawings
@@ -141,3 +142,28 @@ def test_not_sure_takes_the_place_of_the_confidence_pill(monkeypatch):
         assert metric[1][2] == (None if flag else sure(fwd.probs[0].max()))
         assert any(name == "markdown" and "not sure" in args[0] for name, args, _ in where.calls) is flag
     assert any(flags) and not all(flags)
+
+
+def _share_axes(lang):
+    """Every figure axis that shows shares as percentages, built for `lang` from random numbers."""
+    rng = np.random.default_rng(3)
+    probs = rng.dirichlet(np.ones(10))
+    confidence, correct = rng.uniform(0.3, 1, 500), rng.uniform(size=500) < 0.9
+    figures = [softmax_bars(probs, np.log(probs), lang=lang), paired_bars(probs, probs[::-1], names=("a", "b"), lang=lang),
+               mistake_bars(1 - rng.uniform(0, 0.03, 10), np.full(10, 1000), lang=lang),
+               reliability_diagram(reliability(confidence, correct), lang=lang),
+               confidence_histograms(confidence, correct, lang=lang),
+               accuracy_curves([(s, a) for s, a in zip(range(0, 500, 50), np.linspace(0.62, 0.97, 10))], [], lang=lang)]
+    return [axis for fig in figures for axis in (fig.layout.xaxis, fig.layout.yaxis)
+            if axis.tickformat or axis.ticktext and str(axis.ticktext[0]).endswith("%")]
+
+
+def test_percentage_ticks_read_99_4_percent_with_a_space_in_german_and_plotlys_format_in_english():
+    english, german = _share_axes("en"), _share_axes("de")
+    assert len(english) == len(german) >= 8
+    for en, de in zip(english, german):
+        assert en.tickformat.endswith("%") and en.ticktext is None
+        assert de.tickformat is None and 2 <= len(de.tickvals) <= 7
+        assert all(t.endswith("\u00a0%") and "." not in t for t in de.ticktext), de.ticktext
+        # each label names its value: "2,5 %" at 0.025
+        assert [float(t[:-2].replace(",", ".")) / 100 for t in de.ticktext] == pytest.approx(list(de.tickvals))

@@ -15,6 +15,7 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from conftest import screenshot, wait_until_in_view
 from harness.server import wait_for_app_idle
+from mnistapp.figures.weights import PHONE_COLS
 from mnistapp.paths import SHIPPED_MODEL
 from mnistcore import load_params
 
@@ -297,7 +298,7 @@ def test_clicking_a_tile_shows_that_unit(weights_page, app_url, W1):
     assert page.get_by_text(f"Bias b1[{unit}]").count() == 1
     assert page.locator('.pictures img[alt]').count() >= 8  # the test images that excite it most, with alt texts
 
-    field = page.locator(CHART).nth(1)  # the selected unit's 28x28 receptive field
+    field = page.locator(f".st-key-weights-field {CHART}")  # the selected unit's 28x28 receptive field
     text = hover_label(page, field, 0.5, 0.5)
     m = re.search(r"pixel \((\d+), (\d+)\) · input (\d+)\s+W1\[i, (\d+)\] = (\S+)", text)
     assert m, text
@@ -318,11 +319,18 @@ def test_phone_width_screenshots(browser, app_url):
     page.wait_for_selector(HEATMAP_DRAWN, timeout=30000)
     screenshot(page, "weights_heatmap_390")
     open_tab(page, "W1 as images")
-    page.wait_for_selector(f"{CHART} .js-plotly-plot", timeout=30000)
-    # the chart ends just below its grid of tiles: not the desktop's 470 px with ~270 px blank, nor cut into the grid
-    chart = page.locator(".st-key-weights-tiles")  # the element: what follows it starts below its box
+    chart = page.locator(".st-key-weights-tiles_phone")  # the phone's grid, instead of the wide one
+    chart.locator("image").first.wait_for(timeout=30000)
+    assert not page.locator(".st-key-weights-tiles").is_visible()
     box, grid = chart.bounding_box(), chart.locator("image").first.bounding_box()
+    # tiles large enough to see and to tap (the wide grid's 32 to a row would be 10.7 px here)
+    assert grid["width"] / PHONE_COLS >= 24, grid
+    # the chart ends just below its grid of tiles, neither blank below it nor cut into it
     assert 0 <= box["y"] + box["height"] - (grid["y"] + grid["height"]) <= 72, (box, grid)
     screenshot(page, "weights_tiles_390")
+    unit = int(re.search(r"unit (\d+)", hover_label(page, chart, 0.5, 0.3)).group(1))
+    page.mouse.down()  # a tile of the phone's grid picks its unit too
+    page.mouse.up()
+    page.get_by_text(f"Receptive field of unit {unit}").wait_for(timeout=30000)
     assert not page.locator('[data-testid="stException"]').count()
     context.close()

@@ -8,7 +8,7 @@ import numpy as np
 
 from mnistapp.catalogue import SOURCE, number, translate
 
-from .style import percent
+from .style import percent, short_number
 
 SIDE = 28
 
@@ -53,34 +53,34 @@ def matrix_text(W: np.ndarray, name: str, lang: str = SOURCE) -> str:
 def image_text(img: np.ndarray, name: str, lang: str = SOURCE) -> str:
     """A signed 28x28 map: where it is most positive and most negative."""
     hi, lo = np.unravel_index(int(img.argmax()), img.shape), np.unravel_index(int(img.argmin()), img.shape)
-    return translate("{name} as a {rows}×{cols} image: most positive at row {hr}, column {hc} ({hv}); most negative "
-                     "at row {lr}, column {lc} ({lv}).", lang).format(
-        name=name, rows=img.shape[0], cols=img.shape[1], hr=hi[0], hc=hi[1], hv=_n(img[hi], lang),
-        lr=lo[0], lc=lo[1], lv=_n(img[lo], lang))
+    return translate("{name} as a {h}×{w} image: most positive at row {r1}, column {c1} ({v1}); most negative at "
+                     "row {r2}, column {c2} ({v2}).", lang).format(
+        name=name, h=img.shape[0], w=img.shape[1], r1=hi[0], c1=hi[1], v1=_n(img[hi], lang),
+        r2=lo[0], c2=lo[1], v2=_n(img[lo], lang))
 
 
 def per_item_text(values: np.ndarray, name: str, item: str = "digit", lang: str = SOURCE) -> str:
     """One value per digit (or unit, `item` "unit"): the highest and the lowest."""
     hi, lo = int(values.argmax()), int(values.argmin())
-    sentence = (translate("{name}: highest for unit {hi} ({hv}), lowest for unit {lo} ({lv}).", lang) if item == "unit"
-                else translate("{name}: highest for digit {hi} ({hv}), lowest for digit {lo} ({lv}).", lang))
-    return sentence.format(name=name, hi=hi, hv=_n(values[hi], lang), lo=lo, lv=_n(values[lo], lang))
+    sentence = (translate("{name}: highest for unit {hi} ({v1}), lowest for unit {lo} ({v2}).", lang) if item == "unit"
+                else translate("{name}: highest for digit {hi} ({v1}), lowest for digit {lo} ({v2}).", lang))
+    return sentence.format(name=name, hi=hi, v1=_n(values[hi], lang), lo=lo, v2=_n(values[lo], lang))
 
 
 def votes_text(pros: np.ndarray, cons: np.ndarray, column: np.ndarray, digit: int, lang: str = SOURCE) -> str:
     """The strongest votes for and against a digit."""
     def units(js):
-        return _list((translate("unit {j} ({a})", lang).format(j=j, a=_signed(column[j], lang)) for j in js[:3]), lang)
-    return translate("Strongest votes for {digit}: {pros}; against: {cons}.", lang).format(
-        digit=digit, pros=units(pros), cons=units(cons))
+        return _list((translate("unit {j} ({w})", lang).format(j=j, w=_signed(column[j], lang)) for j in js[:3]), lang)
+    return translate("Strongest votes for {k}: {pros}; against: {cons}.", lang).format(
+        k=digit, pros=units(pros), cons=units(cons))
 
 
 def histogram_text(counts: np.ndarray, edges: np.ndarray, name: str, lang: str = SOURCE) -> str:
     """A histogram: the range and where most values lie."""
     b = int(counts.argmax())
-    return translate("{name}: {n} values from {lo} to {hi}; the most ({most}) between {a} and {b}.", lang).format(
+    return translate("{name}: {n} values from {lo} to {hi}; the most ({m}) between {a} and {b}.", lang).format(
         name=name, n=_n(counts.sum(), lang, 0), lo=_n(edges[0], lang), hi=_n(edges[-1], lang),
-        most=_n(counts[b], lang, 0), a=_n(edges[b], lang), b=_n(edges[b + 1], lang))
+        m=_n(counts[b], lang, 0), a=_n(edges[b], lang), b=_n(edges[b + 1], lang))
 
 
 def confusion_text(confusion: np.ndarray, lang: str = SOURCE) -> str:
@@ -93,7 +93,7 @@ def confusion_text(confusion: np.ndarray, lang: str = SOURCE) -> str:
     pairs = [np.unravel_index(int(k), off.shape) for k in flat]
     mistakes = _list((translate("{t} read as {p} ({n})", lang).format(t=t, p=p, n=int(confusion[t, p]))
                       for t, p in pairs if confusion[t, p] > 0), lang)
-    return translate("Most common mistakes: {mistakes}.", lang).format(mistakes=mistakes)
+    return translate("Most common mistakes: {list}.", lang).format(list=mistakes)
 
 
 def accuracy_text(per_class_accuracy: np.ndarray, lang: str = SOURCE) -> str:
@@ -101,7 +101,7 @@ def accuracy_text(per_class_accuracy: np.ndarray, lang: str = SOURCE) -> str:
     low = np.argsort(per_class_accuracy, kind="stable")[:3]
     digits = _list((translate("{d} ({p} right)", lang).format(d=d, p=percent(per_class_accuracy[d], lang))
                     for d in low), lang)
-    return translate("Hardest digits: {digits}.", lang).format(digits=digits)
+    return translate("Hardest digits: {list}.", lang).format(list=digits)
 
 
 def reliability_text(confidence: np.ndarray, accuracy: np.ndarray, counts: np.ndarray, lang: str = SOURCE) -> str:
@@ -109,15 +109,15 @@ def reliability_text(confidence: np.ndarray, accuracy: np.ndarray, counts: np.nd
     full = np.flatnonzero(counts > 0)
     busiest = full[int(counts[full].argmax())]
     worst = full[int(np.abs(confidence[full] - accuracy[full]).argmax())]
-    return translate("{n} answers are {sure} sure on average and {right} right; the largest gap: {wsure} sure, "
-                     "{wright} right ({wn} answers).", lang).format(
-        n=_n(counts[busiest], lang, 0), sure=percent(confidence[busiest], lang), right=percent(accuracy[busiest], lang),
-        wsure=percent(confidence[worst], lang), wright=percent(accuracy[worst], lang), wn=_n(counts[worst], lang, 0))
+    return translate("{n} answers are {c} sure on average and {a} right; the largest gap: {c2} sure, {a2} right "
+                     "({n2} answers).", lang).format(
+        n=_n(counts[busiest], lang, 0), c=percent(confidence[busiest], lang), a=percent(accuracy[busiest], lang),
+        c2=percent(confidence[worst], lang), a2=percent(accuracy[worst], lang), n2=_n(counts[worst], lang, 0))
 
 
 def confidence_text(confidence: np.ndarray, correct: np.ndarray, lang: str = SOURCE) -> str:
     """Confidence of right and wrong answers: their medians."""
-    sentences = {True: translate("right answers: median confidence {p} ({n})", lang),
+    sentences = {True: translate("Right answers: median confidence {p} ({n})", lang),
                  False: translate("wrong answers: median confidence {p} ({n})", lang)}
     parts = [sentences[right].format(p=percent(np.median(confidence[mask]), lang), n=_n(mask.sum(), lang, 0))
              for right, mask in ((True, correct), (False, ~correct)) if mask.any()]
@@ -126,7 +126,7 @@ def confidence_text(confidence: np.ndarray, correct: np.ndarray, lang: str = SOU
 
 
 def order_text(order: np.ndarray, by: str, lang: str = SOURCE) -> str:
-    """The tile grid: which units come first and last in its order."""
+    """The tile grid: which units come first and last in its order (`by`, already in the language)."""
     return translate("Tiles ordered by {by}: first units {first}; last unit {last}.", lang).format(
         by=by, first=", ".join(map(str, order[:5].tolist())), last=order[-1])
 
@@ -150,11 +150,11 @@ def tiles_text(W1: np.ndarray, n: int, lang: str = SOURCE) -> str:
 
 
 def curve_text(points: list[tuple[float, float]], name: str, x_name: str, lang: str = SOURCE) -> str:
-    """A curve (x, y) points: where it starts and ends, and its lowest and highest y."""
+    """A curve (x, y) points: where it starts and ends, and its lowest and highest y (names already translated)."""
     if not points:
         return translate("{name}: no points yet.", lang).format(name=name)
     ys = [y for _, y in points]
     return translate("{name}: from {y0} at {x_name} {x0} to {y1} at {x_name} {x1}; lowest {lo}, highest {hi}.",
-                     lang).format(name=name, x_name=x_name, y0=_n(ys[0], lang), x0=f"{points[0][0]:g}",
-                                  y1=_n(ys[-1], lang), x1=f"{points[-1][0]:g}", lo=_n(min(ys), lang),
+                     lang).format(name=name, x_name=x_name, y0=_n(ys[0], lang), x0=short_number(points[0][0], lang),
+                                  y1=_n(ys[-1], lang), x1=short_number(points[-1][0], lang), lo=_n(min(ys), lang),
                                   hi=_n(max(ys), lang))

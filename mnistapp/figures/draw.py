@@ -11,7 +11,7 @@ import plotly.graph_objects as go
 
 from mnistapp.catalogue import SOURCE, translate
 
-from .style import ANSWER, DIGITS, MUTED, OUTLINE, key_selector, layout, number_marks, percent
+from .style import ANSWER, DIGITS, MUTED, OUTLINE, key_selector, layout, number_marks, percent, percent_axis
 
 GRID_COLS = 32  # cells per row of a grid of units: 512 hidden units -> 16 x 32, 512 W1 tiles -> 16 x 32
 # every digit labelled: on a narrow chart Plotly's automatic ticks label only every other category
@@ -42,7 +42,7 @@ def softmax_bars(probs: np.ndarray, logits: np.ndarray, *, winner: int | None = 
     annotations = [] if true_label is None else [
         dict(x=str(true_label), y=float(probs[true_label]), text=translate("true", lang), showarrow=True, arrowhead=2,
              ay=-30)]
-    return _figure([trace], layout(260, top=28, yaxis=dict(range=[0, 1.15], tickformat=".0%"),
+    return _figure([trace], layout(260, top=28, yaxis=dict(range=[0, 1.15], **percent_axis(lang)),
                                  xaxis=DIGIT_AXIS, annotations=annotations, **number_marks(lang)))
 
 
@@ -73,7 +73,8 @@ def paired_bars(probs_a: np.ndarray, probs_b: np.ndarray, *, names: tuple[str, s
         dict(x=str(true_label), y=1.08, text=translate("true", lang), showarrow=False)]
     # uniformtext: plotly.js shrinks an outside label to its bar's width, so beside another tall bar "100%"
     # came out half the size of "97%"; every label at one size, at least 10 px, even if wider than its bar
-    return _figure(traces, layout(280, top=36, barmode="group", yaxis=dict(range=[0, 1.15], tickformat=".0%"),
+    return _figure(traces, layout(280, top=36, barmode="group",
+                                  yaxis=dict(range=[0, 1.15], **percent_axis(lang)),
                                   xaxis=DIGIT_AXIS, annotations=annotations,
                                   legend=dict(orientation="h", y=1.12, x=0), uniformtext=dict(minsize=10, mode="show"),
                                   **number_marks(lang)))

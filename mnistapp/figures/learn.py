@@ -7,46 +7,50 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
+from mnistapp.catalogue import SOURCE, translate
 from mnistcore.params import SIDE
 
 from .images import diverging_rgb
-from .style import ANSWER, MUTED, RIGHT, layout
-from .words import N_, Translate, same, separators
+from .style import ANSWER, MUTED, RIGHT, layout, number_marks, percent_axis
 
 N_TILES = 12      # W1 tiles shown while training: units 0..11
 TILE_SCALE = 4    # each weight a 4x4 block: a 28x28 tile becomes 112 px
 TILE_GAP = 4      # px between tiles
 
 
-def loss_curves(batch_losses, epoch_losses, steps_per_epoch: int, tr: Translate = same) -> go.Figure:
+def loss_curves(batch_losses, epoch_losses, steps_per_epoch: int, lang: str = SOURCE) -> go.Figure:
     """The loss of every batch (thin, grey) and the mean of every finished epoch (markers, accent)."""
     steps = np.arange(1, len(batch_losses) + 1)
-    fig = go.Figure(layout=layout(300, title=tr(N_("Cross-entropy loss")), top=36,
-                                  xaxis=dict(title=tr(N_("step (one batch)")), rangemode="tozero"),
-                                  yaxis=dict(title=tr(N_("loss")), rangemode="tozero"),
+    fig = go.Figure(layout=layout(300, title=translate("Cross-entropy loss", lang), top=36,
+                                  xaxis=dict(title=translate("step (one batch)", lang), rangemode="tozero"),
+                                  yaxis=dict(title=translate("loss", lang), rangemode="tozero"),
                                   legend=dict(orientation="h", y=1.12, x=1, xanchor="right")))
-    fig.add_scatter(x=steps, y=np.round(batch_losses, 4), mode="lines", name=tr(N_("per batch")), line=dict(color=MUTED, width=1),
-                    hovertemplate=tr(N_("step %{x}<br>loss %{y:.4f}")) + "<extra></extra>")
+    fig.add_scatter(x=steps, y=np.round(batch_losses, 4), mode="lines", name=translate("per batch", lang),
+                    line=dict(color=MUTED, width=1),
+                    hovertemplate=translate("step %{x}<br>loss %{y:.4f}", lang) + "<extra></extra>")
     if epoch_losses:
         ends = steps_per_epoch * np.arange(1, len(epoch_losses) + 1)
-        fig.add_scatter(x=ends, y=np.round(epoch_losses, 4), mode="lines+markers", name=tr(N_("per epoch (mean)")),
+        fig.add_scatter(x=ends, y=np.round(epoch_losses, 4), mode="lines+markers", name=translate("per epoch (mean)", lang),
                         line=dict(color=ANSWER, width=2),
-                        hovertemplate=tr(N_("epoch ending at step %{x}<br>mean loss %{y:.4f}")) + "<extra></extra>")
-    return separators(fig, tr)
+                        hovertemplate=translate("epoch ending at step %{x}<br>mean loss %{y:.4f}", lang) + "<extra></extra>")
+    return fig.update_layout(**number_marks(lang))
 
 
-def accuracy_curves(train_acc, heldout_acc, tr: Translate = same) -> go.Figure:
+def accuracy_curves(train_acc, heldout_acc, lang: str = SOURCE) -> go.Figure:
     """(step, accuracy) pairs: on the training batches just seen, and on the held-out images."""
-    fig = go.Figure(layout=layout(300, title=tr(N_("Accuracy")), top=36,
-                                  xaxis=dict(title=tr(N_("step")), rangemode="tozero"),
-                                  yaxis=dict(title=tr(N_("accuracy")), tickformat=".0%"),
+    accuracies = [a for points in (train_acc, heldout_acc) for _, a in points] or [0.0, 1.0]
+    fig = go.Figure(layout=layout(300, title=translate("Accuracy", lang), top=36,
+                                  xaxis=dict(title=translate("step", lang), rangemode="tozero"),
+                                  yaxis=dict(title=translate("accuracy", lang),
+                                             **percent_axis(lang, top=max(accuracies), bottom=min(accuracies))),
                                   legend=dict(orientation="h", y=1.12, x=1, xanchor="right")))
-    for points, name, colour in ((train_acc, tr(N_("training batches")), MUTED), (heldout_acc, tr(N_("held-out")), RIGHT)):
+    for points, name, colour in ((train_acc, translate("training batches", lang), MUTED),
+                                 (heldout_acc, translate("held-out", lang), RIGHT)):
         if points:
             x, y = zip(*points)
             fig.add_scatter(x=x, y=np.round(y, 4), mode="lines+markers", name=name, line=dict(color=colour),
-                            hovertemplate=tr(N_("step %{x}<br>%{y:.2%}")) + "<extra></extra>")
-    return separators(fig, tr)
+                            hovertemplate=translate("step %{x}<br>%{y:.2%}", lang) + "<extra></extra>")
+    return fig.update_layout(**number_marks(lang))
 
 
 def tile_strip(W1: np.ndarray, n: int = N_TILES, cols: int = 6) -> np.ndarray:

@@ -1,5 +1,5 @@
 """The views that change with every stroke, as HTML: a hidden layer's picture and the units that push the winner,
-and the "why this digit" views' pictures (mnistapp/why.py).
+the box for them and for the "why this digit" views' pictures (mnistapp/why.py, drawn by pictures.py).
 
 `mnistapp.layers.prediction_views` puts them in one `st.html` block with the softmax bars
 (mnistapp/figures/bars.py): one message per stroke instead of about eight st.image, st.caption and
@@ -22,9 +22,7 @@ CSS = """<style>
 .stroke-panel .tiles img { width: 96px; height: 96px; image-rendering: pixelated; }
 .stroke-panel .tiles figcaption { font-size: 0.75rem; }
 .stroke-panel .title { margin: 1rem 0 0.25rem; }
-.stroke-panel .row { display: flex; flex-wrap: wrap; gap: 0.75rem; align-items: flex-start; }
-.stroke-panel .row figure { margin: 0; }
-.stroke-panel .row img { image-rendering: pixelated; display: block; }
+.stroke-panel .pictures figure { min-width: 96px; }  /* room for a caption under a small picture */
 </style>"""
 
 
@@ -43,15 +41,6 @@ def units_html(title: str, note: str, tiles: list[tuple[str, str, str]]) -> str:
     return (f'<p class="title"><strong>{html.escape(title)}</strong></p>'
             + (f'<p class="caption">{html.escape(note)}</p>' if note else "")
             + (f'<div class="tiles">{figures}</div>' if tiles else ""))
-
-
-def pictures_html(pictures: list[tuple[str, str, int]]) -> str:
-    """(picture data URL, caption, width in px) -> the pictures side by side, each with its caption under
-    it, wrapping on a narrow screen; the caption is also the picture's alt text, so screen readers skip the
-    visible copy."""
-    return '<div class="row">' + "".join(
-        f'<figure style="width:{max(w, 96)}px"><img src="{url}" width="{w}" height="{w}" alt="{html.escape(cap)}">'
-        f'<figcaption aria-hidden="true">{html.escape(cap)}</figcaption></figure>' for url, cap, w in pictures) + "</div>"
 
 
 def stroke_panel(*parts: str) -> str:

@@ -2,7 +2,8 @@
 their pictures through these instead. Arrays in (via PNG data URLs), a string out; no Streamlit.
 
 Each <img> gets an alt text that says what the picture shows; a visible caption, when there is one, says
-something else (a name, a number), so a screen reader does not read the same sentence twice.
+something else (a name, a number), or is the alt text itself and then hidden from screen readers, so they
+never read the same sentence twice.
 """
 from __future__ import annotations
 
@@ -20,17 +21,21 @@ CSS = """<style>
 </style>"""
 
 
-def pictures_html(pictures: list[np.ndarray], alts: list[str], captions: list[str] | None = None, *,
-                  width: int) -> str:
-    """uint8 pictures (h, w) or (h, w, 3) -> a wrapping row of figures `width` px wide, each <img> with its
-    alt text and, when given, a caption under it."""
-    if len(alts) != len(pictures) or (captions is not None and len(captions) != len(pictures)):
-        raise ValueError("one alt text (and one caption, if any) per picture")
+def pictures_html(pictures: list[np.ndarray | str], alts: list[str], captions: list[str] | None = None, *,
+                  width: int | list[int]) -> str:
+    """uint8 pictures (h, w) or (h, w, 3), or PNG data URLs -> a wrapping row of figures `width` px wide (one
+    width for all, or one a picture), each <img> with its alt text and, when given, a caption under it."""
+    widths = [width] * len(pictures) if isinstance(width, int) else width
+    if len(alts) != len(pictures) or (captions is not None and len(captions) != len(pictures)) \
+            or len(widths) != len(pictures):
+        raise ValueError("one alt text (and one caption and width, if any) per picture")
     figures = []
-    for k, (img, alt) in enumerate(zip(pictures, alts)):
-        cap = f"<figcaption>{html.escape(captions[k])}</figcaption>" if captions else ""
-        figures.append(f'<figure style="width:{width}px"><img src="{png_data_url(img)}" width="{width}" '
-                       f'alt="{html.escape(alt)}">{cap}</figure>')
+    for k, (img, alt, w) in enumerate(zip(pictures, alts, widths)):
+        hidden = ' aria-hidden="true"' if captions and captions[k] == alt else ""  # the alt text says it already
+        cap = f"<figcaption{hidden}>{html.escape(captions[k])}</figcaption>" if captions else ""
+        src = img if isinstance(img, str) else png_data_url(img)
+        figures.append(f'<figure style="width:{w}px"><img src="{src}" width="{w}" alt="{html.escape(alt)}">{cap}'
+                       '</figure>')
     return f'{CSS}<div class="pictures">{"".join(figures)}</div>'
 
 

@@ -6,7 +6,11 @@ from purple below zero through white to orange above, so no weight looks like an
 """
 from __future__ import annotations
 
-from mnistapp.catalogue import DECIMAL, SOURCE, ntranslate, number, translate
+import math
+
+import numpy as np
+
+from mnistapp.catalogue import DECIMAL, PERCENT_SPACE, SOURCE, ntranslate, number, translate
 from mnistapp.catalogue import percent as share
 
 ANSWER, MUTED = "#1b62d1", "#8c9bb0"           # the answer (winning bar, selection); everything else
@@ -31,6 +35,11 @@ def percent(p: float, lang: str = SOURCE, digits: int = 1) -> str:
     return share(p, lang, digits)
 
 
+def short_number(x: float, lang: str = SOURCE, spec: str = "g") -> str:
+    """x in Python's format `spec` ("g": 0.001, 3e-05, 12), with `lang`'s decimal mark: "0,001" in German."""
+    return format(x, spec).replace(".", DECIMAL[lang])
+
+
 def sure(p: float, lang: str = SOURCE) -> str:
     """The confidence under a Prediction: "99.7% sure"."""
     return translate("{p} sure", lang).format(p=percent(p, lang))
@@ -43,6 +52,23 @@ def plural(n: float, one: str, many: str, lang: str = SOURCE) -> str:
     whole = float(n).is_integer()
     text = number(n, lang, 0) if whole else f"{n:.2g}".replace(".", DECIMAL.get(lang, "."))
     return ntranslate(one, many, 1 if text == "1" else 2, lang).format(n=text)
+
+
+PERCENT_STEPS = (0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.25)  # tick steps of a share axis
+
+
+def percent_axis(lang: str, tickformat: str = ".0%", top: float = 1.0, bottom: float = 0.0) -> dict:
+    """An axis of shares (0..1) with percentage ticks: Plotly's own `tickformat` where the % sign follows the
+    number directly (English); else ticks from `bottom` to `top` (at most 7, a step of PERCENT_STEPS) written
+    here, "40 %" with the language's decimal mark, since Plotly's % format cannot put a space before the sign."""
+    if not PERCENT_SPACE.get(lang, ""):
+        return dict(tickformat=tickformat)
+    step = next((s for s in PERCENT_STEPS if (top - bottom) / s <= 6), PERCENT_STEPS[-1])
+    digits = max(0, -math.floor(math.log10(100 * step)))  # 0.5 % -> one decimal, 2 % -> none
+    values = np.round(np.arange(math.ceil(bottom / step - 1e-9) * step, top + step / 2, step), 6)
+    return dict(tickmode="array", tickvals=values.tolist(),
+                ticktext=[f"{100 * v:.{digits}f}".replace(".", DECIMAL[lang]) + PERCENT_SPACE[lang] + "%"
+                          for v in values])
 
 
 def number_marks(lang: str) -> dict:

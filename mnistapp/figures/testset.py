@@ -10,11 +10,10 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
+from mnistapp.catalogue import N_, SOURCE, number, translate
 from mnistcore.evaluate import Evaluation, Reliability
 
-from .alt_text_pages import num, pct, share
-from .style import ANSWER, DIGITS, MUTED, OUTLINE, RIGHT, RIGHT_SCALE, WRONG, WRONG_SCALE, layout
-from .words import N_, Translate, same, separators
+from .style import ANSWER, DIGITS, MUTED, OUTLINE, RIGHT, RIGHT_SCALE, WRONG, WRONG_SCALE, layout, number_marks, percent, percent_axis
 
 PER_PAGE = 24        # gallery images per page
 OUTCOMES = ("all", "right", "wrong")  # the values; OUTCOME_LABELS and ORDERS name them for the visitor
@@ -24,12 +23,12 @@ ORDERS = {"loss": N_("loss, highest first"),  # the most confidently wrong on to
           "index": N_("index")}
 
 
-def _compact(fig: go.Figure, height: int, top: int = 28, tr: Translate = same) -> go.Figure:
-    return separators(fig.update_layout(layout(height, top=top)), tr)
+def _compact(fig: go.Figure, height: int, top: int = 28, lang: str = SOURCE) -> go.Figure:
+    return fig.update_layout(layout(height, top=top), **number_marks(lang))
 
 
 def confusion_heatmap(confusion: np.ndarray, *, normalise: bool = False,
-                      selected: tuple[int, int] | None = None, tr: Translate = same) -> go.Figure:
+                      selected: tuple[int, int] | None = None, lang: str = SOURCE) -> go.Figure:
     """(10, 10) counts confusion[true, predicted] as a heatmap: the diagonal in green, mistakes in red.
 
     With `normalise`, each row is divided by its total, so a cell reads "of all true 4s, this share
@@ -41,7 +40,7 @@ def confusion_heatmap(confusion: np.ndarray, *, normalise: bool = False,
     rows = counts.sum(axis=1, keepdims=True)
     share = counts / np.maximum(rows, 1)
     value = share if normalise else counts
-    text = np.where(counts == 0, "", np.vectorize(lambda v: pct(v, tr) if normalise else f"{v:.0f}")(value))
+    text = np.where(counts == 0, "", np.vectorize(lambda v: percent(v, lang) if normalise else f"{v:.0f}")(value))
     eye = np.eye(len(counts), dtype=bool)
     diag = np.where(eye, value, np.nan).astype(float)
     off = np.where(eye | (counts == 0), np.nan, value).astype(float)
@@ -59,21 +58,21 @@ def confusion_heatmap(confusion: np.ndarray, *, normalise: bool = False,
         x=[DIGITS[j] for j in p.ravel()], y=[DIGITS[i] for i in t.ravel()], mode="markers",
         marker=dict(size=30, symbol="square", color="rgba(0,0,0,0)"), showlegend=False,
         customdata=np.stack([t.ravel(), p.ravel(), counts.ravel(), np.round(share.ravel(), 4)], axis=1),
-        hovertemplate=tr(N_("true %{customdata[0]}, predicted %{customdata[1]}<br>%{customdata[2]:,} images "
-                            "(%{customdata[3]:.1%} of the true %{customdata[0]}s)<br>click to see them"))
+        hovertemplate=translate("true %{customdata[0]}, predicted %{customdata[1]}<br>%{customdata[2]:,} images "
+                                "(%{customdata[3]:.1%} of the true %{customdata[0]}s)<br>click to see them", lang)
         + "<extra></extra>",
         selected=dict(marker=dict(opacity=1)), unselected=dict(marker=dict(opacity=1))))
     if selected is not None:
         t_sel, p_sel = selected  # category axes place digit d at coordinate d
         fig.add_shape(type="rect", x0=p_sel - 0.5, x1=p_sel + 0.5, y0=t_sel - 0.5, y1=t_sel + 0.5,
                       line=dict(color=OUTLINE, width=2.5))
-    fig.update_xaxes(type="category", title=tr(N_("predicted digit")), side="top", fixedrange=True)
-    fig.update_yaxes(type="category", title=tr(N_("true digit")), autorange="reversed", fixedrange=True)
+    fig.update_xaxes(type="category", title=translate("predicted digit", lang), side="top", fixedrange=True)
+    fig.update_yaxes(type="category", title=translate("true digit", lang), autorange="reversed", fixedrange=True)
     fig.update_layout(dragmode=False, clickmode="event+select")
-    return _compact(fig, 420, top=40, tr=tr)
+    return _compact(fig, 420, top=40, lang=lang)
 
 
-def mistake_bars(per_class_accuracy: np.ndarray, counts: np.ndarray, tr: Translate = same) -> go.Figure:
+def mistake_bars(per_class_accuracy: np.ndarray, counts: np.ndarray, lang: str = SOURCE) -> go.Figure:
     """The share of each true digit's images the network gets wrong, as bars on an axis from zero.
 
     Mistakes rather than accuracy: accuracies of 96-100 % differ only on an axis cut off near the top,
@@ -82,59 +81,62 @@ def mistake_bars(per_class_accuracy: np.ndarray, counts: np.ndarray, tr: Transla
     wrong = 1 - np.asarray(per_class_accuracy, float)
     fig = go.Figure(go.Bar(
         x=DIGITS, y=np.round(wrong, 4), marker_color=WRONG,
-        text=[pct(w, tr) for w in wrong], textposition="outside", textfont=dict(size=10),
+        text=[percent(w, lang) for w in wrong], textposition="outside", textfont=dict(size=10),
         customdata=np.column_stack([counts, np.round(1 - wrong, 4)]),
-        hovertemplate=tr(N_("digit %{x}: %{y:.2%} of %{customdata[0]:,} images wrong (%{customdata[1]:.2%} right)"))
+        hovertemplate=translate("digit %{x}: %{y:.2%} of %{customdata[0]:,} images wrong (%{customdata[1]:.2%} right)", lang)
         + "<extra></extra>"))
     top = float(np.nanmax(wrong)) if np.isfinite(wrong).any() else 0.0
-    fig.update_yaxes(range=[0, max(top * 1.25, 0.01)], tickformat=".1%", title=None, rangemode="tozero")
-    fig.update_xaxes(type="category", title=tr(N_("true digit")))
-    return _compact(fig, 260, tr=tr)
+    fig.update_yaxes(range=[0, max(top * 1.25, 0.01)], title=None, rangemode="tozero",
+                     **percent_axis(lang, ".1%", top=max(top * 1.25, 0.01)))
+    fig.update_xaxes(type="category", title=translate("true digit", lang))
+    return _compact(fig, 260, lang=lang)
 
 
-def reliability_diagram(rel: Reliability, tr: Translate = same) -> go.Figure:
+def reliability_diagram(rel: Reliability, lang: str = SOURCE) -> go.Figure:
     """Accuracy against mean confidence per bin, over the diagonal of a perfectly calibrated model."""
     centres = (rel.edges[:-1] + rel.edges[1:]) / 2
     width = float(rel.edges[1] - rel.edges[0])
     filled = rel.counts > 0
     fig = go.Figure()
     fig.add_trace(go.Scatter(x=[0, 1], y=[0, 1], mode="lines", line=dict(color=MUTED, dash="dot"),
-                             name=tr(N_("perfectly calibrated")), hoverinfo="skip"))
+                             name=translate("perfectly calibrated", lang), hoverinfo="skip"))
     fig.add_trace(go.Bar(
-        x=np.round(centres[filled], 4), y=np.round(rel.accuracy[filled], 4), width=width * 0.92, name=tr(N_("accuracy")),
+        x=np.round(centres[filled], 4), y=np.round(rel.accuracy[filled], 4), width=width * 0.92, name=translate("accuracy", lang),
         marker_color=RIGHT,
         customdata=np.stack([rel.edges[:-1][filled], rel.edges[1:][filled], rel.counts[filled],
                              np.round(rel.confidence[filled], 4)], axis=1),
-        hovertemplate=tr(N_("confidence %{customdata[0]:.0%}–%{customdata[1]:.0%}<br>%{customdata[2]:,} images<br>"
-                            "mean confidence %{customdata[3]:.1%}<br>accuracy %{y:.1%}")) + "<extra></extra>"))
+        hovertemplate=translate("confidence %{customdata[0]:.0%}–%{customdata[1]:.0%}<br>%{customdata[2]:,} images<br>"
+                                "mean confidence %{customdata[3]:.1%}<br>accuracy %{y:.1%}", lang) + "<extra></extra>"))
     fig.add_trace(go.Scatter(x=np.round(centres[filled], 4), y=np.round(rel.confidence[filled], 4), mode="markers",
                              marker=dict(color=ANSWER, size=7, symbol="line-ew-open", line=dict(width=2)),
-                             name=tr(N_("mean confidence")), hoverinfo="skip"))
-    fig.update_xaxes(range=[0, 1], tickformat=".0%", title=tr(N_("confidence (probability of the predicted digit)")),
-                     title_font=dict(size=12))
-    fig.update_yaxes(range=[0, 1.02], tickformat=".0%", title=tr(N_("accuracy")))
+                             name=translate("mean confidence", lang), hoverinfo="skip"))
+    fig.update_xaxes(range=[0, 1], title=translate("confidence (probability of the predicted digit)", lang),
+                     title_font=dict(size=12), **percent_axis(lang))
+    fig.update_yaxes(range=[0, 1.02], title=translate("accuracy", lang), **percent_axis(lang))
     fig.update_layout(legend=dict(orientation="h", y=1.02, yanchor="bottom", x=0))
-    return _compact(fig, 340, tr=tr)
+    return _compact(fig, 340, lang=lang)
 
 
 def confidence_histograms(confidence: np.ndarray, correct: np.ndarray, n_bins: int = 20,
-                          tr: Translate = same) -> go.Figure:
+                          lang: str = SOURCE) -> go.Figure:
     """Confidence of the right and of the wrong answers, each as a share of its own group."""
     edges = np.linspace(0, 1, n_bins + 1)
     centres = (edges[:-1] + edges[1:]) / 2
-    fig = go.Figure()
-    for name, mask, colour, answers in ((tr(N_("right")), correct, RIGHT, tr(N_("of the right answers"))),
-                                        (tr(N_("wrong")), ~np.asarray(correct), WRONG, tr(N_("of the wrong answers")))):
+    fig, top = go.Figure(), 0.0
+    for name, mask, colour, answers in (
+            (translate("right", lang), correct, RIGHT, translate("of the right answers", lang)),
+            (translate("wrong", lang), ~np.asarray(correct), WRONG, translate("of the wrong answers", lang))):
         counts, _ = np.histogram(confidence[mask], bins=edges)
         share = counts / max(int(mask.sum()), 1)
+        top = max(top, float(share.max()))
         fig.add_trace(go.Bar(x=np.round(centres, 4), y=np.round(share, 4), width=0.9 / n_bins, marker_color=colour,
-                             name=f"{name} ({num(int(mask.sum()), ',', tr)})", opacity=0.75, customdata=counts,
-                             hovertemplate=tr(N_("{name}: %{{customdata:,}} images<br>confidence %{{x:.0%}} ± {half}"))
-                             .format(name=name, half=pct(0.5 / n_bins, tr)) + f"<br>%{{y:.1%}} {answers}<extra></extra>"))
+                             name=f"{name} ({number(int(mask.sum()), lang, 0)})", opacity=0.75, customdata=counts,
+                             hovertemplate=translate("{name}: %{{customdata:,}} images<br>confidence %{{x:.0%}} ± {half}", lang)
+                             .format(name=name, half=percent(0.5 / n_bins, lang)) + f"<br>%{{y:.1%}} {answers}<extra></extra>"))
     fig.update_layout(barmode="overlay", legend=dict(orientation="h", y=1.02, yanchor="bottom", x=0))
-    fig.update_xaxes(range=[0, 1], tickformat=".0%", title=tr(N_("confidence")))
-    fig.update_yaxes(tickformat=".0%", title=tr(N_("share of the group")))
-    return _compact(fig, 340, tr=tr)
+    fig.update_xaxes(range=[0, 1], title=translate("confidence", lang), **percent_axis(lang))
+    fig.update_yaxes(title=translate("share of the group", lang), **percent_axis(lang, top=max(top, 0.01)))
+    return _compact(fig, 340, lang=lang)
 
 
 # --- the gallery --------------------------------------------------------------------------------
@@ -170,7 +172,7 @@ def page_of(indices: np.ndarray, page: int, per_page: int = PER_PAGE) -> np.ndar
     return indices[(page - 1) * per_page: page * per_page]
 
 
-def describe(ev: Evaluation, i: int, tr: Translate = same) -> str:
+def describe(ev: Evaluation, i: int, lang: str = SOURCE) -> str:
     """One gallery caption: '#1234 · label 4 · predicted 9 · 87.1%'."""
-    return tr(N_("#{i} · label {label} · predicted {p} · {sure}")).format(
-        i=i, label=ev.labels[i], p=ev.predictions[i], sure=share(ev.confidence[i], tr))
+    return translate("#{i} · label {label} · predicted {p} · {sure}", lang).format(
+        i=i, label=ev.labels[i], p=ev.predictions[i], sure=percent(ev.confidence[i], lang))

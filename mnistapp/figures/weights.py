@@ -21,12 +21,12 @@ import numpy as np
 import plotly.graph_objects as go
 from PIL import Image
 
+from mnistapp.catalogue import DECIMAL, SOURCE, number, translate
 from mnistcore.params import N_PIXELS, SIDE
 
 from .draw import GRID_COLS
 from .images import diverging_rgb
-from .style import ANSWER, DIGITS, DIVERGING, GAP_COLOUR, GAP_RGB, MUTED, NEGATIVE, POSITIVE, key_selector, layout
-from .words import N_, Translate, same, separators
+from .style import ANSWER, DIGITS, DIVERGING, GAP_COLOUR, GAP_RGB, MUTED, NEGATIVE, POSITIVE, key_selector, layout, number_marks
 
 PALETTE_LEVELS = 64     # colours in the tile grid's PNG: enough for the eye, and it compresses 4x
 HEATMAP_LEVELS = 128    # colours in the heatmap's PNG: smooth to the eye, 15 % more bytes than 64
@@ -36,8 +36,8 @@ HOVER_FMT = f".{HOVER_DIGITS}g"
 
 
 def _style(fig: go.Figure, height: int, title: str | None = None, margin: dict | None = None,
-           tr: Translate = same) -> go.Figure:
-    return separators(fig.update_layout(layout(height, title=title, margin=margin)), tr)
+           lang: str = SOURCE) -> go.Figure:
+    return fig.update_layout(layout(height, title=title, margin=margin), **number_marks(lang))
 
 
 def png_config(name: str) -> dict:
@@ -59,7 +59,7 @@ def round_significant(a: np.ndarray, digits: int = HOVER_DIGITS) -> np.ndarray:
 
 def weight_heatmap(W: np.ndarray, *, vmax: float, name: str = "W1", rows_are_pixels: bool = True,
                    row_name: str = "input", col_name: str = "hidden unit", col_offset: int = 0,
-                   title: str | None = None, height: int = 660, tr: Translate = same) -> go.Figure:
+                   title: str | None = None, height: int = 660, lang: str = SOURCE) -> go.Figure:
     """(n_in, n_out) weights as one PNG image: row i is input i, column j is unit col_offset + j.
 
     The image carries colours, not numbers. Its trace's `meta` holds the hover's wording: `row` (with
@@ -68,9 +68,9 @@ def weight_heatmap(W: np.ndarray, *, vmax: float, name: str = "W1", rows_are_pix
     An invisible marker holds the colour bar, which an image trace has not.
     """
     n_in, n_out = W.shape
-    meta = {"row": tr(N_("pixel ({r}, {c}) · input {i}")) if rows_are_pixels else f"{row_name} {{i}}",
+    meta = {"row": translate("pixel ({r}, {c}) · input {i}", lang) if rows_are_pixels else f"{row_name} {{i}}",
             "col": f"{col_name} {{j}}", "value": f"{name}[i, j] = {{v}}", "x0": col_offset,
-            "digits": HOVER_DIGITS, "shape": [n_in, n_out], "decimal": tr(N_(".,"))[0]}
+            "digits": HOVER_DIGITS, "shape": [n_in, n_out], "decimal": DECIMAL[lang]}
     fig = go.Figure([
         go.Image(source=palette_png(W, vmax, HEATMAP_LEVELS), x0=col_offset, dx=1, y0=0, dy=1, name=name,
                  hoverinfo="none", meta=meta),  # "none" still sends the hover events that heatmap_hover.js reads
@@ -79,20 +79,20 @@ def weight_heatmap(W: np.ndarray, *, vmax: float, name: str = "W1", rows_are_pix
                                colorbar=dict(thickness=10, title=dict(text=name, side="right"))))])
     if rows_are_pixels:  # one tick per 4 image rows: input r*28 starts image row r
         ticks = list(range(0, n_in, 4 * SIDE))
-        fig.update_yaxes(tickmode="array", tickvals=ticks, ticktext=[tr(N_("row {r}")).format(r=i // SIDE) for i in ticks])
+        fig.update_yaxes(tickmode="array", tickvals=ticks, ticktext=[translate("row {r}", lang).format(r=i // SIDE) for i in ticks])
     else:
         ticks = list(range(0, n_in, max(1, n_in // 8)))
         fig.update_yaxes(tickmode="array", tickvals=ticks, ticktext=[f"{i}" for i in ticks])
     # the image fills the plot: its cells need not be square
     fig.update_yaxes(autorange="reversed", scaleanchor=False, range=[n_in - 0.5, -0.5], showgrid=False,
-                     zeroline=False, title=dict(text=tr(N_("{row_name} (784 = 28×28 pixels, row-major)")).format(
+                     zeroline=False, title=dict(text=translate("{row_name} (784 = 28×28 pixels, row-major)", lang).format(
                          row_name=row_name) if rows_are_pixels else row_name))
     fig.update_xaxes(title=col_name, range=[col_offset - 0.5, col_offset + n_out - 0.5], showgrid=False,
                      zeroline=False)
     fig.update_layout(hovermode="closest")
     # Fixed margins that fit the tick labels, axis titles and colour bar: Plotly's auto-margins would draw
     # the chart once, measure the labels, then draw it again.
-    return _style(fig, height, title, margin=HEATMAP_MARGIN, tr=tr)
+    return _style(fig, height, title, margin=HEATMAP_MARGIN, lang=lang)
 
 
 def hover_values(W: np.ndarray, digits: int = HOVER_DIGITS) -> bytes:
@@ -122,17 +122,17 @@ def read_hover_values(data: bytes) -> np.ndarray:
 
 
 def matrix_heatmap(W: np.ndarray, *, layer: int, last: bool, vmax: float, start: int = 0,
-                   width: int | None = None, tr: Translate = same) -> go.Figure:
+                   width: int | None = None, lang: str = SOURCE) -> go.Figure:
     """W{layer + 1}, shape (n_in, n_out), as `weight_heatmap` of its columns start..start + width: its rows are
     the 784 pixels when it is the first layer's, else the units of the layer below; its columns hidden units,
     or the digits when it is the `last` layer's."""
     width = W.shape[1] if width is None else width
     pixels = layer == 0 and W.shape[0] == N_PIXELS
     return weight_heatmap(W[:, start:start + width], vmax=vmax, name=f"W{layer + 1}", rows_are_pixels=pixels,
-                          row_name=tr(N_("input")) if pixels else tr(N_("unit of layer {l}")).format(l=layer),
-                          col_name=tr(N_("digit")) if last else tr(N_("hidden unit")), col_offset=start,
-                          title=tr(N_("W{l}: {n_in} inputs × {n_out} outputs")).format(
-                              l=layer + 1, n_in=W.shape[0], n_out=W.shape[1]), tr=tr)
+                          row_name=translate("input", lang) if pixels else translate("unit of layer {l}", lang).format(l=layer),
+                          col_name=translate("digit", lang) if last else translate("hidden unit", lang), col_offset=start,
+                          title=translate("W{l}: {n_in} inputs × {n_out} outputs", lang).format(
+                              l=layer + 1, n_in=W.shape[0], n_out=W.shape[1]), lang=lang)
 
 
 def palette_png(grid: np.ndarray, vmax: float, levels: int = PALETTE_LEVELS) -> str:
@@ -198,14 +198,14 @@ def npy_bytes(a: np.ndarray) -> bytes:
 
 def weight_tiles(grid: np.ndarray, *, vmax: float, units: np.ndarray, centres: np.ndarray,
                  hover: np.ndarray, hover_names: tuple[str, ...], title: str | None = None,
-                 height: int = 470, tr: Translate = same) -> go.Figure:
+                 height: int = 470, lang: str = SOURCE) -> go.Figure:
     """The tile grid (from `weights.tile_grid`, gap 0) as one PNG image, and an invisible marker per tile.
 
     The markers carry the hover (unit and `hover` columns named by `hover_names`) and make a tile
     clickable: a selected marker turns into an outline around its tile. centres: (n, 2) x, y.
     Thin lines between the tiles are a vector path, so they stay visible at any zoom.
     """
-    text = tr(N_("unit %{customdata[0]}")) + "".join(
+    text = translate("unit %{customdata[0]}", lang) + "".join(
         f"<br>{name} = %{{customdata[{k + 1}]:.3g}}" for k, name in enumerate(hover_names))
     customdata = np.column_stack([units, np.round(hover, 4)]) if len(hover_names) else units[:, None]
     h, w = grid.shape
@@ -222,18 +222,18 @@ def weight_tiles(grid: np.ndarray, *, vmax: float, units: np.ndarray, centres: n
     fig.update_yaxes(visible=False, range=[h - 0.5, -0.5], scaleanchor="x", constrain="domain",
                      constraintoward="top")  # on a narrow screen the spare height goes below the grid
     fig.update_layout(clickmode="event+select", dragmode="zoom", hovermode="closest")
-    return _style(fig, height, title, tr=tr)
+    return _style(fig, height, title, lang=lang)
 
 
 def unit_tiles(W: np.ndarray, order: np.ndarray, *, vmax: float, hover: dict[str, np.ndarray],
-               title: str | None = None, height: int = 470, tr: Translate = same) -> go.Figure:
-    """(784, n) incoming weights as `weight_tiles`, GRID_COLS tiles to a row: unit order[p] at grid place p.
+               title: str | None = None, cols: int = GRID_COLS, height: int = 470, lang: str = SOURCE) -> go.Figure:
+    """(784, n) incoming weights as `weight_tiles`, `cols` tiles to a row: unit order[p] at grid place p.
 
     hover: a name -> (n,) values per unit (in unit order, not grid order), each shown in the unit's hover."""
-    return weight_tiles(tile_grid(W, order, GRID_COLS, gap=0), vmax=vmax, units=order,
-                        centres=tile_centres(len(order), GRID_COLS, gap=0),
+    return weight_tiles(tile_grid(W, order, cols, gap=0), vmax=vmax, units=order,
+                        centres=tile_centres(len(order), cols, gap=0),
                         hover=np.column_stack([v[order] for v in hover.values()]), hover_names=tuple(hover),
-                        title=title, height=height, tr=tr)
+                        title=title, height=height, lang=lang)
 
 
 def field_pictures(W: np.ndarray, units, *, vmax: float, scale: int = 3) -> list[np.ndarray]:
@@ -242,59 +242,61 @@ def field_pictures(W: np.ndarray, units, *, vmax: float, scale: int = 3) -> list
     return [diverging_rgb(W[:, j].reshape(SIDE, SIDE), vmax, scale=scale) for j in units]
 
 
-def tiles_fit_css(key: str, n_tiles: int, cols: int) -> str:
-    """A <style> that ends the tile chart of element `key` (`tile_grid`'s n_tiles in rows of cols) below its grid
-    on a phone.
+PHONE_COLS = 12  # tiles to a row on a phone: 390 px wide, a tile is about 28 px (32 to a row: 10.7 px)
+PHONE_TILE_PX = 29  # a phone grid's row height, so that its chart ends just below the grid
 
-    The chart's height is fixed, and on a narrow screen the square tiles shrink with the width, leaving the
-    rest of that height blank (about 270 px of a 470 px chart on a 390 px phone). There the chart is the
-    window's width less 32 px of padding, its grid that less 16 px of margins, so the grid ends
-    (rows / cols) x the width + 32 px (the title) below the chart's top; the cut leaves 32 px more, for a
-    hover label on the last row, and never cuts the grid where the height binds. The full-screen view is
-    a fixed layer, which the cut does not clip."""
-    rows = -(-n_tiles // cols)
-    return (f"<style>@media (max-width: 640px) {{ {key_selector(key)} {{ "
-            f"max-height: calc((100vw - 32px) * {rows / cols:.4f} + 64px); overflow: hidden; }} }}</style>")
+
+def phone_tiles_height(n_tiles: int) -> int:
+    """The height of a phone's tile chart of `n_tiles` (PHONE_COLS to a row): the rows and 64 px of title and
+    margins."""
+    return -(-n_tiles // PHONE_COLS) * PHONE_TILE_PX + 64
+
+
+def one_grid_css(wide: str, phone: str) -> str:
+    """A <style> that shows the element `wide` (the tile chart, GRID_COLS to a row) on a screen wider than a phone
+    and the element `phone` (PHONE_COLS to a row) on a phone, whose tiles would be 10 px in the wide one."""
+    return (f"<style>{key_selector(phone)} {{ display: none; }} @media (max-width: 640px) {{ "
+            f"{key_selector(wide)} {{ display: none; }} {key_selector(phone)} {{ display: block; }} }}</style>")
 
 
 def field_heatmap(img: np.ndarray, *, vmax: float, name: str, title: str | None = None,
-                  height: int = 340, tr: Translate = same) -> go.Figure:
+                  height: int = 340, lang: str = SOURCE) -> go.Figure:
     """One 28x28 image of weights (a receptive field or a template); hover names pixel, input and value."""
     inputs = np.arange(SIDE * SIDE).reshape(SIDE, SIDE)
     fig = go.Figure(go.Heatmap(
         z=np.asarray(img, np.float32), customdata=inputs, colorscale=DIVERGING, zmid=0, zmin=-vmax, zmax=vmax,
         colorbar=dict(thickness=10),
-        hovertemplate=tr(N_("pixel (%{y}, %{x}) · input %{customdata}")) + f"<br>{name} = %{{z:{HOVER_FMT}}}<extra></extra>"))
+        hovertemplate=translate("pixel (%{y}, %{x}) · input %{customdata}", lang) + f"<br>{name} = %{{z:{HOVER_FMT}}}<extra></extra>"))
     fig.update_xaxes(visible=False, constrain="domain")
     fig.update_yaxes(visible=False, autorange="reversed", scaleanchor="x", constrain="domain", constraintoward="top")
-    return _style(fig, height, title, tr=tr)
+    return _style(fig, height, title, lang=lang)
 
 
 def digit_bars(values: np.ndarray, *, name: str, title: str | None = None, height: int = 240,
-               tr: Translate = same) -> go.Figure:
+               lang: str = SOURCE) -> go.Figure:
     """Ten values, one per digit (a row of W2, or b2), orange when positive and purple when negative."""
     colours = _signed_colours(values)
     fig = go.Figure(go.Bar(x=DIGITS, y=np.round(values, 4), marker_color=colours,
-                           hovertemplate=tr(N_("digit %{x}")) + f"<br>{name} = %{{y:{HOVER_FMT}}}<extra></extra>"))
-    fig.update_xaxes(type="category", title=tr(N_("digit")), tickmode="array", tickvals=DIGITS)
+                           hovertemplate=translate("digit %{x}", lang) + f"<br>{name} = %{{y:{HOVER_FMT}}}<extra></extra>"))
+    fig.update_xaxes(type="category", title=translate("digit", lang), tickmode="array", tickvals=DIGITS)
     fig.update_yaxes(zeroline=True, title=name)
-    return _style(fig, height, title, tr=tr)
+    return _style(fig, height, title, lang=lang)
 
 
 def class_heatmap(W_last: np.ndarray, *, vmax: float, name: str = "W2", height: int = 300,
-                  tr: Translate = same) -> go.Figure:
+                  lang: str = SOURCE) -> go.Figure:
     """(H, 10) last weight matrix drawn with the digits as rows: cell (k, j) is W[j, k]."""
     fig = go.Figure(go.Heatmap(
         z=np.asarray(W_last.T, np.float32), x=np.arange(W_last.shape[0]), y=DIGITS, colorscale=DIVERGING,
         zmid=0, zmin=-vmax, zmax=vmax, colorbar=dict(thickness=10),
-        hovertemplate=tr(N_("hidden unit %{x}<br>digit %{y}")) + f"<br>{name}[j, k] = %{{z:{HOVER_FMT}}}<extra></extra>"))
-    fig.update_yaxes(type="category", autorange="reversed", title=tr(N_("digit k")))
-    fig.update_xaxes(title=tr(N_("hidden unit j")))
-    return _style(fig, height, tr=tr)
+        hovertemplate=translate("hidden unit %{x}<br>digit %{y}", lang) + f"<br>{name}[j, k] = %{{z:{HOVER_FMT}}}<extra></extra>"))
+    fig.update_yaxes(type="category", autorange="reversed", title=translate("digit k", lang))
+    fig.update_xaxes(title=translate("hidden unit j", lang))
+    return _style(fig, height, lang=lang)
 
 
 def vote_bars(pros: np.ndarray, cons: np.ndarray, column: np.ndarray, *, digit: int, name: str = "W2",
-              height: int = 360, tr: Translate = same) -> go.Figure:
+              height: int = 360, lang: str = SOURCE) -> go.Figure:
     """Horizontal bars of the units that vote hardest for (orange, on top) and against (purple) `digit`.
 
     pros and cons are unit indices, strongest first; column is W[:, digit] of the last matrix.
@@ -303,46 +305,46 @@ def vote_bars(pros: np.ndarray, cons: np.ndarray, column: np.ndarray, *, digit: 
     weights = column[units]
     colours = _signed_colours(weights)
     fig = go.Figure(go.Bar(
-        x=np.round(weights, 4), y=[tr(N_("unit {j}")).format(j=u) for u in units], orientation="h", marker_color=colours,
+        x=np.round(weights, 4), y=[translate("unit {j}", lang).format(j=u) for u in units], orientation="h", marker_color=colours,
         hovertemplate=f"%{{y}}<br>{name}[j, {digit}] = %{{x:{HOVER_FMT}}}<extra></extra>"))
     fig.update_yaxes(type="category", autorange="reversed")
     fig.update_xaxes(title=f"{name}[j, {digit}]", zeroline=True)
-    return _style(fig, height, tr=tr)
+    return _style(fig, height, lang=lang)
 
 
-def bias_bars(b: np.ndarray, *, layer: int, last: bool, tr: Translate = same) -> go.Figure:
+def bias_bars(b: np.ndarray, *, layer: int, last: bool, lang: str = SOURCE) -> go.Figure:
     """b{layer + 1}: one bar per digit when it is the `last` layer's (`digit_bars`), else one per unit (`unit_bars`)."""
     name = f"b{layer + 1}"
     if last:
-        return digit_bars(b, name=name, title=tr(N_("{name}: one bias per digit")).format(name=name), tr=tr)
-    return unit_bars(b, name=name, title=tr(N_("{name}: one bias per unit of layer {l}")).format(name=name, l=layer + 1),
-                     tr=tr)
+        return digit_bars(b, name=name, title=translate("{name}: one bias per digit", lang).format(name=name), lang=lang)
+    return unit_bars(b, name=name, title=translate("{name}: one bias per unit of layer {l}", lang).format(name=name, l=layer + 1),
+                     lang=lang)
 
 
 def unit_bars(values: np.ndarray, *, name: str, title: str | None = None, height: int = 240,
-              tr: Translate = same) -> go.Figure:
+              lang: str = SOURCE) -> go.Figure:
     """One value per unit (a bias vector such as b1) as thin bars; hover names the unit."""
     colours = _signed_colours(values)
     fig = go.Figure(go.Bar(x=np.arange(len(values)), y=np.round(values, 4), marker_color=colours,
                            marker_line_width=0,
-                           hovertemplate=tr(N_("unit %{x}")) + f"<br>{name}[j] = %{{y:{HOVER_FMT}}}<extra></extra>"))
-    fig.update_xaxes(title=tr(N_("unit j")))
+                           hovertemplate=translate("unit %{x}", lang) + f"<br>{name}[j] = %{{y:{HOVER_FMT}}}<extra></extra>"))
+    fig.update_xaxes(title=translate("unit j", lang))
     fig.update_yaxes(title=name)
     fig.update_layout(bargap=0)
-    return _style(fig, height, title, tr=tr)
+    return _style(fig, height, title, lang=lang)
 
 
 def value_histogram(counts: np.ndarray, edges: np.ndarray, *, name: str, height: int = 240,
-                    tr: Translate = same) -> go.Figure:
+                    lang: str = SOURCE) -> go.Figure:
     """A histogram from precomputed (counts, edges): the bins travel, not the 400k values."""
     centres = (edges[:-1] + edges[1:]) / 2
     fig = go.Figure(go.Bar(x=np.round(centres, 5), y=counts, width=float(edges[1] - edges[0]),
                            marker_color=MUTED, marker_line_width=0,
                            customdata=np.column_stack([edges[:-1], edges[1:]]).round(5),
-                           hovertemplate=tr(N_("%{customdata[0]:.3g} to %{customdata[1]:.3g}: %{y} values"))
+                           hovertemplate=translate("%{customdata[0]:.3g} to %{customdata[1]:.3g}: %{y} values", lang)
                            + "<extra></extra>"))
     fig.update_xaxes(title=name)
-    fig.update_yaxes(title=tr(N_("count")))
+    fig.update_yaxes(title=translate("count", lang))
     n = int(counts.sum())
-    return _style(fig, height, tr(N_("{name}: {n} values")).format(name=name, n=f"{n:,}".replace(",", tr(N_(".,"))[1])),
-                  tr=tr)
+    return _style(fig, height, translate("{name}: {n} values", lang).format(name=name, n=number(n, lang, 0)),
+                  lang=lang)
