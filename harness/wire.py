@@ -6,13 +6,16 @@ measures the browsers as much as the server. A visitor's browser runs on the vis
 These sessions stand in for the rest of the class at almost no CPU of their own: each opens the app
 over `/_stcore/stream` as a browser does, uploads its own model as the page's uploader does, and then
 replays the messages a real Chromium page sent while drawing (`Recorder`), each one only after the
-server has finished the run of the one before, as the live canvas waits for its answer.
+server has finished the run of the one before, as the live canvas waits for its answer. Each answers the
+app's browser store (mnistapp/keep.js) as an empty store does: its index once, and every write as done,
+so the server drops what it holds for the store as it does for a browser.
 """
 from __future__ import annotations
 
 import asyncio
 import http.cookiejar
 import io
+import json
 import time
 import urllib.request
 import uuid
@@ -66,6 +69,12 @@ class WireSession:
         self._idle = asyncio.Event()
         self._files = asyncio.Queue()
         self._ws = None
+        self._last_rerun: bytes | None = None  # the widget states the page holds, as its last rerun sent them
+        self._store: dict[str, dict] = {}      # the store elements' state, by element id, as keep.js sets it
+        self._store_answers: set[str] = set()  # elements whose state changed since it was last sent
+        self._store_session = None
+        self.writes_done: set[str] = set()     # the ids of the writes answered as done
+        self.writes_held: list[str] = []       # the writes the app's last store element still carried
 
     async def open(self, first: bytes, timeout: float = 120) -> None:
         """Connect as a page load does and send the page's first message (`first`, a recorded page load)."""
@@ -107,18 +116,56 @@ class WireSession:
                 self.metrics[element.metric.label] = element.metric.body
             elif what in ("markdown", "alert"):
                 self.texts.append(getattr(element, what).body)
+            elif what == "bidi_component" and element.bidi_component.component_name.endswith("mnist.keep"):
+                self._store_element(element.bidi_component.id, element.bidi_component.json)
 
-    async def send(self, message: bytes, timeout: float = 120) -> None:
-        """Send one message; for a rerun, wait until the server has finished running the script."""
+    def _store_element(self, element_id: str, data_json: str) -> None:
+        """What keep.js would answer to this element's data: the (empty) index for a new session token, and
+        "done" for writes it has not done yet."""
+        data = json.loads(data_json or "{}") or {}
+        state = self._store.setdefault(element_id, {})
+        if data.get("session") and data["session"] != self._store_session:
+            self._store_session = data["session"]
+            state["index"] = {"session": data["session"], "items": {}, "files": [], "error": None}
+            self._store_answers.add(element_id)
+        if "ops" in data:
+            self.writes_held = [op["id"] for op in data["ops"] or []]
+        ids = [i for i in self.writes_held if i not in self.writes_done]
+        if ids:
+            self.writes_done.update(ids)
+            state["done"] = {"ids": ids, "error": None}
+            self._store_answers.add(element_id)
+
+    async def _answer_store(self, timeout: float) -> None:
+        """Send the store's answers with the page's widget states, as a rerun, and wait for its run."""
+        while self._store_answers and self._last_rerun is not None:
+            message = BackMsg.FromString(self._last_rerun)
+            widgets = message.rerun_script.widget_states.widgets
+            for element_id in list(self._store_answers):
+                self._store_answers.discard(element_id)
+                for old in [w for w in widgets if w.id == element_id]:
+                    widgets.remove(old)
+                widget = widgets.add()
+                widget.id, widget.json_value = element_id, json.dumps(self._store[element_id])
+            await self.send(message.SerializeToString(), timeout, store_answer=True)
+
+    async def send(self, message: bytes, timeout: float = 120, store_answer: bool = False) -> None:
+        """Send one message; for a rerun, wait until the server has finished running the script (timed in
+        `waits`, unless it is the store's answer), then send what the browser store answers to that run."""
         rerun = is_rerun(message)
         self._idle.clear()
         sent = time.monotonic()
         await self._ws.send(message)
         if rerun:
+            if not store_answer:
+                self._last_rerun = message
             await asyncio.wait_for(self._idle.wait(), timeout)
-            self.waits.append(time.monotonic() - sent)
+            if not store_answer:
+                self.waits.append(time.monotonic() - sent)
             await asyncio.sleep(0.05)  # a run that follows at once (a rerun the app asks for) is waited for too
             await asyncio.wait_for(self._idle.wait(), timeout)
+            if not store_answer:
+                await self._answer_store(timeout)
 
     async def upload(self, path: Path, timeout: float = 120) -> None:
         """Upload a model as the sidebar's uploader does, and wait until the app says it is in use."""

@@ -6,9 +6,9 @@
   the columns' own boxes give way (display: contents) so that their parts can be put in that order.
 - Tab lists, pills and segmented controls wrap onto a second line rather than scroll sideways (the lesson's
   ten digits on a phone).
-- The page starts just under Streamlit's header, so that on a phone and on a 1,366 x 768 laptop the Prediction
-  stays on screen under the canvas; on a phone Plotly's toolbar is hidden (a tap on a chart would show it over
-  the chart's title).
+- The page starts just under Streamlit's header, and a phone's titles are smaller (one line for "Zeichne eine
+  Ziffer"), so that on a phone and on a 1,366 x 768 laptop the Prediction stays on screen under the canvas; on a
+  phone Plotly's toolbar is hidden (a tap on a chart would show it over the chart's title).
 - Presenter mode (`?present=1`, for a projector): larger type, the sidebar closed at first, and the on-demand
   views (expanders) and the small print (captions) left out. It is kept in the session and in every page's
   link (mnistapp/links.py), so it survives page switches.
@@ -50,7 +50,8 @@ FRAME_CSS = f"""<style>
 [data-testid='stTabs'] [role='tablist'] {{ flex-wrap: wrap; }}
 [data-testid='stButtonGroup'] > div {{ flex-wrap: wrap; }}
 [data-testid='stMainBlockContainer'] {{ padding-top: 3rem; }}
-@media (max-width: {PHONE}px) {{ .modebar-container {{ display: none !important; }} }}
+@media (max-width: {PHONE}px) {{ .modebar-container {{ display: none !important; }}
+  [data-testid='stMain'] h1 {{ font-size: 2rem; }} }}
 </style>"""
 
 PRESENT_CSS = """<style>

@@ -104,7 +104,8 @@ def show_drawing() -> None:
         elif digit is None and source == DRAW:  # a photo's and a test image's own captions say what to do
             st.caption(_("Draw in the black box. Undo takes back the last stroke; Clear starts again."))
         if source == DRAW:  # the pen and the canvas switch mean nothing for a photo or a test image
-            st.slider(_("Pen width"), 8, 32, 18, key=DRAW_STROKE_WIDTH)
+            st.session_state.setdefault(DRAW_STROKE_WIDTH, 18)  # or the width a kept drawing brought back
+            st.slider(_("Pen width"), 8, 32, key=DRAW_STROKE_WIDTH)
         label = st.selectbox(_("The digit you meant (for the loss)"), [None] + list(range(10)),
                              format_func=lambda d: "–" if d is None else str(d), key=DRAW_LABEL)
         if source == DRAW:

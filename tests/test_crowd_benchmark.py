@@ -47,6 +47,8 @@ def test_a_session_without_a_browser_replays_a_pages_drawings_and_gets_its_answe
         await session.open(first)
         assert session.uploader_id and "model.upload" in session.uploader_id
         await session.upload(model)  # raises unless the sidebar says the model is in use
+        # it answered the browser store as a browser does, so the server no longer holds the model's write
+        assert session.writes_done and session.writes_held == []
         answers = []
         for drawing, clear in zip(drawings, clears):
             runs = session.runs

@@ -128,23 +128,27 @@ def test_dark_theme_renders_the_page_with_a_dark_background(browser, app_url):
     assert max(rgb) < 80, f"expected a dark background, got {bg}"
 
 
-def prediction_in_view(page, height=844) -> bool:
-    box = page.locator('[data-testid="stMetric"]').filter(has_text="Prediction").first.bounding_box()
+def prediction_in_view(page, height=844, label="Prediction") -> bool:
+    box = page.locator('[data-testid="stMetric"]').filter(has_text=label).first.bounding_box()
     return box is not None and box["y"] >= 0 and box["y"] + box["height"] <= height
 
 
-@pytest.mark.parametrize("width, height", [(1366, 768), (1024, 768)])
-def test_on_a_school_laptop_the_prediction_is_on_the_first_screen_after_drawing(browser, app_url, width, height):
-    context = browser.new_context(viewport={"width": width, "height": height})
+@pytest.mark.parametrize("width, height, lang", [(1366, 768, "en"), (1024, 768, "en"), (1366, 768, "de"),
+                                                 (390, 844, "de")])
+def test_on_a_laptop_or_phone_the_prediction_is_on_the_first_screen_after_drawing(browser, app_url, width, height,
+                                                                                  lang):
+    context = browser.new_context(viewport={"width": width, "height": height}, is_mobile=width < 640)
     page = context.new_page()
     images, labels = load_mnist("test", DATA_DIR)
-    canvas, box = open_draw_page(page, app_url)
-    page.evaluate("document.querySelector('[data-testid=\"stMain\"]').scrollTop = 0")  # as a visitor arrives
-    draw(page, canvas.bounding_box(), digit_strokes(images[1], 280))
+    page.goto(f"{app_url}/?lang={lang}")
+    canvas = page.locator(CANVAS[LIVE])
+    canvas.wait_for(timeout=30000)
+    wait_for_app_idle(page)
+    draw(page, canvas.bounding_box(), digit_strokes(images[1], 280))  # as a visitor arrives: the page unscrolled
     settle(page)
-    in_view = prediction_in_view(page, height)
+    in_view = prediction_in_view(page, height, "Vorhersage" if lang == "de" else "Prediction")
     context.close()
-    assert in_view, f"at {width} x {height} the Prediction and how sure it is are below the fold"
+    assert in_view, f"at {width} x {height} ({lang}) the Prediction and how sure it is are below the fold"
 
 
 @pytest.mark.parametrize("kind", [LIVE, CLASSIC])

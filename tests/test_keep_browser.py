@@ -63,6 +63,7 @@ def upload(page, url, path):
     wait_for_app_idle(page, 60000)
     page.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(str(path))
     page.locator('[data-testid="stSidebar"]').get_by_text("Your model", exact=True).wait_for(timeout=60000)
+    wait_for_app_idle(page, 60000)  # its test accuracy comes later in the same run
     wait_kept(page, lambda meta: (meta.get("current") or {}).get("id"))
 
 
@@ -101,7 +102,8 @@ def test_an_uploaded_model_is_back_and_in_use_after_a_server_restart_and_nowhere
 
         server.restart()
         page_a.reload()
-        wait_sidebar(page_a, "tiny32.pth")
+        # the model line, not the kept list's "Use tiny32.pth", which shows before the restore
+        page_a.locator('[data-testid="stSidebar"]').get_by_text(accuracy[0], exact=True).wait_for(timeout=60000)
         wait_for_app_idle(page_a, 60000)
         text = sidebar_text(page_a)
         assert "784–32–10" in text and [line for line in text.splitlines() if "test images" in line] == accuracy
@@ -247,7 +249,7 @@ def test_a_network_trained_on_learn_is_the_sessions_model_again_after_a_reload(b
 
         page.reload()
         # the model line, not the kept list's "Use trained here" offer, which shows before the restore
-        page.locator('[data-testid="stSidebar"]').get_by_text(accuracy).wait_for(timeout=60000)
+        page.locator('[data-testid="stSidebar"]').get_by_text(accuracy, exact=True).wait_for(timeout=60000)
         wait_for_app_idle(page, 60000)
         assert "784–16–10" in sidebar_text(page) and accuracy_line(page) == accuracy  # the same network
         screenshot(page, "keep_trained_reloaded")
