@@ -134,6 +134,13 @@ def test_mid_stroke_the_interim_probabilities_are_the_engines_on_the_browsers_pi
         reset(page)
 
 
+def drawings(sends: list) -> list:
+    """The messages (SENDS' records) that carried a drawing: each has a new seq. The others, such as the browser
+    store's answers after a write, may go out at any time."""
+    seqs = [s[3][0] if s[3] else 0 for s in sends]
+    return [s for s, seq, before in zip(sends, seqs, [0] + seqs) if seq > before]
+
+
 def test_while_the_pen_moves_no_drawing_goes_to_the_server_and_the_pen_up_gets_the_engines_answer(page, app_url):
     page.add_init_script(f"({SENDS})()")
     params = load_params(SHIPPED_MODEL)
@@ -149,10 +156,7 @@ def test_while_the_pen_moves_no_drawing_goes_to_the_server_and_the_pen_up_gets_t
     changes_before_last_up = [text for t, text in log if t < ups[-1]]
     print(f"{len(strokes)} strokes: {len(sends)} messages to the server, Prediction changed "
           f"{len(changes_before_last_up)} times before the last pen-up")
-    # a drawing is a message that carries a new seq; others (the browser store answering) may come any time
-    seqs = [s[3][0] if s[3] else 0 for s in sends]
-    drawings_while_down = [s for s, seq, before in zip(sends, seqs, [0] + seqs) if s[0] and seq > before]
-    assert drawings_while_down == [], "a drawing went to the server while the pen was down"
+    assert [s for s in drawings(sends) if s[0]] == [], "a drawing went to the server while the pen was down"
     assert len(sends) >= len(strokes)  # each pen-up
     assert len(changes_before_last_up) >= 2, log
     assert metric_value(page, "Prediction") == want
@@ -183,12 +187,13 @@ def test_a_model_over_the_size_limit_stays_on_the_server_which_answers_the_movin
         step += 1
         page.mouse.move(cx + r * np.cos(step / 6), cy + r * np.sin(step / 6))
         page.wait_for_timeout(30)
-        if step % 10 == 0 and page.evaluate("window.__sends.filter(s => s[0]).length") >= 3:
+        if step % 10 == 0 and page.evaluate(  # the drawings' seqs
+                "new Set(window.__sends.filter(s => s[0] && s[3]).map(s => s[3][0])).size") >= 3:
             break
     page.mouse.up()
     settle(page)
     sends = page.evaluate("window.__sends")
-    while_drawing = [state for down, state, *_ in sends if down]
+    while_drawing = [state for down, state, *_ in drawings(sends) if down]
     assert len(while_drawing) >= 2, sends
     assert all(state == "notRunning" for state in while_drawing), sends
     assert page.evaluate("window.__liveCanvas.interim()") is None  # nothing was computed in the browser
