@@ -6,13 +6,14 @@ import re
 from mnistapp.catalogue import catalogue
 
 
-def english_left(text: str) -> list[str]:
+def english_left(text: str, min_letters: int = 0) -> list[str]:
     """The catalogue's English strings (those German changes) that `text` still shows: a string of one or
-    two words only as a whole line, a longer one anywhere, with its placeholders matching anything."""
+    two words only as a whole line, a longer one anywhere, with its placeholders matching anything. Strings with
+    fewer than `min_letters` letters besides their placeholders (".,", "{p}%": marks, not words) are left out."""
     found = []
     for (msgid, plural), forms in catalogue("de").items():
         for english, german in zip((msgid, plural or msgid), forms):
-            if english == german:
+            if english == german or len(re.findall(r"[A-Za-z]", re.sub(r"\{\w*\}", "", english))) < min_letters:
                 continue
             pattern = re.sub(r"\\\{\w+\\\}", ".+?", re.escape(english))
             short = len(english.split()) <= 2

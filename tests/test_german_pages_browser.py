@@ -8,8 +8,8 @@ import pytest
 from test_weights_browser import heatmap_label
 
 from conftest import screenshot
+from harness.german import english_left
 from harness.server import wait_for_app_idle
-from mnistapp.catalogue import catalogue
 
 pytestmark = pytest.mark.browser
 WAIT = 60000  # ms: a rerun on a machine shared with other test runs can take seconds
@@ -18,22 +18,6 @@ TRAINING_WAIT = 300000  # ms: reading the training set and one epoch of a 784-8-
 # them as SVG text, which the body's innerText leaves out.
 CHART_TEXT = """() => [...document.querySelectorAll('.js-plotly-plot .main-svg text')]
                        .map((t) => t.textContent.trim()).filter(Boolean).join('\\n')"""
-
-
-def english_left(text: str) -> list[str]:
-    """The catalogue's English strings that German changes and `text` still shows: one or two words only as a
-    whole line, longer ones anywhere, placeholders matching anything. Strings of fewer than three letters
-    besides their placeholders (".,", "{p}%") are marks and numbers, not words, and are left out."""
-    found = []
-    for (msgid, plural), forms in catalogue("de").items():
-        for english, german in zip((msgid, plural or msgid), forms):
-            if english == german or len(re.findall(r"[A-Za-z]", re.sub(r"\{\w*\}", "", english))) < 3:
-                continue
-            pattern = re.sub(r"\\\{\w+\\\}", ".+?", re.escape(english))
-            short = len(english.split()) <= 2
-            if re.search(f"^{pattern}$" if short else pattern, text, re.MULTILINE):
-                found.append(english)
-    return found
 
 
 def seen(page) -> str:
@@ -56,9 +40,9 @@ def german(browser):
 
 
 def test_the_search_finds_an_english_string_and_passes_a_german_one():
-    found = set(english_left("Gallery\nStrongest votes for 3: unit 1 (+0.2); against: unit 2 (−0.1)."))
+    found = set(english_left("Gallery\nStrongest votes for 3: unit 1 (+0.2); against: unit 2 (−0.1).", min_letters=3))
     assert "Gallery" in found and any(s.startswith("Strongest votes for {") for s in found), found
-    assert english_left("Galerie\nStärkste Stimmen für 3: Neuron 1 (+0,2); dagegen: Neuron 2 (−0,1).") == []
+    assert english_left("Galerie\nStärkste Stimmen für 3: Neuron 1 (+0,2); dagegen: Neuron 2 (−0,1).", min_letters=3) == []
 
 
 def test_the_weights_page_in_german_shows_each_tab_in_german(german, app_url):
@@ -80,7 +64,7 @@ def test_the_weights_page_in_german_shows_each_tab_in_german(german, app_url):
                                 label), label
         if tab == "W1 als Bilder":
             screenshot(page, "weights_de_tiles")
-    left = sorted({s for text in texts for s in english_left(text)})
+    left = sorted({s for text in texts for s in english_left(text, min_letters=3)})
     assert not left, left
     assert "Kacheln ordnen nach" in texts[1] and "Am stärksten für" in texts[2] and "Histogramme" in texts[3]
 
@@ -99,7 +83,7 @@ def test_the_test_set_page_in_german_with_an_image_up_close(german, app_url):
     up_close = seen(page)
     screenshot(page, "testset_de_dialog")
     assert "Testbild Nr." in dialog.inner_text()
-    left = sorted(set(english_left(text)) | set(english_left(up_close)))
+    left = sorted(set(english_left(text, min_letters=3)) | set(english_left(up_close, min_letters=3)))
     assert not left, left
 
 
@@ -124,6 +108,6 @@ def test_the_learn_page_in_german_after_a_tiny_training(german, app_url):
     page.get_by_role("tab", name="Ein Schritt Backpropagation, durchgerechnet").click()
     shows(page, "Gradientenprüfung")
     worked = seen(page)
-    left = sorted({s for text in (before, trained, worked) for s in english_left(text)})
+    left = sorted({s for text in (before, trained, worked) for s in english_left(text, min_letters=3)})
     assert not left, left
     assert "Epoche 1 von 1" in trained and "Kreuzentropie-Verlust" in trained
