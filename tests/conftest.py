@@ -5,6 +5,8 @@ Browser tests take `app_url` and `page` (or `browser` for their own contexts) an
 """
 from __future__ import annotations
 
+import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -13,13 +15,6 @@ from harness.server import CHROMIUM, CHROMIUM_ARGS, free_port, processes, start_
 from mnistapp.paths import ROOT
 
 SCREENSHOTS = ROOT / "artifacts" / "screenshots"
-
-
-
-
-
-
-
 
 
 def loader_children(pid: int) -> list[int]:
@@ -32,7 +27,6 @@ def loader_children(pid: int) -> list[int]:
         except OSError:  # it ended meanwhile
             continue
     return found
-
 
 
 
@@ -59,7 +53,20 @@ def pytest_runtest_makereport(item, call):
     """Keep each test's outcome on it, so that `page` can photograph a failure before closing."""
     report = yield
     setattr(item, f"report_{report.when}", report)
+    if report.failed and item.get_closest_marker("browser"):  # what the servers and the machine were doing
+        report.sections.append(("servers and processes at the failure", what_ran(since=time.time() - 300)))
     return report
+
+
+def what_ran(since: float, lines: int = 25) -> str:
+    """The last lines of each server log written since `since`, and the processes using the most CPU now."""
+    out = []
+    for log in sorted((ROOT / "artifacts").glob("streamlit-*.log")):
+        if log.stat().st_mtime >= since:
+            out += [f"--- {log.name}", *log.read_text(errors="replace").splitlines()[-lines:]]
+    ps = subprocess.run(["ps", "-eo", "pid,ppid,pcpu,rss,etime,args", "--sort=-pcpu"], capture_output=True, text=True)
+    out += ["--- ps", *(line[:160] for line in ps.stdout.splitlines()[:15])]
+    return "\n".join(out)
 
 
 @pytest.fixture
