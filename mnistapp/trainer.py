@@ -2,8 +2,9 @@
 
 Each browser session trains its own `training_thread.Training`, kept in its session state and
 run on a daemon thread the session owns. The server lets at most MAX_TRAININGS of them run at once
-(environment variable LEARN_MAX_TRAININGS, default 2 for this 2-core machine); the others wait in one
-queue, first come first served, and the page shows each its place in it. A training stops by itself
+(environment variable LEARN_MAX_TRAININGS, default 1: a second one at once lifts a class's peak past a
+free-tier server's 690 MB, docs/performance.md); the others wait in one queue, first come first served,
+and the page shows each its place in it. A training stops by itself
 (and leaves the queue) once Streamlit no longer counts its session as active (the tab was closed or
 lost its connection), and a reset stops it at once.
 """
@@ -24,7 +25,7 @@ from .runtime import session_alive
 from .session import LEARN_TRAINING, USER_MODEL, USER_MODEL_NAME, USER_SCALING
 from .training_thread import SlotQueue, Training
 
-MAX_TRAININGS = int(os.environ.get("LEARN_MAX_TRAININGS", "2"))
+MAX_TRAININGS = int(os.environ.get("LEARN_MAX_TRAININGS", "1"))
 N_HELDOUT = 5000  # the last 5,000 training images, as train.py holds them out
 
 
