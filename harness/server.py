@@ -49,8 +49,14 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+# `python -m streamlit`, with every thread's stack written to the server's log on SIGUSR1 (dump_stacks)
+STREAMLIT = [sys.executable, "-c", "import faulthandler, signal; faulthandler.register(signal.SIGUSR1); "
+             "from streamlit.web.cli import main; main(prog_name='streamlit')"]
+running: list[subprocess.Popen] = []  # the servers start_streamlit started and stop has not stopped
+
+
 def start_streamlit(port: int, extra: tuple[str, ...] = (), env: dict | None = None) -> subprocess.Popen:
-    cmd = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.address", "127.0.0.1",
+    cmd = [*STREAMLIT, "run", "app.py", "--server.address", "127.0.0.1",
            "--server.port", str(port), "--server.headless", "true", "--browser.gatherUsageStats", "false",
            "--server.fileWatcherType", "none", *extra]  # tests write files; nothing needs reloading
     # The server's output goes to a file: an unread pipe fills up after a few hundred reruns' warnings
@@ -67,6 +73,7 @@ def start_streamlit(port: int, extra: tuple[str, ...] = (), env: dict | None = N
         try:
             with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=1) as r:
                 if r.status == 200:
+                    running.append(proc)
                     return proc
         except OSError:
             time.sleep(0.3)
@@ -75,11 +82,21 @@ def start_streamlit(port: int, extra: tuple[str, ...] = (), env: dict | None = N
 
 
 def stop(proc: subprocess.Popen) -> None:
+    if proc in running:
+        running.remove(proc)
     try:
         os.killpg(proc.pid, signal.SIGTERM)
         proc.wait(10)
     except (ProcessLookupError, subprocess.TimeoutExpired):
         os.killpg(proc.pid, signal.SIGKILL)
+
+
+def dump_stacks() -> None:
+    """Have every running server write each of its threads' stacks to its log (to see what a hung page waits on)."""
+    for proc in running:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGUSR1)
+    time.sleep(0.5)
 
 
 SCRIPT_STATE_IS = ("(state) => { const a = document.querySelector('[data-testid=\"stApp\"]');"
@@ -89,6 +106,15 @@ SCRIPT_STATE_IS = ("(state) => { const a = document.querySelector('[data-testid=
 def wait_for_app_idle(page, timeout_ms: int = 30000) -> None:
     """Wait until Streamlit's script run has finished (the app's own state attribute)."""
     page.wait_for_function(SCRIPT_STATE_IS, arg="notRunning", timeout=timeout_ms)
+
+
+def wait_for_store(page, timeout_ms: int = 30000) -> None:
+    """Wait until the browser store (mnistapp/keep.js) has written what it was sent, and the run its answer
+    starts has finished: a test that counts reruns or sends then sees only its own."""
+    page.wait_for_function("() => window.__keepQueue === undefined || window.__keepQueue.then(() => true)",
+                           timeout=timeout_ms)
+    page.wait_for_timeout(150)
+    wait_for_app_idle(page, timeout_ms)
 
 
 def metric_value(page, label: str) -> str | None:

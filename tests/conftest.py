@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from harness.server import CHROMIUM, CHROMIUM_ARGS, free_port, processes, start_streamlit, stop
+from harness.server import CHROMIUM, CHROMIUM_ARGS, dump_stacks, free_port, processes, start_streamlit, stop
 from mnistapp.paths import ROOT
 
 SCREENSHOTS = ROOT / "artifacts" / "screenshots"
@@ -58,8 +58,10 @@ def pytest_runtest_makereport(item, call):
     return report
 
 
-def what_ran(since: float, lines: int = 25) -> str:
-    """The last lines of each server log written since `since`, and the processes using the most CPU now."""
+def what_ran(since: float, lines: int = 200) -> str:
+    """Each running server's threads' stacks, the last lines of each server log written since `since`, and the
+    processes using the most CPU now."""
+    dump_stacks()
     out = []
     for log in sorted((ROOT / "artifacts").glob("streamlit-*.log")):
         if log.stat().st_mtime >= since:

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from harness.canvas import GRAB, LIVE, PREDICTION_IS, SENDS, WATCH, draw, open_draw_page, reset, settle
-from harness.server import data_url_image, metric_value, wait_for_app_idle
+from harness.server import data_url_image, metric_value, wait_for_app_idle, wait_for_store
 from harness.strokes import digit_strokes
 from mnistapp.figures.style import percent, sure
 from mnistapp.live_canvas import LIVE_MODEL_MAX_PARAMS
@@ -177,6 +177,7 @@ def test_a_model_over_the_size_limit_stays_on_the_server_which_answers_the_movin
     page.wait_for_function(HAS_MODEL, arg=load_params(SHIPPED_MODEL).digest, timeout=30000)
     upload(page, tmp_path, big)
     page.wait_for_function(HAS_MODEL, arg=None, timeout=30000)  # the shipped model it held is dropped
+    wait_for_store(page)  # the kept upload's rerun is over: a drawing sent during it would not be the canvas's doing
     page.evaluate("window.__sends = []")
     cx, cy, r = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2, box["width"] / 4
     page.mouse.move(cx + r, cy)

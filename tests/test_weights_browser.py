@@ -272,8 +272,8 @@ def test_hovering_a_w1_cell_names_its_pixel_unit_and_exact_weight(weights_page, 
 def test_clicking_a_tile_shows_that_unit(weights_page, app_url, W1):
     page = weights_page
     # Hover a tile, read its unit, click it. On a loaded machine (CI with other work) plotly.js once missed a
-    # click; a second click on a tile already picked would select nothing new and scroll nowhere, so a retry
-    # starts again from a fresh page, once the tiles hold still.
+    # click and once showed no label; a second click on a tile already picked would select nothing new and scroll
+    # nowhere, so a retry starts again from a fresh page, once the tiles hold still.
     for attempt in range(3):
         page.goto(f"{app_url}/weights")
         wait_for_app_idle(page)
@@ -281,13 +281,13 @@ def test_clicking_a_tile_shows_that_unit(weights_page, app_url, W1):
         tiles = page.locator(CHART).first
         tiles.locator(".nsewdrag").first.wait_for(timeout=30000)
         steady(page, tiles.locator(".nsewdrag").first.bounding_box, 300, "the tiles' place")  # they hold still
-        text = hover_label(page, tiles, 0.37, 0.62)
-        unit = int(re.search(r"unit (\d+)", text).group(1))
-        page.mouse.down()
-        page.mouse.up()
-        page.wait_for_timeout(300)
-        wait_for_app_idle(page)
         try:
+            text = hover_label(page, tiles, 0.37, 0.62)
+            unit = int(re.search(r"unit (\d+)", text).group(1))
+            page.mouse.down()
+            page.mouse.up()
+            page.wait_for_timeout(300)
+            wait_for_app_idle(page)
             page.get_by_text(f"Receptive field of unit {unit}").wait_for(timeout=10000)
             break
         except PlaywrightTimeout:
