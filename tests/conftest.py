@@ -31,6 +31,15 @@ def loader_children(pid: int) -> list[int]:
 
 
 
+def pytest_collection_modifyitems(items):
+    """A browser test that times out waiting for the page runs once more; a wrong value fails at once. In full
+    runs on 2 cores, 1 to 3 of the 126 browser tests a run waited out a timeout for a page whose server was idle
+    (every thread waiting, in the report below), a different test each run, and none of them when run alone."""
+    for item in items:
+        if item.get_closest_marker("browser"):
+            item.add_marker(pytest.mark.flaky(reruns=1, only_rerun=["TimeoutError"]))
+
+
 @pytest.fixture(scope="session")
 def app_url():
     port = free_port()

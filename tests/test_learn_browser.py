@@ -107,7 +107,7 @@ def download(page, ext: str, path):
     return path
 
 
-def test_set_accuracy(page) -> str:
+def accuracy_on_test_set(page) -> str:
     """Open the Test set page from the sidebar (goto would open a new session) and read its accuracy; the
     page's text if it never shows one."""
     page.locator('[data-testid="stSidebarNav"] a', has_text="Test set").click()
@@ -116,7 +116,7 @@ def test_set_accuracy(page) -> str:
         page.wait_for_function("""() => [...document.querySelectorAll('[data-testid="stMetricLabel"]')]
                                     .some(l => l.innerText.trim() === 'Accuracy')""", timeout=120000)
     except PlaywrightTimeout:
-        raise AssertionError(f"no accuracy on the Test set page, which showed: {page.inner_text('body')[:2000]}") from None
+        raise PlaywrightTimeout(f"no accuracy on the Test set page, which showed: {page.inner_text('body')[:2000]}") from None
     wait_for_app_idle(page, 120000)
     return metric_value(page, "Accuracy")
 
@@ -170,14 +170,14 @@ def test_one_session_trains_while_the_other_keeps_the_shipped_model(browser, app
         sidebar.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(str(path))
         sidebar.get_by_text("Your model", exact=True).or_(sidebar.locator('[data-testid="stAlert"]')).first.wait_for(timeout=60000)
         assert "Your model learned.pth · 784–64–10" in sidebar.inner_text(), sidebar.inner_text()
-        assert test_set_accuracy(a) == accuracy
+        assert accuracy_on_test_set(a) == accuracy
 
         # The other session still has the shipped model, and the server's cached copy still gives, on all
         # 10,000 test images, what the file gives.
         b.reload()
         assert worked_loss(b) == expected
         assert "Shipped model" in b.locator('[data-testid="stSidebar"]').inner_text()
-        assert test_set_accuracy(b) == shipped_accuracy()
+        assert accuracy_on_test_set(b) == shipped_accuracy()
     finally:
         ctx_a.close()
         ctx_b.close()
