@@ -9,9 +9,10 @@ MAX_HIDDEN_LAYERS: every page of every session would slow down with it), and wri
 rebuilds Params from those bytes alone: nothing the child sends is unpickled. A crash, a timeout or
 the memory limit in the child becomes a ModelFileError, and the parent goes on.
 
-Test hook: with the environment variable MNISTCORE_LOADER_TEST_HOOK set to "abort", "hang" or
-"allocate", a child whose bytes start with TEST_HOOK_MARKER calls os.abort(), sleeps, or allocates
-memory until the limit stops it. Without the variable such bytes are an ordinary file (refused).
+Test hook: with the environment variable MNISTCORE_LOADER_TEST_HOOK set to "abort", "hang", "allocate" or
+"slow", a child whose bytes start with TEST_HOOK_MARKER calls os.abort(), sleeps, allocates memory until
+the limit stops it, or waits SLOW_HOOK_S and then reads the bytes after the marker as the file. Without the
+variable such bytes are an ordinary file (refused).
 """
 from __future__ import annotations
 
@@ -41,6 +42,7 @@ MAX_CHILDREN = 2
 _children = threading.BoundedSemaphore(MAX_CHILDREN)
 TEST_HOOK_ENV = "MNISTCORE_LOADER_TEST_HOOK"
 TEST_HOOK_MARKER = b"mnistcore loader test hook\n"
+SLOW_HOOK_S = 4.0  # "slow": long enough for a browser test to drop another file meanwhile
 OUT_OF_MEMORY = 3  # the child's exit status after a MemoryError outside load_params
 ROOT = Path(__file__).resolve().parent.parent
 TRY_AGAIN = "The app is fine; save the weights with torch.save(model.state_dict(), path) and try that file."
@@ -55,7 +57,7 @@ def load_params_isolated(data: bytes, *, max_memory_bytes: int = MAX_MEMORY_BYTE
     """The file's bytes -> Params, as load_params(data) gives them, loaded in a child process; a network
     over MAX_SERVED_PARAMS parameters or MAX_HIDDEN_LAYERS hidden layers is refused (ModelFileError).
     `stop` is asked every POLL_S while the child reads; when it says True, the child is killed and
-    LoadStopped raised (the app: the visitor dropped another file meanwhile)."""
+    LoadStopped raised."""
     if len(data) > MAX_FILE_BYTES:  # refused here, without starting a child
         return load_params(data, max_params=max_params)
     while not _children.acquire(timeout=POLL_S):  # the wait for a turn counts into no child's time limit
@@ -139,6 +141,8 @@ def _test_hook(what: str) -> None:
         os.abort()
     if what == "hang":
         time.sleep(3600)
+    if what == "slow":
+        time.sleep(SLOW_HOOK_S)
     if what == "allocate":
         blocks = []
         while True:
@@ -157,6 +161,7 @@ def _child(argv: list[str]) -> int:
     data = sys.stdin.buffer.read(MAX_FILE_BYTES + 1)
     if os.environ.get(TEST_HOOK_ENV) and data.startswith(TEST_HOOK_MARKER):
         _test_hook(os.environ[TEST_HOOK_ENV])
+        data = data[len(TEST_HOOK_MARKER):]  # "slow" goes on to read the rest
     try:
         params = load_params(data, max_params=int(argv[2]))
         check_served_size(params)

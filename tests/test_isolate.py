@@ -67,6 +67,11 @@ def test_hanging_child_is_stopped_at_the_timeout(monkeypatch):
     assert time.perf_counter() - start < 5
 
 
+def test_slow_hook_reads_the_file_after_its_marker(monkeypatch):
+    monkeypatch.setenv(TEST_HOOK_ENV, "slow")
+    assert load_params_isolated(TEST_HOOK_MARKER + FILES["zip"]).digest == load_params(FILES["zip"]).digest
+
+
 def test_child_over_its_memory_limit_is_a_refusal(monkeypatch):
     monkeypatch.setenv(TEST_HOOK_ENV, "allocate")
     with pytest.raises(ModelFileError, match="needed more than 512 MB of memory, so it was stopped"):

@@ -1,4 +1,5 @@
 """Uploading a model in the sidebar: a good one is used, a hostile or wrong one is refused in plain words."""
+import io
 import os
 import urllib.request
 
@@ -6,7 +7,7 @@ import pytest
 import torch
 
 from conftest import loader_children, screenshot
-from harness.server import SCRIPT_STATE_IS, free_port, metric_value, start_streamlit, stop, wait_for_app_idle
+from harness.server import free_port, metric_value, start_streamlit, stop, wait_for_app_idle
 from mnistapp.sandbox import TEST_HOOK_ENV, TEST_HOOK_MARKER
 
 pytestmark = pytest.mark.browser
@@ -127,33 +128,55 @@ def test_a_loader_that_crashes_leaves_the_server_and_the_sessions_model(browser,
         stop(proc)
 
 
-def test_a_model_dropped_while_the_one_before_is_being_read_is_read_too(browser, tmp_path):
-    """The second file lands on the uploader of the run that is still reading the first (a loader that hangs,
-    mnistapp.sandbox's test hook) and stops that run. The second file is read, not lost with that run."""
+def model_bytes(hidden: int) -> bytes:
+    f = io.BytesIO()
+    torch.save(torch.nn.Sequential(torch.nn.Linear(784, hidden), torch.nn.ReLU(), torch.nn.Linear(hidden, 10)).state_dict(), f)
+    return f.getvalue()
+
+
+def open_with_uploader(page, url):
+    """Open the app; the sidebar uploader's file input, as an element that stays this uploader's."""
+    page.goto(url)
+    page.locator('[data-testid="stFileUploader"]').first.wait_for(timeout=60000)
+    wait_for_app_idle(page, 60000)
+    return page.locator('[data-testid="stFileUploader"] input[type="file"]').element_handle()
+
+
+def assert_both_read(page, first: str, second: str, hidden: int):
+    """The second model is the one in use; the first was read too, and is kept to switch back to."""
+    sidebar = page.locator('[data-testid="stSidebar"]')
+    sidebar.get_by_text(f"{second} is now in use").wait_for(timeout=60000)
+    sidebar.get_by_role("button", name=f"Use {first}").wait_for(timeout=60000)
+    wait_for_app_idle(page, 60000)
+    text = sidebar.inner_text()
+    assert f"{second} · 784–{hidden}–10" in text, text
+    assert page.locator('[data-testid="stException"]').count() == 0
+
+
+def test_a_model_dropped_while_the_one_before_is_being_read_is_read_after_it(browser, tmp_path):
+    """The second file lands on the uploader of the run that is still reading the first (a loader slowed by
+    mnistapp.sandbox's test hook), and Streamlit starts a new run beside that one. The second waits for the
+    first, then is read: both are kept, the second is in use."""
     port = free_port()
-    proc = start_streamlit(port, env={TEST_HOOK_ENV: "hang"})
+    proc = start_streamlit(port, env={TEST_HOOK_ENV: "slow"})
     try:
         page = browser.new_page(viewport={"width": 1280, "height": 900})
-        page.goto(f"http://127.0.0.1:{port}")
-        page.locator('[data-testid="stFileUploader"]').first.wait_for(timeout=60000)
-        wait_for_app_idle(page, 60000)
-        uploader = page.locator('[data-testid="stFileUploader"] input[type="file"]').element_handle()
+        uploader = open_with_uploader(page, f"http://127.0.0.1:{port}")
         slow = tmp_path / "slow.pth"
-        slow.write_bytes(TEST_HOOK_MARKER + b"anything")
+        slow.write_bytes(TEST_HOOK_MARKER + model_bytes(48))
         uploader.set_input_files(str(slow))
-        page.wait_for_function(SCRIPT_STATE_IS, arg="running", timeout=30000)
-        page.wait_for_timeout(1000)  # the loader is still reading slow.pth (it stops it after 10 s)
+        for _ in range(300):  # until the loader reads slow.pth, which it does for SLOW_HOOK_S
+            if loader_children(proc.pid):
+                break
+            page.wait_for_timeout(100)
+        assert loader_children(proc.pid), "slow.pth was never read"
         good = tmp_path / "tiny.pth"
-        torch.save(torch.nn.Sequential(torch.nn.Linear(784, 32), torch.nn.ReLU(), torch.nn.Linear(32, 10)).state_dict(),
-                   good)
+        good.write_bytes(model_bytes(32))
         uploader.set_input_files(str(good))  # the same uploader: the run has not replaced it yet
-        sidebar = page.locator('[data-testid="stSidebar"]')
-        sidebar.get_by_text("Your model", exact=True).wait_for(timeout=45000)
-        wait_for_app_idle(page, 60000)
-        assert "tiny.pth" in sidebar.inner_text() and "784–32–10" in sidebar.inner_text()
-        note = sidebar.locator('[data-testid="stAlert"]').inner_text()
-        assert "slow.pth was not read: tiny.pth came while it was being read" in note and "tiny.pth is now in use" in note
+        assert_both_read(page, "slow.pth", "tiny.pth", 32)
+        note = page.locator('[data-testid="stSidebar"] [data-testid="stAlert"]').inner_text()
+        assert "slow.pth is now in use. tiny.pth is now in use." in note, note
         screenshot(page, "upload_second_while_first_read")
-        assert not loader_children(proc.pid)  # the stopped reading's child was killed, not left to sleep
+        assert not loader_children(proc.pid)
     finally:
         stop(proc)
