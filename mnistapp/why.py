@@ -70,10 +70,10 @@ _in_use: dict[str, int] = {}                        # digest -> how many live Pa
 _watched: weakref.WeakSet = weakref.WeakSet()       # the Params objects counted in _in_use
 _lock = threading.RLock()  # re-entrant: the garbage collector may free a Params while this thread holds it
 # The references of the models in use take at most this much, the shipped model's aside: a 784-512-10 has 11 MB
-# (21,000 references x 512 uint8 features), so 5 uploaded models have "not sure" at once and the others wait
-# for one of those to be let go. 60 visitors each with a model of their own held up to 24 of them (264 MB),
-# and a server's peak RSS of 787 MB against the 600 MB bar (docs/performance.md).
-DOUBT_BUDGET_MB = 56
+# (21,000 references x 512 uint8 features), so 2 uploaded models of that size have "not sure" at once and the
+# others wait for one of those to be let go; with room for 5, 60 visitors each uploading a model of their own
+# peaked at 620-626 MB against the 600 MB bar, with room for 2 at 592 MB (docs/performance.md).
+DOUBT_BUDGET_MB = 22
 
 
 _reference_images = functools.cache(reference_images)  # read once per server, from the calibration thread
