@@ -23,7 +23,6 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -34,7 +33,6 @@ from mnistcore.params import ModelFileError, Params
 MAX_SERVED_PARAMS = 2_000_000  # 5x the shipped 784-512-10 (407,050): 8 MB a session, every page stays quick
 MAX_HIDDEN_LAYERS = 8            # the Draw page shows every hidden layer on every stroke
 MAX_MEMORY_BYTES = 512 * 2**20  # the loader needs at most ~300 MB above its baseline for any file
-POLL_S = 0.1  # how often a reading child's caller is asked whether it still wants the file
 TIMEOUT_S = 10.0  # the loader takes at most ~2 s for any file; the child's start takes ~0.3 s
 # Children reading at once, per server: a class of 60 uploading within seconds of each other otherwise started
 # 60 Pythons on 2 cores, and half of them ran out of their 10 s waiting for a core (benchmarks/class_load.py --cold).
@@ -48,57 +46,31 @@ ROOT = Path(__file__).resolve().parent.parent
 TRY_AGAIN = "The app is fine; save the weights with torch.save(model.state_dict(), path) and try that file."
 
 
-class LoadStopped(Exception):
-    """The caller's `stop()` said the file is no longer wanted; its child process is gone."""
-
-
 def load_params_isolated(data: bytes, *, max_memory_bytes: int = MAX_MEMORY_BYTES, timeout_s: float = TIMEOUT_S,
-                         max_params: int = MAX_SERVED_PARAMS, stop: Callable[[], bool] | None = None) -> Params:
+                         max_params: int = MAX_SERVED_PARAMS) -> Params:
     """The file's bytes -> Params, as load_params(data) gives them, loaded in a child process; a network
-    over MAX_SERVED_PARAMS parameters or MAX_HIDDEN_LAYERS hidden layers is refused (ModelFileError).
-    `stop` is asked every POLL_S while the child reads; when it says True, the child is killed and
-    LoadStopped raised."""
+    over MAX_SERVED_PARAMS parameters or MAX_HIDDEN_LAYERS hidden layers is refused (ModelFileError)."""
     if len(data) > MAX_FILE_BYTES:  # refused here, without starting a child
         return load_params(data, max_params=max_params)
-    while not _children.acquire(timeout=POLL_S):  # the wait for a turn counts into no child's time limit
-        if stop is not None and stop():
-            raise LoadStopped
-    try:
-        return _load_in_child(data, max_memory_bytes, timeout_s, max_params, stop)
-    finally:
-        _children.release()
+    with _children:  # the wait for a turn counts into no child's time limit
+        return _load_in_child(data, max_memory_bytes, timeout_s, max_params)
 
 
-def _load_in_child(data: bytes, max_memory_bytes: int, timeout_s: float, max_params: int,
-                   stop: Callable[[], bool] | None) -> Params:
+def _load_in_child(data: bytes, max_memory_bytes: int, timeout_s: float, max_params: int) -> Params:
     env = {**os.environ, "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
     child = subprocess.Popen([sys.executable, "-m", "mnistapp.sandbox", str(max_memory_bytes), str(timeout_s),
                               str(max_params)],
                              cwd=ROOT, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                              stderr=subprocess.DEVNULL)
-    stopped, done = threading.Event(), threading.Event()
-
-    def watch() -> None:  # communicate() cannot be asked again with its input, so another thread asks stop()
-        while not done.wait(POLL_S):
-            if stop():
-                stopped.set()
-                child.kill()
-                return
-
-    if stop is not None:
-        threading.Thread(target=watch, daemon=True).start()
     try:
         out, _ = child.communicate(bytes(data), timeout=timeout_s)
     except subprocess.TimeoutExpired:
         raise ModelFileError(f"Reading this file took longer than {timeout_s:g} s, so it was stopped. "
                              + TRY_AGAIN) from None
-    finally:  # timed out, stopped, or the caller interrupted: the child goes too
-        done.set()
+    finally:  # timed out, or the caller interrupted: the child goes too
         if child.poll() is None:
             child.kill()
             child.communicate()
-    if stopped.is_set():
-        raise LoadStopped
     if child.returncode == OUT_OF_MEMORY or child.returncode == -signal.SIGKILL:  # SIGKILL: the kernel's OOM killer
         raise ModelFileError(f"Reading this file needed more than {max_memory_bytes // 2**20} MB of memory, so it "
                              f"was stopped. " + TRY_AGAIN)

@@ -29,8 +29,6 @@ def loader_children(pid: int) -> list[int]:
     return found
 
 
-
-
 def pytest_collection_modifyitems(items):
     """A browser test that times out waiting for the page runs once more; a wrong value fails at once. In full
     runs on 2 cores, 1 to 3 of the 126 browser tests a run waited out a timeout for a page whose server was idle
