@@ -5,7 +5,7 @@
   "Start here" introduction and the canvas's settings come next and the views on demand ("draw.more") last:
   the columns' own boxes give way (display: contents) so that their parts can be put in that order.
 - Tab lists, pills and segmented controls wrap onto a second line rather than scroll sideways (the lesson's
-  ten digits on a phone).
+  ten digits on a phone); the tab list's scroll buttons, which Streamlit may show before the wrap, never show.
 - The page starts just under Streamlit's header, and a phone's titles are smaller (one line for "Zeichne eine
   Ziffer"), so that on a phone and on a 1,366 x 768 laptop the Prediction stays on screen under the canvas; on a
   phone Plotly's toolbar is hidden (a tap on a chart would show it over the chart's title).
@@ -48,6 +48,7 @@ FRAME_CSS = f"""<style>
 {key_selector('draw.prediction')} [data-testid='stHorizontalBlock'] {{ flex-wrap: nowrap; }}
 {key_selector('draw.prediction')} [data-testid='stColumn'] {{ min-width: 0 !important; }}
 [data-testid='stTabs'] [role='tablist'] {{ flex-wrap: wrap; }}
+[data-testid='stTabsScrollLeft'], [data-testid='stTabsScrollRight'] {{ display: none !important; }}
 [data-testid='stButtonGroup'] > div {{ flex-wrap: wrap; }}
 [data-testid='stMainBlockContainer'] {{ padding-top: 3rem; }}
 @media (max-width: {PHONE}px) {{ .modebar-container {{ display: none !important; }}
